@@ -1,0 +1,49 @@
+# Thin wrapper around CMake. `make run` and `make test` are the README's two
+# set-up commands; both install missing Debian packages first.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+STATE_DIR  ?= $(CURDIR)/state
+CTEST_ARGS ?= --output-on-failure -j $(JOBS)
+
+.PHONY: all deps build run test test-normal test-asan install bench clean format
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DHERALD_SANITIZE=address,undefined
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@scripts/run-demo $(BUILD) $(STATE_DIR)
+
+test-normal: build
+	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest $(CTEST_ARGS)
+
+test: test-normal test-asan
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+bench: build
+	$(BUILD)/bench-engine
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

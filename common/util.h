@@ -1,0 +1,39 @@
+/*
+ * util: allocation that aborts on exhaustion, string formatting, clocks.
+ * Any thread.
+ */
+#ifndef HERALD_UTIL_H
+#define HERALD_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+char *xstrdup(const char *);      /* NULL in, NULL out */
+char *xstrndup(const char *, size_t);
+/* Formats into a new string the caller frees; returns its length. */
+int xasprintf(char **, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+int xvasprintf(char **, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+/* For broken invariants only, never for outside input. */
+_Noreturn void fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* Wall clock, UTC milliseconds since the epoch. */
+int64_t clock_ms(void);
+/* Monotonic milliseconds, for measuring intervals. */
+int64_t mono_ms(void);
+
+/* Writes ms as "2026-11-28T09:00:00.000Z" into buf (at least 25 bytes). */
+char *iso8601(int64_t ms, char *buf, size_t len);
+
+/* 1 if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
+int utf8_valid(const char *s, size_t n);
+
+#endif

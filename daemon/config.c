@@ -1,0 +1,547 @@
+/*
+ * config: decodes the JSON configuration into struct config, driven by one
+ * schema table per object. Every problem is reported as
+ * "FILE: KEY.PATH: what is wrong", so an operator can find it at once:
+ * broken JSON (with line and column), a wrong type, a value out of range,
+ * an unknown key (usually a typo), a missing required key, a duplicate.
+ * Called from the main thread only.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "daemon/config.h"
+
+#define CONFIG_MAX_BYTES (4 * 1024 * 1024)
+
+enum ftype {
+	T_STRING, /* char * */
+	T_ID,     /* char *, [A-Za-z0-9_.-]{1,64} */
+	T_INT,    /* int, within [min, max] */
+	T_BOOL,   /* int */
+	T_ENUM,   /* int: index into choices */
+	T_LEVEL,  /* int: enum log_level */
+	T_JSON,   /* char *: any JSON value, printed */
+	T_MAP,    /* struct cfg_list: object of objects, member name kept */
+	T_LIST,   /* struct cfg_list: array of objects */
+	T_STRINGS /* struct cfg_list of char *: non-empty array of strings */
+};
+
+#define F_REQUIRED 1
+
+struct schema;
+
+struct field {
+	const char          *key;
+	enum ftype           type;
+	int                  flags;
+	size_t               off;
+	long long            min, max;
+	const char *const   *choices;
+	const struct schema *sub;
+};
+
+struct schema {
+	const struct field *fields; /* ends with a NULL key */
+	size_t              size;   /* size of one element */
+	int                 named;  /* T_MAP elements keep their member name */
+	size_t              name_off; /* ...here, as a char * */
+	const char         *unique;  /* T_LIST: a T_ID key that must be unique */
+};
+
+static const char *const sync_choices[] = { "full", "normal", NULL };
+static const char *const approval_choices[] = { "auto", "required", NULL };
+static const char *const language_choices[] = { "nl", "fr", "en", NULL };
+
+#define B(f) offsetof(struct config_brand, f)
+static const struct field brand_fields[] = {
+	{ "language", T_ENUM, F_REQUIRED, B(language), 0, 0, language_choices,
+	  NULL },
+	{ "approval", T_ENUM, 0, B(approval), 0, 0, approval_choices, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef B
+static const struct schema brand_schema = {
+	brand_fields, sizeof(struct config_brand), 1,
+	offsetof(struct config_brand, name), NULL
+};
+
+#define S(f) offsetof(struct config_schedule, f)
+static const struct field schedule_fields[] = {
+	{ "id", T_ID, F_REQUIRED, S(id), 0, 0, NULL, NULL },
+	{ "workflow", T_ID, F_REQUIRED, S(workflow), 0, 0, NULL, NULL },
+	{ "input", T_JSON, 0, S(input), 0, 0, NULL, NULL },
+	{ "cron", T_STRINGS, F_REQUIRED, S(cron), 0, 0, NULL, NULL },
+	{ "timezone", T_STRING, 0, S(timezone), 0, 0, NULL, NULL },
+	{ "paused", T_BOOL, 0, S(paused), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef S
+static const struct schema schedule_schema = {
+	schedule_fields, sizeof(struct config_schedule), 0, 0, "id"
+};
+
+#define C(f) offsetof(struct config, f)
+static const struct field config_fields[] = {
+	{ "log_level", T_LEVEL, 0, C(log_level), 0, 0, NULL, NULL },
+	{ "workers", T_INT, 0, C(workers), 1, 64, NULL, NULL },
+	{ "synchronous", T_ENUM, 0, C(synchronous), 0, 0, sync_choices, NULL },
+	{ "brands", T_MAP, 0, C(brands), 0, 0, NULL, &brand_schema },
+	{ "schedules", T_LIST, 0, C(schedules), 0, 0, NULL, &schedule_schema },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef C
+static const struct schema config_schema = { config_fields,
+	                                     sizeof(struct config), 0, 0, NULL };
+
+static int decode_object(const struct schema *, const cJSON *, void *,
+                         const char *path, char **cause);
+
+static const char *
+json_type_name(const cJSON *j)
+{
+	if (cJSON_IsNull(j))
+		return "null";
+	if (cJSON_IsBool(j))
+		return "a boolean";
+	if (cJSON_IsNumber(j))
+		return "a number";
+	if (cJSON_IsString(j))
+		return "a string";
+	if (cJSON_IsArray(j))
+		return "an array";
+	if (cJSON_IsObject(j))
+		return "an object";
+	return "invalid";
+}
+
+static char *
+join_path(const char *path, const char *key)
+{
+	char *out;
+
+	if (*path == '\0')
+		return xstrdup(key);
+	xasprintf(&out, "%s.%s", path, key);
+	return out;
+}
+
+static int
+valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+static void
+free_object(const struct schema *sc, void *obj)
+{
+	const struct field *f;
+	char               *base = obj;
+	int                 i;
+
+	if (sc->named)
+		free(*(char **)(base + sc->name_off));
+	for (f = sc->fields; f->key != NULL; f++) {
+		void *p = base + f->off;
+
+		switch (f->type) {
+		case T_STRING:
+		case T_ID:
+		case T_JSON:
+			free(*(char **)p);
+			break;
+		case T_MAP:
+		case T_LIST: {
+			struct cfg_list *l = p;
+
+			for (i = 0; i < l->n; i++)
+				free_object(f->sub,
+				            (char *)l->v + (size_t)i * f->sub->size);
+			free(l->v);
+			break;
+		}
+		case T_STRINGS: {
+			struct cfg_list *l = p;
+
+			for (i = 0; i < l->n; i++)
+				free(((char **)l->v)[i]);
+			free(l->v);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static int
+decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
+             char **cause)
+{
+	const cJSON *it;
+	int          i, n;
+
+	switch (f->type) {
+	case T_STRING:
+	case T_ID:
+		if (!cJSON_IsString(j)) {
+			xasprintf(cause, "%s: expected a string, got %s", path,
+			          json_type_name(j));
+			return -1;
+		}
+		if (f->type == T_ID && !valid_id(j->valuestring)) {
+			xasprintf(cause,
+			          "%s: \"%s\" is not a valid name (1-64 of "
+			          "A-Z a-z 0-9 _ . -)",
+			          path, j->valuestring);
+			return -1;
+		}
+		*(char **)p = xstrdup(j->valuestring);
+		return 0;
+	case T_INT:
+		if (!cJSON_IsNumber(j) || j->valuedouble != (double)(long long)
+		                                                 j->valuedouble) {
+			xasprintf(cause, "%s: expected an integer, got %s", path,
+			          json_type_name(j));
+			return -1;
+		}
+		if (j->valuedouble < (double)f->min ||
+		    j->valuedouble > (double)f->max) {
+			xasprintf(cause, "%s: %g is out of range %lld..%lld", path,
+			          j->valuedouble, f->min, f->max);
+			return -1;
+		}
+		*(int *)p = (int)j->valuedouble;
+		return 0;
+	case T_BOOL:
+		if (!cJSON_IsBool(j)) {
+			xasprintf(cause, "%s: expected true or false, got %s", path,
+			          json_type_name(j));
+			return -1;
+		}
+		*(int *)p = cJSON_IsTrue(j);
+		return 0;
+	case T_ENUM:
+	case T_LEVEL: {
+		static const char *const levels[] = { "debug", "info", "warn",
+			                              "error", NULL };
+		const char *const *choices =
+		    f->type == T_LEVEL ? levels : f->choices;
+		char *list = NULL, *tmp;
+
+		if (cJSON_IsString(j)) {
+			for (i = 0; choices[i] != NULL; i++) {
+				if (strcmp(choices[i], j->valuestring) == 0) {
+					*(int *)p = i;
+					return 0;
+				}
+			}
+		}
+		for (i = 0; choices[i] != NULL; i++) {
+			xasprintf(&tmp, "%s%s\"%s\"", list ? list : "",
+			          list ? ", " : "", choices[i]);
+			free(list);
+			list = tmp;
+		}
+		xasprintf(cause, "%s: expected one of %s", path, list);
+		free(list);
+		return -1;
+	}
+	case T_JSON:
+		*(char **)p = cJSON_PrintUnformatted(j);
+		if (*(char **)p == NULL)
+			fatal("cJSON_PrintUnformatted failed");
+		return 0;
+	case T_MAP:
+	case T_LIST: {
+		struct cfg_list *l = p;
+		const struct schema *sc = f->sub;
+
+		if (f->type == T_MAP ? !cJSON_IsObject(j) : !cJSON_IsArray(j)) {
+			xasprintf(cause, "%s: expected %s, got %s", path,
+			          f->type == T_MAP ? "an object" : "an array",
+			          json_type_name(j));
+			return -1;
+		}
+		n = cJSON_GetArraySize(j);
+		l->v = xcalloc((size_t)n, sc->size);
+		l->n = 0;
+		cJSON_ArrayForEach(it, j)
+		{
+			char *elem = (char *)l->v + (size_t)l->n * sc->size;
+			char *sub;
+
+			if (f->type == T_MAP && strcmp(it->string, "//") == 0)
+				continue;
+			if (f->type == T_MAP) {
+				sub = join_path(path, it->string);
+				if (!valid_id(it->string)) {
+					xasprintf(cause,
+					          "%s: \"%s\" is not a valid name",
+					          path, it->string);
+					free(sub);
+					return -1;
+				}
+			} else
+				xasprintf(&sub, "%s[%d]", path, l->n);
+			l->n++;
+			if (!cJSON_IsObject(it)) {
+				xasprintf(cause, "%s: expected an object, got %s",
+				          sub, json_type_name(it));
+				free(sub);
+				return -1;
+			}
+			if (sc->named)
+				*(char **)(elem + sc->name_off) =
+				    xstrdup(it->string);
+			if (decode_object(sc, it, elem, sub, cause) != 0) {
+				free(sub);
+				return -1;
+			}
+			free(sub);
+		}
+		return 0;
+	}
+	case T_STRINGS: {
+		struct cfg_list *l = p;
+
+		if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) == 0) {
+			xasprintf(cause, "%s: expected a non-empty array of "
+			                 "strings",
+			          path);
+			return -1;
+		}
+		l->v = xcalloc((size_t)cJSON_GetArraySize(j), sizeof(char *));
+		cJSON_ArrayForEach(it, j)
+		{
+			if (!cJSON_IsString(it)) {
+				xasprintf(cause, "%s[%d]: expected a string, got %s",
+				          path, l->n, json_type_name(it));
+				return -1;
+			}
+			((char **)l->v)[l->n++] = xstrdup(it->valuestring);
+		}
+		return 0;
+	}
+	}
+	fatal("config: field type %d", (int)f->type);
+}
+
+static int
+decode_object(const struct schema *sc, const cJSON *obj, void *out,
+              const char *path, char **cause)
+{
+	const struct field *f;
+	const cJSON        *it, *prev;
+	char               *sub;
+	int                 rc;
+
+	/* Unknown and duplicate keys first: a typo must not be silent.
+	 * A key "//" is a comment, as in package.json. */
+	cJSON_ArrayForEach(it, obj)
+	{
+		if (strcmp(it->string, "//") == 0)
+			continue;
+		for (f = sc->fields; f->key != NULL; f++)
+			if (strcmp(f->key, it->string) == 0)
+				break;
+		if (f->key == NULL) {
+			sub = join_path(path, it->string);
+			xasprintf(cause, "%s: unknown key", sub);
+			free(sub);
+			return -1;
+		}
+		for (prev = obj->child; prev != it; prev = prev->next) {
+			if (strcmp(prev->string, it->string) == 0) {
+				sub = join_path(path, it->string);
+				xasprintf(cause, "%s: duplicate key", sub);
+				free(sub);
+				return -1;
+			}
+		}
+	}
+	for (f = sc->fields; f->key != NULL; f++) {
+		it = cJSON_GetObjectItemCaseSensitive(obj, f->key);
+		sub = join_path(path, f->key);
+		if (it == NULL) {
+			rc = 0;
+			if (f->flags & F_REQUIRED) {
+				xasprintf(cause, "%s: required key is missing",
+				          sub);
+				rc = -1;
+			}
+		} else
+			rc = decode_value(f, it, (char *)out + f->off, sub,
+			                  cause);
+		free(sub);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Schedule ids name executions, so two schedules may not share one. */
+static int
+check_unique(const struct cfg_list *l, const struct schema *sc,
+             const char *path, char **cause)
+{
+	const struct field *f;
+	int                 i, k;
+
+	for (f = sc->fields; strcmp(f->key, sc->unique) != 0; f++)
+		;
+	for (i = 0; i < l->n; i++) {
+		const char *a =
+		    *(char **)((char *)l->v + (size_t)i * sc->size + f->off);
+
+		for (k = 0; k < i; k++) {
+			const char *b = *(char **)((char *)l->v +
+			                           (size_t)k * sc->size + f->off);
+
+			if (strcmp(a, b) == 0) {
+				xasprintf(cause, "%s[%d].%s: \"%s\" is already "
+				                 "used by %s[%d]",
+				          path, i, f->key, a, path, k);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+struct config *
+config_defaults(void)
+{
+	struct config *c = xcalloc(1, sizeof *c);
+
+	c->source = xstrdup("<defaults>");
+	c->log_level = -1;
+	c->workers = 4;
+	c->synchronous = CONFIG_SYNC_FULL;
+	return c;
+}
+
+struct config *
+config_parse(const char *text, size_t len, const char *name, char **cause)
+{
+	struct config *c = config_defaults();
+	cJSON         *root = NULL;
+	const char    *end = NULL;
+	char          *why = NULL;
+
+	free(c->source);
+	c->source = xstrdup(name);
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root != NULL) {
+		/* Only blanks may follow the value. */
+		while (end < text + len && strchr(" \t\r\n", *end) != NULL &&
+		       *end != '\0')
+			end++;
+		if (end < text + len) {
+			cJSON_Delete(root);
+			root = NULL;
+		}
+	}
+	if (root == NULL) {
+		const char *p, *at = end != NULL ? end : text;
+		int         line = 1, col = 1;
+
+		for (p = text; p < at && p < text + len; p++) {
+			if (*p == '\n') {
+				line++;
+				col = 1;
+			} else
+				col++;
+		}
+		xasprintf(cause, "%s:%d:%d: invalid JSON", name, line, col);
+		goto fail;
+	}
+	if (!cJSON_IsObject(root)) {
+		xasprintf(cause, "%s: the top level must be an object, not %s",
+		          name, json_type_name(root));
+		goto fail;
+	}
+	if (decode_object(&config_schema, root, c, "", &why) != 0 ||
+	    check_unique(&c->schedules, &schedule_schema, "schedules",
+	                 &why) != 0) {
+		xasprintf(cause, "%s: %s", name, why);
+		goto fail;
+	}
+	cJSON_Delete(root);
+	return c;
+fail:
+	free(why);
+	cJSON_Delete(root);
+	config_free(c);
+	return NULL;
+}
+
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config *c = NULL;
+	struct stat    sb;
+	FILE          *f;
+	char          *buf = NULL;
+	size_t         n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		goto out;
+	}
+	if (sb.st_size > CONFIG_MAX_BYTES) {
+		xasprintf(cause, "%s: larger than %d bytes", path,
+		          CONFIG_MAX_BYTES);
+		goto out;
+	}
+	buf = xmalloc((size_t)sb.st_size + 1);
+	n = fread(buf, 1, (size_t)sb.st_size, f);
+	if (ferror(f)) {
+		xasprintf(cause, "%s: read error", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	c = config_parse(buf, n, path, cause);
+out:
+	free(buf);
+	fclose(f);
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free_object(&config_schema, c);
+	free(c->source);
+	free(c);
+}
+
+const struct config_brand *
+config_brand(const struct config *c, const char *name)
+{
+	const struct config_brand *b = c->brands.v;
+	int                        i;
+
+	for (i = 0; i < c->brands.n; i++)
+		if (strcmp(b[i].name, name) == 0)
+			return &b[i];
+	return NULL;
+}

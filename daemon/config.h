@@ -1,0 +1,61 @@
+/*
+ * config: the daemon's JSON configuration, checked against one schema table.
+ * Plain data, read by the main thread and handed to the engine at start and
+ * on SIGHUP. Secrets never live here: they come from the environment.
+ */
+#ifndef HERALD_CONFIG_H
+#define HERALD_CONFIG_H
+
+#include <stddef.h>
+
+/* A decoded JSON array or object of objects: n elements in one block. */
+struct cfg_list {
+	void *v;
+	int   n;
+};
+
+enum config_sync { CONFIG_SYNC_FULL, CONFIG_SYNC_NORMAL };
+enum config_approval { CONFIG_APPROVAL_AUTO, CONFIG_APPROVAL_REQUIRED };
+enum config_language { CONFIG_LANG_NL, CONFIG_LANG_FR, CONFIG_LANG_EN };
+
+struct config_brand {
+	char *name; /* its key in "brands" */
+	int   language; /* enum config_language */
+	int   approval; /* enum config_approval */
+};
+
+struct config_schedule {
+	char           *id;
+	char           *workflow;
+	char           *input;    /* JSON text; "null" when absent */
+	struct cfg_list cron;     /* char * */
+	char           *timezone; /* NULL: UTC */
+	int             paused;
+};
+
+struct config {
+	char           *source;    /* file name, or "<defaults>" / "<demo>" */
+	int             log_level; /* enum log_level, or -1 when unset */
+	int             workers;
+	int             synchronous; /* enum config_sync */
+	struct cfg_list brands;      /* struct config_brand */
+	struct cfg_list schedules;   /* struct config_schedule */
+};
+
+/* Defaults only: no brands, no schedules. */
+struct config *config_defaults(void);
+
+/* Reads and checks path. Returns a new config, or NULL with *cause naming
+ * the file and the key path of the first problem. */
+struct config *config_load(const char *path, char **cause);
+
+/* The same for text already in memory; name is used in messages. */
+struct config *config_parse(const char *text, size_t len, const char *name,
+                            char **cause);
+
+void config_free(struct config *);
+
+const struct config_brand *config_brand(const struct config *,
+                                        const char *name);
+
+#endif

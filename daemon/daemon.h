@@ -1,0 +1,22 @@
+/*
+ * daemon: owns the running parts of heraldd (store, engine, workers, ipc)
+ * and their order of start and stop. Main thread only.
+ */
+#ifndef HERALD_DAEMON_H
+#define HERALD_DAEMON_H
+
+struct config;
+struct daemon;
+
+/* Starts everything on state_dir. Takes cfg on success; on failure the
+ * caller still owns it and *cause says why. */
+struct daemon *daemon_start(const char *state_dir, struct config *cfg,
+                            int demo, char **cause);
+
+/* Hands a newly loaded config to the running daemon, which takes it. */
+void daemon_reload(struct daemon *, struct config *cfg);
+
+/* Stops the threads in order and frees everything. */
+void daemon_stop(struct daemon *);
+
+#endif

@@ -1,0 +1,61 @@
+# Shared helpers for integration tests. Source it; it makes $T (a temp dir
+# removed on exit) and stops any daemon started with start_daemon.
+set -eu
+: "${BUILD:?BUILD must name the build dir}"
+: "${SRC:?SRC must name the source dir}"
+HERALDD="$BUILD/heraldd"
+HERALD="$BUILD/herald"
+T=$(mktemp -d /tmp/herald-it.XXXXXX)
+: >"$T/daemon.log"
+DAEMON_PID=""
+cleanup() {
+	if [ -n "$DAEMON_PID" ]; then
+		kill -KILL "$DAEMON_PID" 2>/dev/null || true
+		wait "$DAEMON_PID" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -f "$T/daemon.log" ]; then
+		echo "--- daemon log (last 40 lines)" >&2
+		tail -n 40 "$T/daemon.log" >&2
+	fi
+	exit 1
+}
+
+# wait_for CMD...: retries CMD for up to 10 s.
+wait_for() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+
+# start_daemon ARGS...: starts heraldd in the background, logging to
+# $T/daemon.log, and waits until it says it started.
+count_lines() {
+	grep -c "$1" "$T/daemon.log" 2>/dev/null || true
+}
+started_since() {
+	[ "$(count_lines daemon_started)" -gt "$1" ]
+}
+start_daemon() {
+	before=$(count_lines daemon_started)
+	"$HERALDD" "$@" >>"$T/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_for started_since "$before" || fail "daemon did not start"
+}
+
+# stop_daemon: SIGTERM, and the exit status must be 0.
+stop_daemon() {
+	kill -TERM "$DAEMON_PID"
+	rc=0
+	wait "$DAEMON_PID" || rc=$?
+	DAEMON_PID=""
+	[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM"
+}

@@ -1,0 +1,213 @@
+/*
+ * Config decoding: good files decode, and every kind of bad file is refused
+ * with a message naming the file and the key path.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/util.h"
+#include "daemon/config.h"
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	const char *want; /* substring of the error, after "FILE: " */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "broken json", "{\n  \"workers\": 4,\n  \"x\"\n}", ":4:1: invalid JSON" },
+	{ "trailing garbage", "{} x", ":1:4: invalid JSON" },
+	{ "empty file", "", ":1:1: invalid JSON" },
+	{ "top level array", "[1]", "the top level must be an object, not an array" },
+	{ "wrong type", "{\"workers\": \"four\"}",
+	  "workers: expected an integer, got a string" },
+	{ "fraction", "{\"workers\": 2.5}",
+	  "workers: expected an integer, got a number" },
+	{ "out of range", "{\"workers\": 0}", "workers: 0 is out of range 1..64" },
+	{ "unknown key", "{\"wrokers\": 4}", "wrokers: unknown key" },
+	{ "unknown nested key",
+	  "{\"brands\": {\"pomandi\": {\"language\": \"nl\", \"aproval\": "
+	  "\"auto\"}}}",
+	  "brands.pomandi.aproval: unknown key" },
+	{ "missing required",
+	  "{\"brands\": {\"pomandi\": {\"approval\": \"auto\"}}}",
+	  "brands.pomandi.language: required key is missing" },
+	{ "bad enum", "{\"synchronous\": \"fast\"}",
+	  "synchronous: expected one of \"full\", \"normal\"" },
+	{ "bad level", "{\"log_level\": 3}", "log_level: expected one of" },
+	{ "duplicate key", "{\"workers\": 2, \"workers\": 3}",
+	  "workers: duplicate key" },
+	{ "brand not an object", "{\"brands\": {\"pomandi\": \"nl\"}}",
+	  "brands.pomandi: expected an object, got a string" },
+	{ "bad brand name", "{\"brands\": {\"po mandi\": {\"language\": \"nl\"}}}",
+	  "brands: \"po mandi\" is not a valid name" },
+	{ "schedule missing cron",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\"}]}",
+	  "schedules[0].cron: required key is missing" },
+	{ "cron element type",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[\"0 9 * * *\", 5]}]}",
+	  "schedules[0].cron[1]: expected a string, got a number" },
+	{ "empty cron",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": []}]}",
+	  "schedules[0].cron: expected a non-empty array of strings" },
+	{ "duplicate schedule id",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[\"@daily\"]}, {\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[\"@daily\"]}]}",
+	  "schedules[1].id: \"a\" is already used by schedules[0]" },
+	{ "schedules not array", "{\"schedules\": {}}",
+	  "schedules: expected an array, got an object" },
+};
+
+static char *
+write_temp(const char *text)
+{
+	char  tmpl[] = "/tmp/herald-config-XXXXXX";
+	int   fd = mkstemp(tmpl);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return xstrdup(tmpl);
+}
+
+static void
+test_bad_files(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(bad_cases); i++) {
+		const struct bad_case *bc = &bad_cases[i];
+		char                  *path = write_temp(bc->text), *cause = NULL;
+		struct config         *c = config_load(path, &cause);
+
+		if (c != NULL)
+			fail_msg("%s: accepted", bc->name);
+		assert_non_null(cause);
+		if (strncmp(cause, path, strlen(path)) != 0 ||
+		    strstr(cause, bc->want) == NULL)
+			fail_msg("%s: got \"%s\", want \"%s\" after the file",
+			         bc->name, cause, bc->want);
+		free(cause);
+		unlink(path);
+		free(path);
+	}
+}
+
+static void
+test_missing_file(void **state)
+{
+	char          *cause = NULL;
+	struct config *c;
+
+	(void)state;
+	c = config_load("/nonexistent/herald.json", &cause);
+	assert_null(c);
+	assert_string_equal(cause,
+	                    "/nonexistent/herald.json: No such file or directory");
+	free(cause);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct config *c = config_defaults();
+
+	(void)state;
+	assert_int_equal(c->workers, 4);
+	assert_int_equal(c->synchronous, CONFIG_SYNC_FULL);
+	assert_int_equal(c->log_level, -1);
+	assert_int_equal(c->brands.n, 0);
+	assert_int_equal(c->schedules.n, 0);
+	config_free(c);
+}
+
+static void
+test_good(void **state)
+{
+	const char *text =
+	    "{\"//\": \"comment\", \"workers\": 8, \"synchronous\": \"normal\","
+	    " \"log_level\": \"debug\","
+	    " \"brands\": {\"pomandi\": {\"language\": \"nl\"},"
+	    "  \"costume\": {\"language\": \"fr\", \"approval\": \"required\"}},"
+	    " \"schedules\": [{\"id\": \"p\", \"workflow\": \"diagnostic\","
+	    "  \"input\": {\"a\": [1, 2]}, \"cron\": [\"0 9 * * *\", \"@daily\"],"
+	    "  \"paused\": true}]}";
+	char                         *cause = NULL;
+	struct config                *c;
+	const struct config_brand    *b;
+	const struct config_schedule *s;
+
+	(void)state;
+	c = config_parse(text, strlen(text), "t.json", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(c->workers, 8);
+	assert_int_equal(c->synchronous, CONFIG_SYNC_NORMAL);
+	assert_int_equal(c->log_level, 0);
+	assert_int_equal(c->brands.n, 2);
+	b = config_brand(c, "costume");
+	assert_non_null(b);
+	assert_int_equal(b->language, CONFIG_LANG_FR);
+	assert_int_equal(b->approval, CONFIG_APPROVAL_REQUIRED);
+	b = config_brand(c, "pomandi");
+	assert_int_equal(b->approval, CONFIG_APPROVAL_AUTO);
+	assert_null(config_brand(c, "nobody"));
+	assert_int_equal(c->schedules.n, 1);
+	s = c->schedules.v;
+	assert_string_equal(s->id, "p");
+	assert_string_equal(s->input, "{\"a\":[1,2]}");
+	assert_int_equal(s->cron.n, 2);
+	assert_string_equal(((char **)s->cron.v)[1], "@daily");
+	assert_true(s->paused);
+	assert_null(s->timezone);
+	config_free(c);
+}
+
+/* The shipped example and demo configs must always load. */
+static void
+test_shipped(void **state)
+{
+	const char *files[] = { HERALD_SRC "/assets/herald.example.json",
+		                HERALD_SRC "/assets/demo/herald.json" };
+	size_t      i;
+
+	(void)state;
+	for (i = 0; i < nitems(files); i++) {
+		char          *cause = NULL;
+		struct config *c = config_load(files[i], &cause);
+
+		if (c == NULL)
+			fail_msg("%s", cause);
+		assert_int_equal(c->brands.n, 2);
+		assert_int_equal(c->schedules.n, 2);
+		config_free(c);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_shipped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
