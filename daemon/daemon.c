@@ -1,17 +1,33 @@
 /*
- * daemon: start and stop order of heraldd's parts. Main thread only.
+ * daemon: start and stop order of heraldd's parts, and the glue that
+ * routes each protocol method to the engine (changes) or the query pool
+ * (reads). Main thread, except route(), which runs on nng's threads.
+ *
+ * Start: engine (opens the store, recovers), queries, ipc server.
+ * Stop: the reverse, but the server is closed first and freed last, so
+ * replies still owed by the engine and queries have somewhere to go.
  */
 #include <stdlib.h>
 
 #include "common/log.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "daemon/engine.h"
+#include "daemon/query.h"
+#include "ipc/server.h"
 
 struct daemon {
-	char          *state_dir;
-	struct config *cfg;
-	int            demo;
+	char             *state_dir;
+	char             *db_path;
+	struct config    *cfg;
+	int               demo;
+	struct engine    *engine;
+	struct query     *query;
+	struct server    *server;
+	struct query_info qinfo;
+	char             *req_url, *pub_url; /* borrowed by the server */
 };
 
 static void
@@ -21,18 +37,82 @@ log_config(const struct config *c)
 	         c->source, c->brands.n, c->schedules.n, c->workers);
 }
 
+static void
+route(void *arg, struct proto_req *req, struct reply_to rt)
+{
+	struct daemon *d = arg;
+	cJSON         *params = req->params;
+
+	req->params = NULL;
+	if (req->m->flags & M_READONLY)
+		query_call(d->query, req->m->id, params, rt);
+	else
+		engine_call(d->engine, req->m->id, params, rt);
+	proto_req_fini(req);
+}
+
+static void
+publish(void *arg, const char *topic, char *json)
+{
+	struct daemon *d = arg;
+
+	if (d->server != NULL)
+		server_publish(d->server, topic, json);
+	else
+		free(json);
+}
+
 struct daemon *
 daemon_start(const char *state_dir, struct config *cfg, int demo,
              char **cause)
 {
-	struct daemon *d = xcalloc(1, sizeof *d);
+	struct daemon     *d = xcalloc(1, sizeof *d);
+	struct engine_opts eo = { 0 };
+	struct server_opts so = { 0 };
+	char              *req_url, *pub_url;
 
-	(void)cause;
 	d->state_dir = xstrdup(state_dir);
-	d->cfg = cfg;
 	d->demo = demo;
 	log_config(cfg);
+	xasprintf(&d->db_path, "%s/herald.db", state_dir);
+	if ((d->req_url = paths_ipc_url(state_dir, "herald.sock", cause)) ==
+	        NULL ||
+	    (d->pub_url = paths_ipc_url(state_dir, "events.sock", cause)) ==
+	        NULL)
+		goto fail;
+	req_url = d->req_url;
+	pub_url = d->pub_url;
+
+	eo.db_path = d->db_path;
+	eo.sync_full = cfg->synchronous == CONFIG_SYNC_FULL;
+	eo.workers = cfg->workers;
+	eo.types = workflow_types;
+	eo.publish = publish;
+	eo.publish_arg = d;
+	if ((d->engine = engine_start(&eo, cause)) == NULL)
+		goto fail;
+
+	d->qinfo.db_path = d->db_path;
+	d->qinfo.state_dir = d->state_dir;
+	d->qinfo.workers = cfg->workers;
+	d->qinfo.started_at = clock_ms();
+	d->qinfo.engine = d->engine;
+	if ((d->query = query_start(&d->qinfo, 2, cause)) == NULL)
+		goto fail;
+
+	so.req_url = req_url;
+	so.pub_url = pub_url;
+	so.mode = 0600;
+	so.handler = route;
+	so.arg = d;
+	if ((d->server = server_start(&so, cause)) == NULL)
+		goto fail;
+	log_info("ipc_listening", "url=%s events=%s", req_url, pub_url);
+	d->cfg = cfg;
 	return d;
+fail:
+	daemon_stop(d);
+	return NULL;
 }
 
 void
@@ -46,7 +126,20 @@ daemon_reload(struct daemon *d, struct config *cfg)
 void
 daemon_stop(struct daemon *d)
 {
+	struct server *s = d->server;
+
+	if (s != NULL)
+		server_close(s);
+	engine_stop(d->engine);
+	d->engine = NULL;
+	query_stop(d->query);
+	d->server = NULL; /* the engine has stopped publishing */
+	if (s != NULL)
+		server_free(s);
 	config_free(d->cfg);
+	free(d->req_url);
+	free(d->pub_url);
+	free(d->db_path);
 	free(d->state_dir);
 	free(d);
 }

@@ -1,29 +1,69 @@
 /*
- * herald: the client. With no command it opens the operator console; with a
- * command it sends one request to heraldd and prints the reply.
+ * herald: the client. With a command it sends one request to heraldd and
+ * prints the reply (tui/cli.c). Global options come before the command.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: herald [--state-dir DIR | --socket URL] [--json] "
-	           "[COMMAND ...]\n"
-	           "       herald --help | --version\n");
-}
+#include "common/paths.h"
+#include "common/util.h"
+#include "tui/cli.h"
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("herald %s\n", HERALD_VERSION);
-		return 0;
+	const char *state_opt = NULL, *socket_opt = getenv("HERALD_SOCKET");
+	char       *state_dir = NULL, *url = NULL, *cause = NULL;
+	int         i, json = 0, rc;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("herald %s\n", HERALD_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "--help") == 0) {
+			cli_usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
+			state_opt = argv[++i];
+		else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+			socket_opt = argv[++i];
+		else {
+			fprintf(stderr, "herald: unknown option %s\n", argv[i]);
+			cli_usage(stderr);
+			return 2;
+		}
 	}
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
+	/* --json may also follow the command, as in `herald status --json`. */
+	for (rc = i; rc < argc; rc++) {
+		if (strcmp(argv[rc], "--json") == 0) {
+			json = 1;
+			memmove(&argv[rc], &argv[rc + 1],
+			        (size_t)(argc - rc - 1) * sizeof *argv);
+			argc--;
+			rc--;
+		}
 	}
-	usage(stderr);
-	return 2;
+	if (i == argc) {
+		/* The operator console is not built yet. */
+		cli_usage(stderr);
+		return 2;
+	}
+	if (state_opt != NULL || socket_opt == NULL || *socket_opt == '\0') {
+		if ((state_dir = paths_state_dir(state_opt, &cause)) == NULL ||
+		    (url = paths_ipc_url(state_dir, "herald.sock", &cause)) ==
+		        NULL) {
+			fprintf(stderr, "herald: %s\n", cause);
+			free(cause);
+			free(state_dir);
+			return 2;
+		}
+	} else
+		url = xstrdup(socket_opt);
+	rc = cli_run(url, json, argc - i, argv + i);
+	free(url);
+	free(state_dir);
+	return rc;
 }

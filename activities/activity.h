@@ -1,0 +1,44 @@
+/*
+ * activity: the contract between the engine and the code that does a
+ * step's work. An activity runs on a worker thread, gets everything it needs
+ * in struct act_call, never touches the store, and says in struct act_out
+ * whether it worked and, if not, whether trying again could help. The
+ * engine applies the retry policy: activities do not loop.
+ */
+#ifndef HERALD_ACTIVITY_H
+#define HERALD_ACTIVITY_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+enum act_status {
+	ACT_OK,      /* done; result holds its JSON */
+	ACT_RETRY,   /* failed; another attempt may work (network, 5xx, 429) */
+	ACT_FAIL,    /* failed for good (bad input, credentials, config) */
+	ACT_UNKNOWN, /* a side effect may or may not have happened */
+};
+
+struct act_call {
+	const char       *exec_id;
+	const char       *step;
+	int               attempt;  /* 1 for the first */
+	int               check;    /* 1: find out whether an earlier attempt
+	                               took effect, instead of acting */
+	const cJSON      *input;    /* the execution's input */
+	const cJSON      *deps;     /* {"<dep step>": result, ...} */
+	int64_t           deadline; /* wall clock ms: give up by then */
+	const atomic_int *cancel;   /* non-zero: stop as soon as possible */
+};
+
+struct act_out {
+	enum act_status status;
+	char           *result;         /* ACT_OK: JSON text (malloc'd) */
+	char           *error;          /* otherwise: what went wrong */
+	int64_t         retry_after_ms; /* ACT_RETRY: wait at least this */
+};
+
+typedef void (*activity_fn)(const struct act_call *, struct act_out *);
+
+#endif

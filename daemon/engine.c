@@ -1,0 +1,1665 @@
+/*
+ * engine: executions as durable state machines.
+ *
+ * DESIGN
+ * Threads: the engine thread owns everything in struct engine except the
+ * inbox (locked; pushed by nng callbacks and workers) and the stats
+ * (atomics). Workers only see struct act_job, which is moved to them and
+ * moved back through the inbox.
+ *
+ * One turn of the loop: wait for the inbox or the next timer; take all
+ * that is queued; apply it in memory and in the store inside ONE
+ * transaction (group commit); commit; then, and only then, run the
+ * effects: submit jobs, send replies, publish events. If the transaction
+ * fails (disk full, I/O error) it is rolled back, the effects are dropped,
+ * callers get "unavailable", and the in-memory state is reloaded from the
+ * store, so memory never runs ahead of the disk.
+ *
+ * Only open executions live in memory (the map by id); closed ones are
+ * loaded from the store when an operator retries them.
+ *
+ * Attempt fencing: a step's attempt number is counted and committed before
+ * its job is dispatched; a result is applied only if the step is still
+ * running that same attempt. A timed-out or cancelled attempt's late result
+ * is dropped.
+ *
+ * Timers (retry backoff, start-to-close deadlines) sit in a binary heap
+ * keyed by wall-clock time and are checked lazily: a timer that no longer
+ * matches its step's state when it pops is ignored. Their times are in the
+ * store too, so a restart rebuilds the heap.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/strmap.h"
+#include "common/util.h"
+#include "daemon/engine.h"
+#include "daemon/pool.h"
+#include "db/store.h"
+
+enum step_status {
+	SS_PENDING,
+	SS_RUNNING,
+	SS_RETRY_WAIT,
+	SS_COMPLETED,
+	SS_FAILED,
+	SS_CANCELLED,
+	SS_IN_DOUBT,
+	SS_COUNT
+};
+static const char *const step_status_names[SS_COUNT] = {
+	"pending", "running", "retry_wait", "completed",
+	"failed",  "cancelled", "in_doubt",
+};
+
+enum exec_status { XS_RUNNING, XS_COMPLETED, XS_FAILED, XS_CANCELLED, XS_COUNT };
+static const char *const exec_status_names[XS_COUNT] = {
+	"running", "completed", "failed", "cancelled"
+};
+
+/* Shared by the engine and one running job: the job's abort flag. */
+struct cancel_tok {
+	atomic_int flag;
+	atomic_int refs;
+};
+
+struct step {
+	enum step_status   status;
+	int                attempt;
+	int                check; /* the running attempt checks an outcome */
+	int64_t            next_at, started_at, finished_at, deadline;
+	char              *last_error;
+	char              *result; /* JSON text */
+	struct cancel_tok *cancel; /* while running */
+};
+
+struct waiter {
+	struct reply_to rt;
+	struct waiter  *next;
+};
+
+struct exec {
+	int64_t                n;
+	char                  *id;
+	const struct workflow *wf;
+	char                  *brand;
+	char                  *input;
+	enum exec_status       status;
+	int64_t                created_at, closed_at;
+	char                  *error;
+	int                    running; /* steps running */
+	int                    failing; /* a step failed for good */
+	int                    dirty;   /* on the dirty list */
+	TAILQ_ENTRY(exec) dirty_entry;
+	TAILQ_ENTRY(exec) closed_entry;
+	struct waiter *waiters; /* workflow.execute calls */
+	struct step    steps[WF_MAX_STEPS];
+};
+TAILQ_HEAD(exec_list, exec);
+
+struct act_job {
+	struct job             job;
+	struct engine         *e;
+	char                  *exec_id;
+	int                    step;
+	int                    attempt;
+	int                    check;
+	const struct step_def *def;
+	char                  *input; /* JSON text */
+	char                  *deps;  /* JSON text */
+	int64_t                deadline;
+	struct cancel_tok     *cancel;
+	struct act_out         out;
+	TAILQ_ENTRY(act_job) entry; /* on the dispatch list */
+};
+TAILQ_HEAD(job_list, act_job);
+
+enum ev_type { EV_CALL, EV_RESULT };
+
+struct ev {
+	TAILQ_ENTRY(ev) entry;
+	enum ev_type    type;
+	enum method_id  method;
+	cJSON          *params;
+	struct reply_to rt;
+	struct act_job *job;
+};
+TAILQ_HEAD(ev_list, ev);
+
+enum timer_kind { TM_RETRY, TM_DEADLINE };
+
+struct timer {
+	int64_t         due;
+	char           *id;
+	int             step;
+	int             attempt;
+	enum timer_kind kind;
+};
+
+struct reply {
+	struct reply_to rt;
+	char           *text;
+	TAILQ_ENTRY(reply) entry;
+};
+TAILQ_HEAD(reply_list, reply);
+
+struct pub {
+	const char *topic;
+	char       *json;
+	TAILQ_ENTRY(pub) entry;
+};
+TAILQ_HEAD(pub_list, pub);
+
+struct engine {
+	struct engine_opts opts;
+	struct store      *store;
+	struct pool       *pool;
+	pthread_t          thread;
+
+	/* The inbox: the only state other threads touch. */
+	pthread_mutex_t lock;
+	pthread_cond_t  cond;
+	struct ev_list  inbox;
+	int             stopping;
+
+	/* Engine thread only. */
+	struct strmap    *execs; /* id -> struct exec, open ones */
+	struct exec_list  dirty;
+	struct exec_list  closed; /* freed after the turn's effects */
+	struct timer     *heap;
+	size_t            nheap, capheap;
+	int64_t           seq;
+	int               in_tx;
+	char             *tx_error; /* the first store error of this turn */
+	struct job_list   dispatch;
+	struct reply_list replies;
+	struct pub_list   pubs;
+
+	/* Stats, read by any thread. */
+	atomic_llong active, running, commits, last_seq;
+};
+
+static void exec_free(struct exec *);
+
+/* Cancel tokens. */
+
+static struct cancel_tok *
+tok_new(void)
+{
+	struct cancel_tok *t = xcalloc(1, sizeof *t);
+
+	atomic_init(&t->flag, 0);
+	atomic_init(&t->refs, 1);
+	return t;
+}
+
+static struct cancel_tok *
+tok_ref(struct cancel_tok *t)
+{
+	atomic_fetch_add(&t->refs, 1);
+	return t;
+}
+
+static void
+tok_unref(struct cancel_tok *t)
+{
+	if (t != NULL && atomic_fetch_sub(&t->refs, 1) == 1)
+		free(t);
+}
+
+/* Timer heap (min-heap on due). */
+
+static void
+heap_swap(struct engine *e, size_t a, size_t b)
+{
+	struct timer t = e->heap[a];
+
+	e->heap[a] = e->heap[b];
+	e->heap[b] = t;
+}
+
+static void
+timer_add(struct engine *e, int64_t due, const char *id, int step,
+          int attempt, enum timer_kind kind)
+{
+	size_t i;
+
+	if (e->nheap == e->capheap) {
+		e->capheap = e->capheap ? e->capheap * 2 : 64;
+		e->heap = xrealloc(e->heap, e->capheap * sizeof *e->heap);
+	}
+	i = e->nheap++;
+	e->heap[i].due = due;
+	e->heap[i].id = xstrdup(id);
+	e->heap[i].step = step;
+	e->heap[i].attempt = attempt;
+	e->heap[i].kind = kind;
+	while (i > 0 && e->heap[(i - 1) / 2].due > e->heap[i].due) {
+		heap_swap(e, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+/* Removes the earliest timer into *out (caller frees out->id). */
+static void
+timer_pop(struct engine *e, struct timer *out)
+{
+	size_t i = 0;
+
+	*out = e->heap[0];
+	e->heap[0] = e->heap[--e->nheap];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < e->nheap && e->heap[l].due < e->heap[m].due)
+			m = l;
+		if (r < e->nheap && e->heap[r].due < e->heap[m].due)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(e, i, m);
+		i = m;
+	}
+}
+
+/* Store access: every write goes through here, inside the turn's
+ * transaction; the first failure is kept and fails the whole turn. */
+
+static int
+tx(struct engine *e)
+{
+	char *cause = NULL;
+
+	if (e->tx_error != NULL)
+		return -1;
+	if (!e->in_tx) {
+		if (store_begin(e->store, &cause) != 0) {
+			e->tx_error = cause;
+			return -1;
+		}
+		e->in_tx = 1;
+	}
+	return 0;
+}
+
+static void
+tx_check(struct engine *e, int rc, char *cause)
+{
+	if (rc != 0 && e->tx_error == NULL)
+		e->tx_error = cause != NULL ? cause : xstrdup("store error");
+	else
+		free(cause);
+}
+
+static void
+save_step(struct engine *e, struct exec *x, int i)
+{
+	struct step      *s = &x->steps[i];
+	struct store_step row;
+	char             *cause = NULL;
+
+	if (tx(e) != 0)
+		return;
+	row.idx = i;
+	row.name = x->wf->steps[i].name;
+	row.status = step_status_names[s->status];
+	row.attempt = s->attempt;
+	row.next_attempt_at = s->status == SS_RETRY_WAIT ? s->next_at : 0;
+	row.started_at = s->started_at;
+	row.finished_at = s->finished_at;
+	row.last_error = s->last_error;
+	row.result = s->result;
+	tx_check(e, store_step_update(e->store, x->n, &row, &cause), cause);
+}
+
+static void
+save_exec(struct engine *e, struct exec *x)
+{
+	char *cause = NULL;
+
+	if (tx(e) != 0)
+		return;
+	tx_check(e,
+	         store_exec_update(e->store, x->n, exec_status_names[x->status],
+	                           x->closed_at, x->error, &cause),
+	         cause);
+}
+
+static const char *
+event_topic(const char *type)
+{
+	return strncmp(type, "step_", 5) == 0 ? "step" : "execution";
+}
+
+/* Appends a history event (takes data, which may be NULL) and queues it
+ * for publishing after the commit. */
+static void
+history(struct engine *e, struct exec *x, const char *type, int step,
+        int attempt, cJSON *data)
+{
+	char  *text = NULL, *cause = NULL, ts[32];
+	cJSON *pub;
+	struct pub *p;
+	int64_t     now = clock_ms();
+
+	if (tx(e) != 0) {
+		cJSON_Delete(data);
+		return;
+	}
+	if (data != NULL)
+		text = cJSON_PrintUnformatted(data);
+	e->seq++;
+	tx_check(e,
+	         store_event_add(e->store, e->seq, now, x->n, type,
+	                         step >= 0 ? x->wf->steps[step].name : NULL,
+	                         attempt, text, &cause),
+	         cause);
+	if (e->opts.publish != NULL) {
+		pub = cJSON_CreateObject();
+		cJSON_AddNumberToObject(pub, "seq", (double)e->seq);
+		cJSON_AddStringToObject(pub, "at", iso8601(now, ts, sizeof ts));
+		cJSON_AddStringToObject(pub, "type", type);
+		cJSON_AddStringToObject(pub, "execution", x->id);
+		cJSON_AddStringToObject(pub, "workflow", x->wf->name);
+		if (x->brand != NULL)
+			cJSON_AddStringToObject(pub, "brand", x->brand);
+		if (step >= 0) {
+			cJSON_AddStringToObject(pub, "step",
+			                        x->wf->steps[step].name);
+			cJSON_AddNumberToObject(pub, "attempt", attempt);
+		}
+		cJSON_AddItemToObject(pub, "data",
+		                      data != NULL ? data : cJSON_CreateNull());
+		data = NULL;
+		p = xcalloc(1, sizeof *p);
+		p->topic = event_topic(type);
+		p->json = cJSON_PrintUnformatted(pub);
+		cJSON_Delete(pub);
+		TAILQ_INSERT_TAIL(&e->pubs, p, entry);
+	}
+	cJSON_free(text);
+	cJSON_Delete(data);
+}
+
+static void
+reply_later(struct engine *e, struct reply_to rt, char *text)
+{
+	struct reply *r = xcalloc(1, sizeof *r);
+
+	r->rt = rt;
+	r->text = text;
+	TAILQ_INSERT_TAIL(&e->replies, r, entry);
+}
+
+static void
+mark_dirty(struct engine *e, struct exec *x)
+{
+	if (!x->dirty) {
+		x->dirty = 1;
+		TAILQ_INSERT_TAIL(&e->dirty, x, dirty_entry);
+	}
+}
+
+static void
+set_str(char **p, const char *v)
+{
+	free(*p);
+	*p = xstrdup(v);
+}
+
+/* Jobs: built on the engine thread, run on a worker, applied back here. */
+
+static void job_run(struct job *, void *);
+static void job_drop(struct job *);
+
+static void
+act_job_free(struct act_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->exec_id);
+	free(j->input);
+	free(j->deps);
+	free(j->out.result);
+	free(j->out.error);
+	tok_unref(j->cancel);
+	free(j);
+}
+
+/* {"<dep>": <its result>, ...} */
+static char *
+deps_json(struct exec *x, int i)
+{
+	const struct step_def *d = &x->wf->steps[i];
+	char                  *out = xstrdup("{"), *tmp;
+	int                    k, idx;
+
+	for (k = 0; k < WF_MAX_DEPS && d->deps[k] != NULL; k++) {
+		for (idx = 0; idx < x->wf->nsteps; idx++)
+			if (strcmp(x->wf->steps[idx].name, d->deps[k]) == 0)
+				break;
+		xasprintf(&tmp, "%s%s\"%s\":%s", out, k ? "," : "", d->deps[k],
+		          x->steps[idx].result ? x->steps[idx].result : "null");
+		free(out);
+		out = tmp;
+	}
+	xasprintf(&tmp, "%s}", out);
+	free(out);
+	return tmp;
+}
+
+/* Counts and commits a new attempt of step i, then queues its job. */
+static void
+start_attempt(struct engine *e, struct exec *x, int i, int check)
+{
+	const struct step_def *d = &x->wf->steps[i];
+	struct step           *s = &x->steps[i];
+	struct act_job        *j;
+	cJSON                 *data = NULL;
+	int64_t                now = clock_ms();
+
+	s->status = SS_RUNNING;
+	s->attempt++;
+	s->check = check;
+	s->started_at = now;
+	s->finished_at = 0;
+	s->next_at = 0;
+	s->deadline = now + d->timeout_ms;
+	s->cancel = tok_new();
+	x->running++;
+	save_step(e, x, i);
+	if (check) {
+		data = cJSON_CreateObject();
+		cJSON_AddTrueToObject(data, "check");
+	}
+	history(e, x, "step_started", i, s->attempt, data);
+	timer_add(e, s->deadline, x->id, i, s->attempt, TM_DEADLINE);
+
+	j = xcalloc(1, sizeof *j);
+	j->job.run = job_run;
+	j->job.drop = job_drop;
+	j->e = e;
+	j->exec_id = xstrdup(x->id);
+	j->step = i;
+	j->attempt = s->attempt;
+	j->check = check;
+	j->def = d;
+	j->input = xstrdup(x->input);
+	j->deps = deps_json(x, i);
+	j->deadline = s->deadline;
+	j->cancel = tok_ref(s->cancel);
+	TAILQ_INSERT_TAIL(&e->dispatch, j, entry);
+	log_debug("step_started", "execution=%s step=%s attempt=%d%s", x->id,
+	          d->name, s->attempt, check ? " check=1" : "");
+}
+
+/* Leaves the running state of step i (its attempt is over). */
+static void
+end_attempt(struct exec *x, int i)
+{
+	struct step *s = &x->steps[i];
+
+	if (s->status == SS_RUNNING) {
+		x->running--;
+		if (s->cancel != NULL)
+			atomic_store(&s->cancel->flag, 1);
+		tok_unref(s->cancel);
+		s->cancel = NULL;
+	}
+}
+
+static void
+close_exec(struct engine *e, struct exec *x, enum exec_status status,
+           const char *type, cJSON *data)
+{
+	struct waiter *w, *next;
+	int            i;
+
+	for (i = 0; i < x->wf->nsteps; i++)
+		end_attempt(x, i);
+	x->status = status;
+	x->closed_at = clock_ms();
+	save_exec(e, x);
+	history(e, x, type, -1, 0, data);
+	for (w = x->waiters; w != NULL; w = next) {
+		cJSON *r = cJSON_CreateObject();
+
+		next = w->next;
+		cJSON_AddStringToObject(r, "id", x->id);
+		cJSON_AddStringToObject(r, "status", exec_status_names[status]);
+		if (x->error != NULL)
+			cJSON_AddStringToObject(r, "error", x->error);
+		else
+			cJSON_AddNullToObject(r, "error");
+		reply_later(e, w->rt, proto_reply_ok(r));
+		free(w);
+	}
+	x->waiters = NULL;
+	strmap_del(e->execs, x->id);
+	TAILQ_INSERT_TAIL(&e->closed, x, closed_entry);
+	atomic_fetch_sub(&e->active, 1);
+	log_info(type, "execution=%s status=%s", x->id,
+	         exec_status_names[status]);
+}
+
+/* A step's attempt failed. retryable says whether the error class allows
+ * another attempt; the retry policy decides whether one is left. */
+static void
+step_failed(struct engine *e, struct exec *x, int i, const char *error,
+            int retryable, int64_t retry_after)
+{
+	const struct step_def *d = &x->wf->steps[i];
+	struct step           *s = &x->steps[i];
+	cJSON                 *data = cJSON_CreateObject();
+	char                   ts[32];
+	int64_t                delay;
+
+	end_attempt(x, i);
+	set_str(&s->last_error, error);
+	s->finished_at = clock_ms();
+	cJSON_AddStringToObject(data, "error", error);
+	if (retryable && !x->failing &&
+	    (d->retry.max_attempts == 0 || s->attempt < d->retry.max_attempts)) {
+		delay = retry_delay_ms(&d->retry, s->attempt);
+		if (retry_after > delay)
+			delay = retry_after;
+		s->status = SS_RETRY_WAIT;
+		s->next_at = s->finished_at + delay;
+		cJSON_AddStringToObject(data, "retry_at",
+		                        iso8601(s->next_at, ts, sizeof ts));
+		timer_add(e, s->next_at, x->id, i, s->attempt, TM_RETRY);
+		log_warn("step_failed",
+		         "execution=%s step=%s attempt=%d retry_in_ms=%lld "
+		         "error=\"%s\"",
+		         x->id, d->name, s->attempt, (long long)delay, error);
+	} else {
+		s->status = SS_FAILED;
+		cJSON_AddTrueToObject(data, "final");
+		if (!x->failing) {
+			x->failing = 1;
+			free(x->error);
+			xasprintf(&x->error, "step %s failed after %d attempt%s: "
+			                     "%s",
+			          d->name, s->attempt, s->attempt == 1 ? "" : "s",
+			          error);
+		}
+		log_warn("step_failed",
+		         "execution=%s step=%s attempt=%d final=1 error=\"%s\"",
+		         x->id, d->name, s->attempt, error);
+	}
+	save_step(e, x, i);
+	history(e, x, "step_failed", i, s->attempt, data);
+	mark_dirty(e, x);
+}
+
+/* The outcome of a side-effecting step is unknown: check it if the step
+ * can, else leave it to an operator. */
+static void
+step_unknown(struct engine *e, struct exec *x, int i, const char *error)
+{
+	const struct step_def *d = &x->wf->steps[i];
+	struct step           *s = &x->steps[i];
+	cJSON                 *data;
+	int                    was_check = s->check;
+
+	end_attempt(x, i);
+	set_str(&s->last_error, error);
+	if (d->check != NULL && !was_check && !x->failing) {
+		start_attempt(e, x, i, 1);
+		return;
+	}
+	s->status = SS_IN_DOUBT;
+	s->finished_at = clock_ms();
+	save_step(e, x, i);
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "error", error);
+	history(e, x, "step_in_doubt", i, s->attempt, data);
+	log_warn("step_in_doubt",
+	         "execution=%s step=%s attempt=%d error=\"%s\" "
+	         "action=\"herald workflow resolve %s %s --done|--retry\"",
+	         x->id, d->name, s->attempt, error, x->id, d->name);
+	mark_dirty(e, x);
+}
+
+static void
+step_completed(struct engine *e, struct exec *x, int i, const char *result)
+{
+	struct step *s = &x->steps[i];
+	cJSON       *data = cJSON_CreateObject();
+
+	end_attempt(x, i);
+	s->status = SS_COMPLETED;
+	s->finished_at = clock_ms();
+	set_str(&s->result, result);
+	free(s->last_error);
+	s->last_error = NULL;
+	save_step(e, x, i);
+	cJSON_AddNumberToObject(data, "duration_ms",
+	                        (double)(s->finished_at - s->started_at));
+	history(e, x, "step_completed", i, s->attempt, data);
+	mark_dirty(e, x);
+}
+
+/* Starts every ready step of x and closes x when nothing is left to do. */
+static void
+advance(struct engine *e, struct exec *x)
+{
+	int i, k, idx, all_done = 1, ready;
+
+	if (x->status != XS_RUNNING)
+		return;
+	for (i = 0; i < x->wf->nsteps; i++) {
+		if (x->steps[i].status != SS_COMPLETED)
+			all_done = 0;
+		if (x->steps[i].status != SS_PENDING || x->failing)
+			continue;
+		ready = 1;
+		for (k = 0; k < WF_MAX_DEPS && x->wf->steps[i].deps[k]; k++) {
+			for (idx = 0; idx < x->wf->nsteps; idx++)
+				if (strcmp(x->wf->steps[idx].name,
+				           x->wf->steps[i].deps[k]) == 0)
+					break;
+			if (x->steps[idx].status != SS_COMPLETED)
+				ready = 0;
+		}
+		if (ready)
+			start_attempt(e, x, i, 0);
+	}
+	if (all_done)
+		close_exec(e, x, XS_COMPLETED, "workflow_completed", NULL);
+	else if (x->failing && x->running == 0) {
+		cJSON *data = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(data, "error", x->error);
+		close_exec(e, x, XS_FAILED, "workflow_failed", data);
+	}
+}
+
+/* Building executions in memory. */
+
+static struct exec *
+exec_new(const struct workflow *wf, const char *id, const char *input,
+         const char *brand)
+{
+	struct exec *x = xcalloc(1, sizeof *x);
+
+	x->id = xstrdup(id);
+	x->wf = wf;
+	x->input = xstrdup(input);
+	x->brand = xstrdup(brand);
+	return x;
+}
+
+static void
+exec_free(struct exec *x)
+{
+	struct waiter *w, *next;
+	int            i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < WF_MAX_STEPS; i++) {
+		free(x->steps[i].last_error);
+		free(x->steps[i].result);
+		tok_unref(x->steps[i].cancel);
+	}
+	for (w = x->waiters; w != NULL; w = next) {
+		next = w->next;
+		w->rt.fn(w->rt.arg,
+		         proto_reply_err(E_UNAVAILABLE, "heraldd is stopping"));
+		free(w);
+	}
+	free(x->id);
+	free(x->input);
+	free(x->brand);
+	free(x->error);
+	free(x);
+}
+
+static int
+status_index(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Rebuilds an execution from its rows. Returns NULL (logged) when the
+ * rows name a type or status this daemon does not know. */
+static struct exec *
+exec_from_store(struct engine *e, const struct store_exec *r)
+{
+	const struct workflow *wf = workflow_find(e->opts.types, r->type);
+	struct exec           *x;
+	int                    i, st;
+
+	if (wf == NULL || r->nsteps != wf->nsteps) {
+		log_error("execution_unloadable",
+		          "execution=%s type=%s reason=\"unknown workflow type "
+		          "or step count\"",
+		          r->id, r->type);
+		return NULL;
+	}
+	x = exec_new(wf, r->id, r->input, r->brand);
+	x->n = r->n;
+	x->created_at = r->created_at;
+	x->closed_at = r->closed_at;
+	x->error = xstrdup(r->error);
+	st = status_index(exec_status_names, XS_COUNT, r->status);
+	x->status = st < 0 ? XS_RUNNING : (enum exec_status)st;
+	for (i = 0; i < r->nsteps; i++) {
+		const struct store_step *p = &r->steps[i];
+		struct step             *s = &x->steps[p->idx];
+
+		st = status_index(step_status_names, SS_COUNT, p->status);
+		s->status = st < 0 ? SS_PENDING : (enum step_status)st;
+		s->attempt = p->attempt;
+		s->next_at = p->next_attempt_at;
+		s->started_at = p->started_at;
+		s->finished_at = p->finished_at;
+		s->last_error = xstrdup(p->last_error);
+		s->result = xstrdup(p->result);
+		if (s->status == SS_FAILED)
+			x->failing = 1;
+	}
+	return x;
+}
+
+/* Recovery after a crash (crashed = 1) or a failed commit (crashed = 0):
+ * puts an open execution back in memory and re-arms its timers. */
+static void
+adopt(struct engine *e, struct exec *x, int crashed)
+{
+	int i;
+
+	strmap_put(e->execs, x->id, x);
+	atomic_fetch_add(&e->active, 1);
+	for (i = 0; i < x->wf->nsteps; i++) {
+		const struct step_def *d = &x->wf->steps[i];
+		struct step           *s = &x->steps[i];
+
+		switch (s->status) {
+		case SS_RETRY_WAIT:
+			timer_add(e, s->next_at, x->id, i, s->attempt,
+			          TM_RETRY);
+			break;
+		case SS_RUNNING:
+			if (!crashed) {
+				/* Its job is still on a worker: keep waiting
+				 * for it, under a new deadline timer. */
+				s->deadline = s->started_at + d->timeout_ms;
+				s->cancel = tok_new();
+				x->running++;
+				timer_add(e, s->deadline, x->id, i, s->attempt,
+				          TM_DEADLINE);
+				break;
+			}
+			/* The attempt died with the process. */
+			x->running++;
+			if (d->side_effect)
+				step_unknown(e, x, i,
+				             "interrupted: heraldd stopped while "
+				             "the step was running");
+			else
+				step_failed(e, x, i,
+				            "interrupted: heraldd stopped while "
+				            "the step was running",
+				            1, 0);
+			break;
+		default:
+			break;
+		}
+	}
+	mark_dirty(e, x);
+}
+
+struct load_ctx {
+	struct engine *e;
+	struct exec   *x; /* store_load_one */
+	int            crashed;
+};
+
+static int
+load_cb(void *arg, const struct store_exec *r)
+{
+	struct load_ctx *lc = arg;
+	struct exec     *x = exec_from_store(lc->e, r);
+
+	if (x != NULL)
+		adopt(lc->e, x, lc->crashed);
+	return 0;
+}
+
+static int
+load_one_cb(void *arg, const struct store_exec *r)
+{
+	struct load_ctx *lc = arg;
+
+	lc->x = exec_from_store(lc->e, r);
+	return 0;
+}
+
+static const char *const open_statuses[] = { "running", NULL };
+
+static int
+load_open(struct engine *e, int crashed, char **cause)
+{
+	struct load_ctx lc = { e, NULL, crashed };
+
+	return store_load(e->store, open_statuses, load_cb, &lc, cause);
+}
+
+/* Finds an execution: open ones in memory, closed ones in the store (the
+ * caller owns a closed one it gets back: *loaded is set). */
+static struct exec *
+find_exec(struct engine *e, const char *id, int *loaded, char **cause)
+{
+	struct load_ctx lc = { e, NULL, 0 };
+	struct exec    *x;
+
+	*loaded = 0;
+	if ((x = strmap_get(e->execs, id)) != NULL)
+		return x;
+	if (store_load_one(e->store, id, load_one_cb, &lc, cause) < 0)
+		return NULL;
+	if (lc.x != NULL)
+		*loaded = 1;
+	return lc.x;
+}
+
+/* Protocol calls. Each returns the reply text, or NULL when the reply
+ * comes later (workflow.execute). */
+
+static char *
+new_id(const struct workflow *wf)
+{
+	unsigned char rnd[4] = { 0 };
+	char          ts[32], *id;
+	time_t        t = time(NULL);
+	struct tm     tm;
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		fatal("getrandom failed");
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+	xasprintf(&id, "%s-%s-%02x%02x%02x%02x", wf->name, ts, rnd[0], rnd[1],
+	          rnd[2], rnd[3]);
+	return id;
+}
+
+static char *
+call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait)
+{
+	const struct workflow *wf;
+	const cJSON           *input;
+	struct store_exec      row;
+	struct store_step      rows[WF_MAX_STEPS];
+	struct exec           *x;
+	char                  *cause = NULL, *text, *id, *reply;
+	const char            *type = proto_str(params, "type");
+	int                    i, rc;
+
+	if ((wf = workflow_find(e->opts.types, type)) == NULL)
+		return proto_reply_err(E_BAD_REQUEST,
+		                       "params.type: no workflow type \"%s\"",
+		                       type);
+	input = cJSON_GetObjectItemCaseSensitive(params, "input");
+	if (input == NULL)
+		input = cJSON_AddNullToObject(params, "input");
+	if (wf->check_input != NULL && wf->check_input(input, &cause) != 0) {
+		reply = proto_reply_err(E_BAD_REQUEST, "params.%s", cause);
+		free(cause);
+		return reply;
+	}
+	id = proto_str(params, "id") ? xstrdup(proto_str(params, "id"))
+	                             : new_id(wf);
+	if (strmap_get(e->execs, id) != NULL) {
+		reply = proto_reply_err(E_ALREADY_EXISTS,
+		                        "execution %s already exists", id);
+		free(id);
+		return reply;
+	}
+	if (tx(e) != 0) {
+		free(id);
+		return proto_reply_err(E_UNAVAILABLE, "store error");
+	}
+	text = cJSON_PrintUnformatted(input);
+	x = exec_new(wf, id, text, workflow_brand(input));
+	cJSON_free(text);
+	free(id);
+	x->created_at = clock_ms();
+	memset(&row, 0, sizeof row);
+	row.id = x->id;
+	row.type = wf->name;
+	row.brand = x->brand;
+	row.status = exec_status_names[XS_RUNNING];
+	row.input = x->input;
+	row.created_at = x->created_at;
+	row.nsteps = wf->nsteps;
+	row.steps = rows;
+	for (i = 0; i < wf->nsteps; i++) {
+		memset(&rows[i], 0, sizeof rows[i]);
+		rows[i].idx = i;
+		rows[i].name = wf->steps[i].name;
+		rows[i].status = step_status_names[SS_PENDING];
+	}
+	rc = store_exec_insert(e->store, &row, &cause);
+	if (rc != 0) {
+		if (rc == 1)
+			reply = proto_reply_err(E_ALREADY_EXISTS,
+			                        "execution %s already exists",
+			                        x->id);
+		else {
+			tx_check(e, -1, cause);
+			reply = proto_reply_err(E_UNAVAILABLE, "store error");
+		}
+		exec_free(x);
+		return reply;
+	}
+	x->n = row.n;
+	strmap_put(e->execs, x->id, x);
+	atomic_fetch_add(&e->active, 1);
+	history(e, x, "workflow_started", -1, 0,
+	        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(params,
+	                                                         "input"),
+	                        1));
+	log_info("workflow_started", "execution=%s type=%s", x->id, wf->name);
+	mark_dirty(e, x);
+	if (wait) {
+		struct waiter *w = xcalloc(1, sizeof *w);
+
+		w->rt = rt;
+		w->next = x->waiters;
+		x->waiters = w;
+		return NULL;
+	}
+	{
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(r, "id", x->id);
+		return proto_reply_ok(r);
+	}
+}
+
+static char *
+not_found_or_error(const char *id, char *cause)
+{
+	char *reply;
+
+	if (cause == NULL)
+		return proto_reply_err(E_NOT_FOUND, "no execution %s", id);
+	reply = proto_reply_err(E_INTERNAL, "%s", cause);
+	free(cause);
+	return reply;
+}
+
+static char *
+call_cancel(struct engine *e, cJSON *params)
+{
+	const char  *id = proto_str(params, "id");
+	const char  *reason = proto_str(params, "reason");
+	struct exec *x;
+	cJSON       *data, *r;
+	char        *cause = NULL, *reply;
+	int          loaded, i;
+
+	if ((x = find_exec(e, id, &loaded, &cause)) == NULL)
+		return not_found_or_error(id, cause);
+	if (loaded || x->status != XS_RUNNING) {
+		reply = proto_reply_err(E_INVALID_STATE,
+		                        "execution %s is %s, not running", id,
+		                        exec_status_names[x->status]);
+		if (loaded)
+			exec_free(x);
+		return reply;
+	}
+	for (i = 0; i < x->wf->nsteps; i++) {
+		struct step *s = &x->steps[i];
+
+		switch (s->status) {
+		case SS_PENDING:
+		case SS_RETRY_WAIT:
+		case SS_RUNNING:
+			/* A running attempt is aborted; its result, if it
+			 * still comes, is dropped by the attempt fence. */
+			end_attempt(x, i);
+			s->status = SS_CANCELLED;
+			s->finished_at = clock_ms();
+			save_step(e, x, i);
+			break;
+		default:
+			break;
+		}
+	}
+	free(x->error);
+	xasprintf(&x->error, "cancelled%s%s", reason ? ": " : "",
+	          reason ? reason : "");
+	data = cJSON_CreateObject();
+	if (reason != NULL)
+		cJSON_AddStringToObject(data, "reason", reason);
+	close_exec(e, x, XS_CANCELLED, "workflow_cancelled", data);
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "id", id);
+	cJSON_AddStringToObject(r, "status", "cancelled");
+	return proto_reply_ok(r);
+}
+
+static char *
+call_retry(struct engine *e, cJSON *params)
+{
+	const char  *id = proto_str(params, "id");
+	struct exec *x;
+	cJSON       *data, *r, *reset;
+	char        *cause = NULL;
+	int          loaded, i;
+
+	if ((x = find_exec(e, id, &loaded, &cause)) == NULL)
+		return not_found_or_error(id, cause);
+	if (x->status != XS_FAILED && x->status != XS_CANCELLED) {
+		char *reply = proto_reply_err(E_INVALID_STATE,
+		                              "execution %s is %s; only failed "
+		                              "or cancelled ones can be retried",
+		                              id, exec_status_names[x->status]);
+
+		if (loaded)
+			exec_free(x);
+		return reply;
+	}
+	/* Completed steps keep their results, so nothing is done twice;
+	 * in_doubt steps stay for an operator to resolve. */
+	reset = cJSON_CreateArray();
+	for (i = 0; i < x->wf->nsteps; i++) {
+		struct step *s = &x->steps[i];
+
+		if (s->status == SS_COMPLETED || s->status == SS_IN_DOUBT)
+			continue;
+		s->status = SS_PENDING;
+		s->attempt = 0;
+		s->next_at = 0;
+		save_step(e, x, i);
+		cJSON_AddItemToArray(reset,
+		                     cJSON_CreateString(x->wf->steps[i].name));
+	}
+	x->status = XS_RUNNING;
+	x->failing = 0;
+	x->closed_at = 0;
+	free(x->error);
+	x->error = NULL;
+	save_exec(e, x);
+	data = cJSON_CreateObject();
+	cJSON_AddItemToObject(data, "steps", reset);
+	history(e, x, "workflow_reset", -1, 0, data);
+	log_info("workflow_reset", "execution=%s", id);
+	strmap_put(e->execs, x->id, x);
+	atomic_fetch_add(&e->active, 1);
+	mark_dirty(e, x);
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "id", id);
+	cJSON_AddStringToObject(r, "status", "running");
+	return proto_reply_ok(r);
+}
+
+static char *
+call_resolve(struct engine *e, cJSON *params)
+{
+	const char  *id = proto_str(params, "id");
+	const char  *name = proto_str(params, "step");
+	int          done = strcmp(proto_str(params, "outcome"), "done") == 0;
+	struct exec *x;
+	struct step *s;
+	cJSON       *data, *r;
+	char        *cause = NULL, *reply;
+	int          loaded, i;
+
+	if ((x = find_exec(e, id, &loaded, &cause)) == NULL)
+		return not_found_or_error(id, cause);
+	for (i = 0; i < x->wf->nsteps; i++)
+		if (strcmp(x->wf->steps[i].name, name) == 0)
+			break;
+	if (i == x->wf->nsteps) {
+		reply = proto_reply_err(E_NOT_FOUND,
+		                        "execution %s has no step %s", id, name);
+		goto out;
+	}
+	s = &x->steps[i];
+	if (x->status != XS_RUNNING || s->status != SS_IN_DOUBT) {
+		reply = proto_reply_err(
+		    E_INVALID_STATE, "step %s of %s is %s%s%s, not in_doubt",
+		    name, id, step_status_names[s->status],
+		    x->status != XS_RUNNING ? " in a " : "",
+		    x->status != XS_RUNNING ? exec_status_names[x->status] : "");
+		goto out;
+	}
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "outcome", done ? "done" : "retry");
+	if (done) {
+		s->status = SS_COMPLETED;
+		s->finished_at = clock_ms();
+		set_str(&s->result, "{\"resolved\":\"done\"}");
+	} else {
+		/* The operator knows it did not happen: run it again. */
+		s->status = SS_PENDING;
+		s->finished_at = 0;
+	}
+	save_step(e, x, i);
+	history(e, x, "step_resolved", i, s->attempt, data);
+	log_info("step_resolved", "execution=%s step=%s outcome=%s", id, name,
+	         done ? "done" : "retry");
+	mark_dirty(e, x);
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "id", id);
+	cJSON_AddStringToObject(r, "step", name);
+	cJSON_AddStringToObject(r, "status", step_status_names[s->status]);
+	reply = proto_reply_ok(r);
+out:
+	if (loaded)
+		exec_free(x);
+	return reply;
+}
+
+static void
+apply_call(struct engine *e, struct ev *ev)
+{
+	char *reply = NULL;
+
+	switch (ev->method) {
+	case M_WORKFLOW_START:
+		reply = call_start(e, ev->params, ev->rt, 0);
+		break;
+	case M_WORKFLOW_EXECUTE:
+		reply = call_start(e, ev->params, ev->rt, 1);
+		if (reply == NULL)
+			return; /* a waiter now; replied when it closes */
+		break;
+	case M_WORKFLOW_CANCEL:
+		reply = call_cancel(e, ev->params);
+		break;
+	case M_WORKFLOW_RETRY:
+		reply = call_retry(e, ev->params);
+		break;
+	case M_WORKFLOW_RESOLVE:
+		reply = call_resolve(e, ev->params);
+		break;
+	default:
+		reply = proto_reply_err(E_INTERNAL, "%s is not an engine call",
+		                        proto_methods[ev->method].name);
+		break;
+	}
+	reply_later(e, ev->rt, reply);
+}
+
+static void
+apply_result(struct engine *e, struct act_job *j)
+{
+	struct exec *x = strmap_get(e->execs, j->exec_id);
+	struct step *s;
+
+	atomic_fetch_sub(&e->running, 1);
+	if (x == NULL || (s = &x->steps[j->step])->status != SS_RUNNING ||
+	    s->attempt != j->attempt) {
+		log_debug("result_dropped",
+		          "execution=%s step=%s attempt=%d reason=fenced",
+		          j->exec_id, j->def->name, j->attempt);
+		return;
+	}
+	switch (j->out.status) {
+	case ACT_OK:
+		step_completed(e, x, j->step, j->out.result);
+		break;
+	case ACT_RETRY:
+		step_failed(e, x, j->step, j->out.error, 1,
+		            j->out.retry_after_ms);
+		break;
+	case ACT_FAIL:
+		step_failed(e, x, j->step, j->out.error, 0, 0);
+		break;
+	case ACT_UNKNOWN:
+		if (j->def->side_effect)
+			step_unknown(e, x, j->step, j->out.error);
+		else
+			step_failed(e, x, j->step, j->out.error, 1, 0);
+		break;
+	}
+}
+
+/* Due timers: retries to start, deadlines to enforce. */
+static void
+fire_timers(struct engine *e, int64_t now)
+{
+	struct timer t;
+	struct exec *x;
+	struct step *s;
+	char        *msg;
+
+	while (e->nheap > 0 && e->heap[0].due <= now) {
+		timer_pop(e, &t);
+		x = strmap_get(e->execs, t.id);
+		if (x == NULL || x->status != XS_RUNNING)
+			goto next;
+		s = &x->steps[t.step];
+		if (s->attempt != t.attempt)
+			goto next;
+		if (t.kind == TM_RETRY && s->status == SS_RETRY_WAIT) {
+			if (!x->failing)
+				start_attempt(e, x, t.step, 0);
+		} else if (t.kind == TM_DEADLINE && s->status == SS_RUNNING) {
+			xasprintf(&msg, "timed out after %lld ms",
+			          (long long)x->wf->steps[t.step].timeout_ms);
+			history(e, x, "step_timed_out", t.step, s->attempt,
+			        NULL);
+			/* A timed-out publish may have gone out. */
+			if (x->wf->steps[t.step].side_effect)
+				step_unknown(e, x, t.step, msg);
+			else
+				step_failed(e, x, t.step, msg, 1, 0);
+			free(msg);
+		}
+	next:
+		free(t.id);
+	}
+}
+
+/* The worker side. */
+
+static void
+job_run(struct job *job, void *ctx)
+{
+	struct act_job *j = (struct act_job *)job;
+	struct engine  *e = j->e;
+	struct act_call c;
+	struct ev      *ev;
+	cJSON          *input, *deps, *check;
+
+	(void)ctx;
+	input = cJSON_Parse(j->input);
+	deps = cJSON_Parse(j->deps);
+	memset(&c, 0, sizeof c);
+	c.exec_id = j->exec_id;
+	c.step = j->def->name;
+	c.attempt = j->attempt;
+	c.check = j->check;
+	c.input = input;
+	c.deps = deps;
+	c.deadline = j->deadline;
+	c.cancel = &j->cancel->flag;
+	if (j->check)
+		j->def->check(&c, &j->out);
+	else
+		j->def->run(&c, &j->out);
+	cJSON_Delete(input);
+	cJSON_Delete(deps);
+	/* Results are stored as JSON: refuse anything else here, off the
+	 * engine thread. */
+	if (j->out.status == ACT_OK) {
+		check = j->out.result ? cJSON_Parse(j->out.result) : NULL;
+		if (check == NULL) {
+			j->out.status = ACT_FAIL;
+			free(j->out.error);
+			j->out.error = xstrdup("activity returned invalid JSON");
+		}
+		cJSON_Delete(check);
+	} else if (j->out.error == NULL)
+		j->out.error = xstrdup("activity failed without a message");
+
+	ev = xcalloc(1, sizeof *ev);
+	ev->type = EV_RESULT;
+	ev->job = j;
+	pthread_mutex_lock(&e->lock);
+	TAILQ_INSERT_TAIL(&e->inbox, ev, entry);
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void
+job_drop(struct job *job)
+{
+	struct act_job *j = (struct act_job *)job;
+
+	atomic_fetch_sub(&j->e->running, 1);
+	act_job_free(j);
+}
+
+/* The loop. */
+
+static void
+ev_free(struct ev *ev)
+{
+	cJSON_Delete(ev->params);
+	act_job_free(ev->job);
+	free(ev);
+}
+
+static void
+drop_effects(struct engine *e)
+{
+	struct act_job *j;
+	struct reply   *r;
+	struct pub     *p;
+
+	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
+		TAILQ_REMOVE(&e->dispatch, j, entry);
+		act_job_free(j);
+	}
+	/* The turn's replies said it worked: it did not. */
+	while ((r = TAILQ_FIRST(&e->replies)) != NULL) {
+		TAILQ_REMOVE(&e->replies, r, entry);
+		free(r->text);
+		r->rt.fn(r->rt.arg,
+		         proto_reply_err(E_UNAVAILABLE,
+		                         "the store could not commit: %s",
+		                         e->tx_error ? e->tx_error : "error"));
+		free(r);
+	}
+	while ((p = TAILQ_FIRST(&e->pubs)) != NULL) {
+		TAILQ_REMOVE(&e->pubs, p, entry);
+		cJSON_free(p->json);
+		free(p);
+	}
+}
+
+static void
+run_effects(struct engine *e)
+{
+	struct act_job *j;
+	struct reply   *r;
+	struct pub     *p;
+
+	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
+		TAILQ_REMOVE(&e->dispatch, j, entry);
+		atomic_fetch_add(&e->running, 1);
+		pool_submit(e->pool, &j->job);
+	}
+	while ((p = TAILQ_FIRST(&e->pubs)) != NULL) {
+		TAILQ_REMOVE(&e->pubs, p, entry);
+		e->opts.publish(e->opts.publish_arg, p->topic, p->json);
+		free(p);
+	}
+	while ((r = TAILQ_FIRST(&e->replies)) != NULL) {
+		TAILQ_REMOVE(&e->replies, r, entry);
+		r->rt.fn(r->rt.arg, r->text);
+		free(r);
+	}
+}
+
+static void
+free_closed(struct engine *e)
+{
+	struct exec *x;
+
+	while ((x = TAILQ_FIRST(&e->closed)) != NULL) {
+		TAILQ_REMOVE(&e->closed, x, closed_entry);
+		exec_free(x);
+	}
+}
+
+/* Forgets every open execution and timer (keeping nothing in memory that
+ * the store does not have), then loads them again. */
+static void
+reload(struct engine *e)
+{
+	struct exec *x;
+	char        *cause = NULL;
+	size_t       pos = 0, i;
+
+	TAILQ_INIT(&e->dirty);
+	while ((x = strmap_next(e->execs, &pos)) != NULL) {
+		/* Running jobs keep their own token reference. */
+		struct waiter *w = x->waiters;
+
+		x->waiters = NULL;
+		while (w != NULL) {
+			struct waiter *next = w->next;
+
+			w->rt.fn(w->rt.arg,
+			         proto_reply_err(E_UNAVAILABLE,
+			                         "the store failed while waiting;"
+			                         " see workflow describe"));
+			free(w);
+			w = next;
+		}
+		exec_free(x);
+	}
+	strmap_free(e->execs);
+	e->execs = strmap_new();
+	atomic_store(&e->active, 0);
+	for (i = 0; i < e->nheap; i++)
+		free(e->heap[i].id);
+	e->nheap = 0;
+	e->seq = store_last_seq(e->store);
+	if (load_open(e, 0, &cause) != 0) {
+		log_error("store_reload_failed", "error=\"%s\"", cause);
+		free(cause);
+	}
+}
+
+/* One turn's end: commit, then effects; or roll back and reload. */
+static void
+finish_turn(struct engine *e)
+{
+	char *cause = NULL;
+
+	if (e->in_tx && e->tx_error == NULL &&
+	    store_commit(e->store, &cause) != 0)
+		e->tx_error = cause;
+	e->in_tx = 0;
+	if (e->tx_error != NULL) {
+		log_error("commit_failed", "error=\"%s\"", e->tx_error);
+		store_rollback(e->store);
+		drop_effects(e);
+		free_closed(e);
+		reload(e);
+		/* Anything reload itself wrote (nothing, unless recovery
+		 * had to) goes the normal way next turn. */
+		drop_effects(e);
+		free(e->tx_error);
+		e->tx_error = NULL;
+		return;
+	}
+	atomic_fetch_add(&e->commits, 1);
+	atomic_store(&e->last_seq, e->seq);
+	run_effects(e);
+	free_closed(e);
+}
+
+static void *
+engine_main(void *arg)
+{
+	struct engine  *e = arg;
+	struct ev_list  batch;
+	struct ev      *ev;
+	struct exec    *x;
+	struct timespec ts;
+	int64_t         now, wait_ms;
+
+	pthread_setname_np(pthread_self(), "engine");
+	for (;;) {
+		pthread_mutex_lock(&e->lock);
+		while (!e->stopping && TAILQ_EMPTY(&e->inbox)) {
+			now = clock_ms();
+			if (e->nheap > 0 && e->heap[0].due <= now)
+				break;
+			wait_ms = e->nheap > 0 ? e->heap[0].due - now : 60000;
+			if (wait_ms > 60000)
+				wait_ms = 60000;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += wait_ms / 1000;
+			ts.tv_nsec += (wait_ms % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+		}
+		if (e->stopping) {
+			pthread_mutex_unlock(&e->lock);
+			break;
+		}
+		TAILQ_INIT(&batch);
+		TAILQ_CONCAT(&batch, &e->inbox, entry);
+		pthread_mutex_unlock(&e->lock);
+
+		while ((ev = TAILQ_FIRST(&batch)) != NULL) {
+			TAILQ_REMOVE(&batch, ev, entry);
+			if (ev->type == EV_CALL)
+				apply_call(e, ev);
+			else
+				apply_result(e, ev->job);
+			ev_free(ev);
+		}
+		fire_timers(e, clock_ms());
+		while ((x = TAILQ_FIRST(&e->dirty)) != NULL) {
+			TAILQ_REMOVE(&e->dirty, x, dirty_entry);
+			x->dirty = 0;
+			advance(e, x);
+		}
+		finish_turn(e);
+	}
+	return NULL;
+}
+
+void
+engine_call(struct engine *e, enum method_id method, cJSON *params,
+            struct reply_to rt)
+{
+	struct ev *ev = xcalloc(1, sizeof *ev);
+
+	ev->type = EV_CALL;
+	ev->method = method;
+	ev->params = params;
+	ev->rt = rt;
+	pthread_mutex_lock(&e->lock);
+	if (e->stopping) {
+		pthread_mutex_unlock(&e->lock);
+		rt.fn(rt.arg, proto_reply_err(E_UNAVAILABLE,
+		                              "heraldd is stopping"));
+		ev_free(ev);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&e->inbox, ev, entry);
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void
+engine_stats(struct engine *e, struct engine_stats *st)
+{
+	st->active = atomic_load(&e->active);
+	st->running = atomic_load(&e->running);
+	st->commits = atomic_load(&e->commits);
+	st->last_seq = atomic_load(&e->last_seq);
+}
+
+struct engine *
+engine_start(const struct engine_opts *opts, char **cause)
+{
+	struct engine     *e = xcalloc(1, sizeof *e);
+	pthread_condattr_t ca;
+	struct exec       *x;
+
+	e->opts = *opts;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	TAILQ_INIT(&e->inbox);
+	TAILQ_INIT(&e->dirty);
+	TAILQ_INIT(&e->closed);
+	TAILQ_INIT(&e->dispatch);
+	TAILQ_INIT(&e->replies);
+	TAILQ_INIT(&e->pubs);
+	e->execs = strmap_new();
+	if ((e->store = store_open(opts->db_path, opts->sync_full, cause)) ==
+	    NULL)
+		goto fail;
+	e->seq = store_last_seq(e->store);
+	if ((e->pool = pool_start("worker", opts->workers, NULL, NULL, NULL,
+	                          cause)) == NULL)
+		goto fail;
+
+	/* Recovery runs as the first turn, before any call is taken. */
+	if (load_open(e, 1, cause) != 0)
+		goto fail;
+	while ((x = TAILQ_FIRST(&e->dirty)) != NULL) {
+		TAILQ_REMOVE(&e->dirty, x, dirty_entry);
+		x->dirty = 0;
+		advance(e, x);
+	}
+	if (e->tx_error != NULL) {
+		*cause = e->tx_error;
+		e->tx_error = NULL;
+		store_rollback(e->store);
+		drop_effects(e);
+		goto fail;
+	}
+	finish_turn(e);
+	log_info("engine_started", "open_executions=%lld workers=%d",
+	         (long long)atomic_load(&e->active), opts->workers);
+	if (pthread_create(&e->thread, NULL, engine_main, e) != 0)
+		fatal("pthread_create failed");
+	return e;
+fail:
+	pool_stop(e->pool);
+	e->pool = NULL;
+	drop_effects(e);
+	engine_stop(e);
+	return NULL;
+}
+
+void
+engine_stop(struct engine *e)
+{
+	struct ev   *ev;
+	struct exec *x;
+	size_t       pos = 0, i;
+	int          k;
+
+	if (e == NULL)
+		return;
+	if (e->pool != NULL) {
+		pthread_mutex_lock(&e->lock);
+		e->stopping = 1;
+		pthread_cond_signal(&e->cond);
+		pthread_mutex_unlock(&e->lock);
+		pthread_join(e->thread, NULL);
+		/* Abort running activities; their steps stay "running" in
+		 * the store and recovery takes them up at the next start. */
+		while ((x = strmap_next(e->execs, &pos)) != NULL)
+			for (k = 0; k < x->wf->nsteps; k++)
+				if (x->steps[k].cancel != NULL)
+					atomic_store(&x->steps[k].cancel->flag,
+					             1);
+		pool_stop(e->pool);
+	}
+	while ((ev = TAILQ_FIRST(&e->inbox)) != NULL) {
+		TAILQ_REMOVE(&e->inbox, ev, entry);
+		if (ev->type == EV_CALL)
+			ev->rt.fn(ev->rt.arg,
+			          proto_reply_err(E_UNAVAILABLE,
+			                          "heraldd is stopping"));
+		ev_free(ev);
+	}
+	pos = 0;
+	while ((x = strmap_next(e->execs, &pos)) != NULL)
+		exec_free(x);
+	strmap_free(e->execs);
+	free_closed(e);
+	for (i = 0; i < e->nheap; i++)
+		free(e->heap[i].id);
+	free(e->heap);
+	store_close(e->store);
+	pthread_mutex_destroy(&e->lock);
+	pthread_cond_destroy(&e->cond);
+	free(e);
+}

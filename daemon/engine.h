@@ -1,0 +1,59 @@
+/*
+ * engine: the durable state machine of executions, on one thread that is
+ * the only writer of the store. Everything that changes state (protocol
+ * calls, activity results, timers) arrives in its inbox; each turn applies
+ * all that is queued in ONE transaction, commits, and only then dispatches
+ * steps to the workers, sends replies and publishes events (DESIGN.md,
+ * "Durable execution", rule 1).
+ *
+ * engine_start/engine_stop: main thread. engine_call: any thread.
+ */
+#ifndef HERALD_ENGINE_H
+#define HERALD_ENGINE_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "daemon/workflow.h"
+#include "ipc/proto.h"
+
+struct engine_opts {
+	const char                   *db_path;
+	int                           sync_full;
+	int                           workers;
+	const struct workflow *const *types; /* NULL-terminated, static */
+	/* Called on the engine thread after each commit, once per event, in
+	 * seq order; takes json. May be NULL. */
+	void (*publish)(void *arg, const char *topic, char *json);
+	void *publish_arg;
+};
+
+struct engine_stats {
+	int64_t active;    /* executions not yet closed */
+	int64_t running;   /* step attempts on workers */
+	int64_t commits;   /* transactions since start */
+	int64_t last_seq;  /* the newest event */
+};
+
+struct engine;
+
+/* Opens the store, recovers what a previous run left (steps caught
+ * running are retried, or put in doubt when they have side effects), and
+ * starts the engine thread and the worker pool. NULL with *cause. */
+struct engine *engine_start(const struct engine_opts *, char **cause);
+
+/* Replies to what is queued with "unavailable", lets running activities
+ * finish or abort, and frees everything. */
+void engine_stop(struct engine *);
+
+/* Queues a mutating call of method (its params already checked against the
+ * method table; the engine takes them). rt.fn is called exactly once,
+ * after the call's changes are committed, or with an error. */
+void engine_call(struct engine *, enum method_id, cJSON *params,
+                 struct reply_to rt);
+
+/* A snapshot of counters; any thread. */
+void engine_stats(struct engine *, struct engine_stats *);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * query: read-only protocol methods, on the query pool's threads. Each
+ * thread's context is its own struct store_reader.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "daemon/engine.h"
+#include "daemon/pool.h"
+#include "daemon/query.h"
+#include "db/store.h"
+
+struct query {
+	const struct query_info *info;
+	struct pool             *pool;
+};
+
+struct query_job {
+	struct job      job;
+	struct query   *q;
+	enum method_id  method;
+	cJSON          *params;
+	struct reply_to rt;
+};
+
+static void *
+reader_init(void *arg, char **cause)
+{
+	struct query *q = arg;
+
+	return store_reader_open(q->info->db_path, cause);
+}
+
+static void
+reader_fini(void *ctx)
+{
+	store_reader_close(ctx);
+}
+
+static char *
+result_or_error(int rc, cJSON *out, char *cause, const char *id)
+{
+	char *reply;
+
+	if (rc == 0)
+		return proto_reply_ok(out);
+	if (rc == 1)
+		return proto_reply_err(E_NOT_FOUND, "no execution %s", id);
+	reply = proto_reply_err(E_INTERNAL, "store: %s", cause);
+	free(cause);
+	return reply;
+}
+
+static char *
+do_status(struct query *q, struct store_reader *r)
+{
+	struct engine_stats st;
+	cJSON              *o, *counts = NULL, *eng;
+	char               *cause = NULL, ts[32];
+
+	if (store_counts(r, &counts, &cause) != 0)
+		return result_or_error(-1, NULL, cause, "");
+	engine_stats(q->info->engine, &st);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "version", HERALD_VERSION);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddStringToObject(o, "state_dir", q->info->state_dir);
+	cJSON_AddStringToObject(o, "started_at",
+	                        iso8601(q->info->started_at, ts, sizeof ts));
+	cJSON_AddNumberToObject(o, "uptime_s",
+	                        (double)((clock_ms() - q->info->started_at) /
+	                                 1000));
+	cJSON_AddNumberToObject(o, "workers", q->info->workers);
+	eng = cJSON_AddObjectToObject(o, "engine");
+	cJSON_AddNumberToObject(eng, "open_executions", (double)st.active);
+	cJSON_AddNumberToObject(eng, "running_steps", (double)st.running);
+	cJSON_AddNumberToObject(eng, "commits", (double)st.commits);
+	cJSON_AddNumberToObject(eng, "last_seq", (double)st.last_seq);
+	cJSON_AddItemToObject(o, "executions", counts);
+	return proto_reply_ok(o);
+}
+
+static void
+query_run(struct job *job, void *ctx)
+{
+	struct query_job    *j = (struct query_job *)job;
+	struct store_reader *r = ctx;
+	struct store_filter  f;
+	cJSON               *out = NULL;
+	char                *cause = NULL, *reply;
+	const char          *id = proto_str(j->params, "id");
+	int                  rc;
+
+	switch (j->method) {
+	case M_STATUS:
+		reply = do_status(j->q, r);
+		break;
+	case M_WORKFLOW_LIST:
+		memset(&f, 0, sizeof f);
+		f.status = proto_str(j->params, "status");
+		f.type = proto_str(j->params, "type");
+		f.brand = proto_str(j->params, "brand");
+		f.before = proto_int(j->params, "after", 0);
+		f.limit = (int)proto_int(j->params, "limit", 50);
+		rc = store_list(r, &f, &out, &cause);
+		reply = result_or_error(rc, out, cause, "");
+		break;
+	case M_WORKFLOW_DESCRIBE:
+		rc = store_describe(r, id, &out, &cause);
+		reply = result_or_error(rc, out, cause, id);
+		break;
+	case M_WORKFLOW_SHOW:
+		rc = store_history(r, id, proto_int(j->params, "after", 0),
+		                   (int)proto_int(j->params, "limit", 1000),
+		                   &out, &cause);
+		reply = result_or_error(rc, out, cause, id);
+		break;
+	default:
+		reply = proto_reply_err(E_INTERNAL, "%s is not a query",
+		                        proto_methods[j->method].name);
+		break;
+	}
+	j->rt.fn(j->rt.arg, reply);
+	cJSON_Delete(j->params);
+	free(j);
+}
+
+static void
+query_drop(struct job *job)
+{
+	struct query_job *j = (struct query_job *)job;
+
+	j->rt.fn(j->rt.arg,
+	         proto_reply_err(E_UNAVAILABLE, "heraldd is stopping"));
+	cJSON_Delete(j->params);
+	free(j);
+}
+
+struct query *
+query_start(const struct query_info *info, int n, char **cause)
+{
+	struct query *q = xcalloc(1, sizeof *q);
+
+	q->info = info;
+	q->pool = pool_start("query", n, reader_init, reader_fini, q, cause);
+	if (q->pool == NULL) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+query_stop(struct query *q)
+{
+	if (q == NULL)
+		return;
+	pool_stop(q->pool);
+	free(q);
+}
+
+void
+query_call(struct query *q, enum method_id method, cJSON *params,
+           struct reply_to rt)
+{
+	struct query_job *j = xcalloc(1, sizeof *j);
+
+	j->job.run = query_run;
+	j->job.drop = query_drop;
+	j->q = q;
+	j->method = method;
+	j->params = params;
+	j->rt = rt;
+	pool_submit(q->pool, &j->job);
+}

@@ -1,0 +1,831 @@
+/*
+ * store: SQLite schema, migrations and queries.
+ *
+ * The writer connection belongs to the engine thread; each reader
+ * connection to one query thread (SQLITE_OPEN_NOMUTEX: a connection is
+ * never shared). WAL lets readers run while the engine commits.
+ *
+ * Schema versions are kept in PRAGMA user_version; each migration runs in
+ * its own transaction, so a crash mid-migration leaves the old version.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "common/util.h"
+#include "db/store.h"
+
+#define STORE_BUSY_MS 5000
+
+static const char *const migrations[] = {
+	/* 1: executions, steps, history. */
+	"CREATE TABLE executions ("
+	"  n          INTEGER PRIMARY KEY,"
+	"  id         TEXT NOT NULL UNIQUE,"
+	"  type       TEXT NOT NULL,"
+	"  brand      TEXT,"
+	"  status     TEXT NOT NULL,"
+	"  input      TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  closed_at  INTEGER,"
+	"  error      TEXT);"
+	"CREATE INDEX executions_status ON executions(status, n);"
+	"CREATE INDEX executions_type ON executions(type, n);"
+	"CREATE INDEX executions_brand ON executions(brand, n);"
+	"CREATE INDEX executions_created ON executions(created_at);"
+	"CREATE TABLE steps ("
+	"  exec_n          INTEGER NOT NULL,"
+	"  idx             INTEGER NOT NULL,"
+	"  name            TEXT NOT NULL,"
+	"  status          TEXT NOT NULL,"
+	"  attempt         INTEGER NOT NULL,"
+	"  next_attempt_at INTEGER,"
+	"  started_at      INTEGER,"
+	"  finished_at     INTEGER,"
+	"  last_error      TEXT,"
+	"  result          TEXT,"
+	"  PRIMARY KEY (exec_n, idx)) WITHOUT ROWID;"
+	"CREATE TABLE events ("
+	"  seq     INTEGER PRIMARY KEY,"
+	"  at      INTEGER NOT NULL,"
+	"  exec_n  INTEGER,"
+	"  type    TEXT NOT NULL,"
+	"  step    TEXT,"
+	"  attempt INTEGER,"
+	"  data    TEXT);"
+	"CREATE INDEX events_exec ON events(exec_n, seq);",
+};
+
+enum {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_EXEC_INSERT,
+	ST_STEP_INSERT,
+	ST_EXEC_UPDATE,
+	ST_STEP_UPDATE,
+	ST_EVENT_ADD,
+	ST_COUNT
+};
+
+static const char *const writer_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_EXEC_INSERT] =
+	    "INSERT INTO executions (id, type, brand, status, input, "
+	    "created_at) VALUES (?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (id) DO NOTHING",
+	[ST_STEP_INSERT] = "INSERT INTO steps (exec_n, idx, name, status, "
+	                   "attempt) VALUES (?, ?, ?, ?, 0)",
+	[ST_EXEC_UPDATE] = "UPDATE executions SET status = ?, closed_at = ?, "
+	                   "error = ? WHERE n = ?",
+	[ST_STEP_UPDATE] =
+	    "UPDATE steps SET status = ?, attempt = ?, next_attempt_at = ?, "
+	    "started_at = ?, finished_at = ?, last_error = ?, result = ? "
+	    "WHERE exec_n = ? AND idx = ?",
+	[ST_EVENT_ADD] = "INSERT INTO events (seq, at, exec_n, type, step, "
+	                 "attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+};
+
+struct store {
+	sqlite3      *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+struct store_reader {
+	sqlite3 *db;
+};
+
+static int
+db_exec(sqlite3 *db, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s", err != NULL ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(sqlite3 *db, int *out, char **cause)
+{
+	sqlite3_stmt *st;
+	int           rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = 0;
+	} else
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+migrate(sqlite3 *db, const char *path, char **cause)
+{
+	int  v, target = (int)nitems(migrations);
+	char sql[64];
+
+	if (user_version(db, &v, cause) != 0)
+		return -1;
+	if (v > target) {
+		xasprintf(cause,
+		          "%s: schema version %d is newer than this heraldd "
+		          "knows (%d); upgrade heraldd",
+		          path, v, target);
+		return -1;
+	}
+	for (; v < target; v++) {
+		if (db_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+			return -1;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (db_exec(db, migrations[v], cause) != 0 ||
+		    db_exec(db, sql, cause) != 0) {
+			db_exec(db, "ROLLBACK", NULL);
+			return -1;
+		}
+		if (db_exec(db, "COMMIT", cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static sqlite3 *
+open_db(const char *path, int flags, char **cause)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path,
+		          db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	sqlite3_extended_result_codes(db, 1);
+	return db;
+}
+
+struct store *
+store_open(const char *path, int sync_full, char **cause)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	char         *why = NULL;
+	int           i;
+
+	s->db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                cause);
+	if (s->db == NULL)
+		goto fail;
+	if (db_exec(s->db, "PRAGMA journal_mode = WAL", &why) != 0 ||
+	    db_exec(s->db,
+	            sync_full ? "PRAGMA synchronous = FULL"
+	                      : "PRAGMA synchronous = NORMAL",
+	            &why) != 0 ||
+	    db_exec(s->db, "PRAGMA foreign_keys = OFF", &why) != 0) {
+		xasprintf(cause, "%s: %s", path, why);
+		goto fail;
+	}
+	if (migrate(s->db, path, &why) != 0) {
+		xasprintf(cause, "%s: migration: %s", path, why);
+		goto fail;
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, writer_sql[i], -1,
+		                       SQLITE_PREPARE_PERSISTENT, &s->st[i],
+		                       NULL) != SQLITE_OK) {
+			xasprintf(cause, "%s: %s", path, sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	}
+	free(why);
+	return s;
+fail:
+	free(why);
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* Steps a prepared writer statement to completion and resets it. */
+static int
+run(struct store *s, int which, char **cause)
+{
+	sqlite3_stmt *st = s->st[which];
+	int           rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		if (cause != NULL)
+			xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+int
+store_begin(struct store *s, char **cause)
+{
+	return run(s, ST_BEGIN, cause);
+}
+
+int
+store_commit(struct store *s, char **cause)
+{
+	return run(s, ST_COMMIT, cause);
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, ST_ROLLBACK, NULL);
+}
+
+int64_t
+store_last_seq(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t       seq = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT max(seq) FROM events", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return seq;
+}
+
+int
+store_exec_insert(struct store *s, struct store_exec *x, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_EXEC_INSERT];
+	int           i;
+
+	bind_text(st, 1, x->id);
+	bind_text(st, 2, x->type);
+	bind_text(st, 3, x->brand);
+	bind_text(st, 4, x->status);
+	bind_text(st, 5, x->input);
+	sqlite3_bind_int64(st, 6, x->created_at);
+	if (run(s, ST_EXEC_INSERT, cause) != 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 1;
+	x->n = sqlite3_last_insert_rowid(s->db);
+	st = s->st[ST_STEP_INSERT];
+	for (i = 0; i < x->nsteps; i++) {
+		sqlite3_bind_int64(st, 1, x->n);
+		sqlite3_bind_int(st, 2, x->steps[i].idx);
+		bind_text(st, 3, x->steps[i].name);
+		bind_text(st, 4, x->steps[i].status);
+		if (run(s, ST_STEP_INSERT, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_exec_update(struct store *s, int64_t n, const char *status,
+                  int64_t closed_at, const char *error, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_EXEC_UPDATE];
+
+	bind_text(st, 1, status);
+	bind_time(st, 2, closed_at);
+	bind_text(st, 3, error);
+	sqlite3_bind_int64(st, 4, n);
+	return run(s, ST_EXEC_UPDATE, cause);
+}
+
+int
+store_step_update(struct store *s, int64_t n, const struct store_step *p,
+                  char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_STEP_UPDATE];
+
+	bind_text(st, 1, p->status);
+	sqlite3_bind_int(st, 2, p->attempt);
+	bind_time(st, 3, p->next_attempt_at);
+	bind_time(st, 4, p->started_at);
+	bind_time(st, 5, p->finished_at);
+	bind_text(st, 6, p->last_error);
+	bind_text(st, 7, p->result);
+	sqlite3_bind_int64(st, 8, n);
+	sqlite3_bind_int(st, 9, p->idx);
+	return run(s, ST_STEP_UPDATE, cause);
+}
+
+int
+store_event_add(struct store *s, int64_t seq, int64_t at, int64_t n,
+                const char *type, const char *step, int attempt,
+                const char *data, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_EVENT_ADD];
+
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, at);
+	if (n == 0)
+		sqlite3_bind_null(st, 3);
+	else
+		sqlite3_bind_int64(st, 3, n);
+	bind_text(st, 4, type);
+	bind_text(st, 5, step);
+	if (attempt == 0)
+		sqlite3_bind_null(st, 6);
+	else
+		sqlite3_bind_int(st, 6, attempt);
+	bind_text(st, 7, data);
+	return run(s, ST_EVENT_ADD, cause);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+#define EXEC_COLS "n, id, type, brand, status, input, created_at, " \
+	          "closed_at, error"
+
+static void
+read_exec(sqlite3_stmt *st, struct store_exec *x)
+{
+	memset(x, 0, sizeof *x);
+	x->n = sqlite3_column_int64(st, 0);
+	x->id = col_text(st, 1);
+	x->type = col_text(st, 2);
+	x->brand = col_text(st, 3);
+	x->status = col_text(st, 4);
+	x->input = col_text(st, 5);
+	x->created_at = sqlite3_column_int64(st, 6);
+	x->closed_at = sqlite3_column_int64(st, 7);
+	x->error = col_text(st, 8);
+}
+
+#define STEP_COLS "idx, name, status, attempt, next_attempt_at, " \
+	          "started_at, finished_at, last_error, result"
+
+/* Copies one step row: its text must outlive the next sqlite3_step. */
+static void
+read_step(sqlite3_stmt *st, struct store_step *p)
+{
+	p->idx = sqlite3_column_int(st, 0);
+	p->name = xstrdup(col_text(st, 1));
+	p->status = xstrdup(col_text(st, 2));
+	p->attempt = sqlite3_column_int(st, 3);
+	p->next_attempt_at = sqlite3_column_int64(st, 4);
+	p->started_at = sqlite3_column_int64(st, 5);
+	p->finished_at = sqlite3_column_int64(st, 6);
+	p->last_error = xstrdup(col_text(st, 7));
+	p->result = xstrdup(col_text(st, 8));
+}
+
+static void
+free_steps(struct store_exec *x)
+{
+	int i;
+
+	for (i = 0; i < x->nsteps; i++) {
+		free((char *)x->steps[i].name);
+		free((char *)x->steps[i].status);
+		free((char *)x->steps[i].last_error);
+		free((char *)x->steps[i].result);
+	}
+	free(x->steps);
+	x->steps = NULL;
+	x->nsteps = 0;
+}
+
+/* Reads the steps of x into x->steps (free with free_steps). */
+static int
+load_steps(sqlite3 *db, sqlite3_stmt *st_steps, struct store_exec *x,
+           char **cause)
+{
+	int rc, cap = 8;
+
+	x->steps = xcalloc((size_t)cap, sizeof *x->steps);
+	x->nsteps = 0;
+	sqlite3_bind_int64(st_steps, 1, x->n);
+	while ((rc = sqlite3_step(st_steps)) == SQLITE_ROW) {
+		if (x->nsteps == cap) {
+			cap *= 2;
+			x->steps = xrealloc(x->steps,
+			                    (size_t)cap * sizeof *x->steps);
+		}
+		read_step(st_steps, &x->steps[x->nsteps++]);
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_where(struct store *s, const char *where, const char *const *args,
+           int (*fn)(void *, const struct store_exec *), void *arg,
+           char **cause)
+{
+	sqlite3_stmt     *st = NULL, *st_steps = NULL;
+	struct store_exec x;
+	char             *sql;
+	int               rc = -1, r, i, found = 0;
+
+	xasprintf(&sql, "SELECT " EXEC_COLS " FROM executions WHERE %s "
+	                "ORDER BY n",
+	          where);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT " STEP_COLS
+	                       " FROM steps WHERE exec_n = ? ORDER BY idx",
+	                       -1, &st_steps, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		goto out;
+	}
+	for (i = 0; args[i] != NULL; i++)
+		bind_text(st, i + 1, args[i]);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		read_exec(st, &x);
+		if (load_steps(s->db, st_steps, &x, cause) != 0) {
+			free_steps(&x);
+			goto out;
+		}
+		r = fn(arg, &x);
+		free_steps(&x);
+		sqlite3_reset(st_steps);
+		if (r != 0) {
+			xasprintf(cause, "loading execution %s failed", x.id);
+			goto out;
+		}
+		found = 1;
+	}
+	if (r != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		goto out;
+	}
+	rc = found ? 0 : 1;
+out:
+	free(sql);
+	sqlite3_finalize(st);
+	sqlite3_finalize(st_steps);
+	return rc;
+}
+
+int
+store_load(struct store *s, const char *const *statuses,
+           int (*fn)(void *, const struct store_exec *), void *arg,
+           char **cause)
+{
+	char *where = xstrdup("status IN (NULL"), *tmp;
+	int   i, rc;
+
+	for (i = 0; statuses[i] != NULL; i++) {
+		xasprintf(&tmp, "%s, ?", where);
+		free(where);
+		where = tmp;
+	}
+	xasprintf(&tmp, "%s)", where);
+	free(where);
+	rc = load_where(s, tmp, statuses, fn, arg, cause);
+	free(tmp);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_load_one(struct store *s, const char *id,
+               int (*fn)(void *, const struct store_exec *), void *arg,
+               char **cause)
+{
+	const char *args[] = { id, NULL };
+
+	return load_where(s, "id = ?", args, fn, arg, cause);
+}
+
+/* Readers. */
+
+struct store_reader *
+store_reader_open(const char *path, char **cause)
+{
+	struct store_reader *r = xcalloc(1, sizeof *r);
+
+	r->db = open_db(path, SQLITE_OPEN_READONLY, cause);
+	if (r->db == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+store_reader_close(struct store_reader *r)
+{
+	if (r == NULL)
+		return;
+	sqlite3_close(r->db);
+	free(r);
+}
+
+static void
+add_time(cJSON *o, const char *key, int64_t ms)
+{
+	char buf[32];
+
+	if (ms == 0)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, iso8601(ms, buf, sizeof buf));
+}
+
+static void
+add_text(cJSON *o, const char *key, const char *v)
+{
+	if (v == NULL)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, v);
+}
+
+/* Stored JSON text back into a value; text that is not JSON stays text. */
+static void
+add_json(cJSON *o, const char *key, const char *text)
+{
+	cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+
+	if (v == NULL)
+		add_text(o, key, text);
+	else
+		cJSON_AddItemToObject(o, key, v);
+}
+
+static cJSON *
+exec_json(const struct store_exec *x)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", x->id);
+	cJSON_AddStringToObject(o, "type", x->type);
+	add_text(o, "brand", x->brand);
+	cJSON_AddStringToObject(o, "status", x->status);
+	add_json(o, "input", x->input);
+	add_time(o, "created_at", x->created_at);
+	add_time(o, "closed_at", x->closed_at);
+	add_text(o, "error", x->error);
+	return o;
+}
+
+static int
+reader_fail(struct store_reader *r, sqlite3_stmt *st, char **cause)
+{
+	xasprintf(cause, "%s", sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+store_list(struct store_reader *r, const struct store_filter *f,
+           cJSON **out, char **cause)
+{
+	sqlite3_stmt     *st = NULL;
+	struct store_exec x;
+	cJSON            *res, *arr, *o;
+	char              sql[512];
+	int               i = 1, rc, count = 0;
+	int64_t           last = 0;
+
+	snprintf(sql, sizeof sql,
+	         "SELECT " EXEC_COLS " FROM executions WHERE 1%s%s%s%s "
+	         "ORDER BY n DESC LIMIT ?",
+	         f->status ? " AND status = ?" : "",
+	         f->type ? " AND type = ?" : "",
+	         f->brand ? " AND brand = ?" : "",
+	         f->before > 0 ? " AND n < ?" : "");
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	if (f->status)
+		bind_text(st, i++, f->status);
+	if (f->type)
+		bind_text(st, i++, f->type);
+	if (f->brand)
+		bind_text(st, i++, f->brand);
+	if (f->before > 0)
+		sqlite3_bind_int64(st, i++, f->before);
+	sqlite3_bind_int(st, i, f->limit + 1);
+	res = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(res, "executions");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == f->limit)
+			break; /* one more row exists: there is a next page */
+		read_exec(st, &x);
+		o = exec_json(&x);
+		cJSON_DeleteItemFromObject(o, "input");
+		cJSON_AddItemToArray(arr, o);
+		last = x.n;
+		count++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		cJSON_Delete(res);
+		return reader_fail(r, st, cause);
+	}
+	if (rc == SQLITE_ROW)
+		cJSON_AddNumberToObject(res, "next", (double)last);
+	else
+		cJSON_AddNullToObject(res, "next");
+	sqlite3_finalize(st);
+	*out = res;
+	return 0;
+}
+
+/* Looks up execution id; 0 with *n set, 1 not found, -1 error. */
+static int
+find_exec(struct store_reader *r, const char *id, sqlite3_stmt **stp,
+          char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	int           rc;
+
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT " EXEC_COLS
+	                       " FROM executions WHERE id = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW)
+		return reader_fail(r, st, cause);
+	*stp = st;
+	return 0;
+}
+
+int
+store_describe(struct store_reader *r, const char *id, cJSON **out,
+               char **cause)
+{
+	sqlite3_stmt     *st = NULL, *st_steps = NULL;
+	struct store_exec x;
+	cJSON            *o, *steps, *so;
+	int               rc, i;
+
+	if ((rc = find_exec(r, id, &st, cause)) != 0)
+		return rc;
+	/* One read transaction, so the steps match the execution row. */
+	read_exec(st, &x);
+	o = exec_json(&x);
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT " STEP_COLS
+	                       " FROM steps WHERE exec_n = ? ORDER BY idx",
+	                       -1, &st_steps, NULL) != SQLITE_OK ||
+	    load_steps(r->db, st_steps, &x, cause) != 0) {
+		if (*cause == NULL)
+			xasprintf(cause, "%s", sqlite3_errmsg(r->db));
+		free_steps(&x);
+		cJSON_Delete(o);
+		sqlite3_finalize(st_steps);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	steps = cJSON_AddArrayToObject(o, "steps");
+	for (i = 0; i < x.nsteps; i++) {
+		const struct store_step *p = &x.steps[i];
+
+		so = cJSON_CreateObject();
+		cJSON_AddStringToObject(so, "name", p->name);
+		cJSON_AddStringToObject(so, "status", p->status);
+		cJSON_AddNumberToObject(so, "attempt", p->attempt);
+		add_text(so, "last_error", p->last_error);
+		add_time(so, "next_attempt_at", p->next_attempt_at);
+		add_time(so, "started_at", p->started_at);
+		add_time(so, "finished_at", p->finished_at);
+		add_json(so, "result", p->result);
+		cJSON_AddItemToArray(steps, so);
+	}
+	free_steps(&x);
+	sqlite3_finalize(st_steps);
+	sqlite3_finalize(st);
+	*out = o;
+	return 0;
+}
+
+int
+store_history(struct store_reader *r, const char *id, int64_t after,
+              int limit, cJSON **out, char **cause)
+{
+	sqlite3_stmt *st = NULL, *ev = NULL;
+	cJSON        *res, *arr, *o;
+	int64_t       n;
+	int           rc;
+
+	if ((rc = find_exec(r, id, &st, cause)) != 0)
+		return rc;
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT seq, at, type, step, attempt, data "
+	                       "FROM events WHERE exec_n = ? AND seq > ? "
+	                       "ORDER BY seq LIMIT ?",
+	                       -1, &ev, NULL) != SQLITE_OK)
+		return reader_fail(r, ev, cause);
+	sqlite3_bind_int64(ev, 1, n);
+	sqlite3_bind_int64(ev, 2, after);
+	sqlite3_bind_int(ev, 3, limit);
+	res = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(res, "events");
+	while ((rc = sqlite3_step(ev)) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "seq",
+		                        (double)sqlite3_column_int64(ev, 0));
+		add_time(o, "at", sqlite3_column_int64(ev, 1));
+		cJSON_AddStringToObject(o, "type", col_text(ev, 2));
+		add_text(o, "step", col_text(ev, 3));
+		if (sqlite3_column_type(ev, 4) == SQLITE_NULL)
+			cJSON_AddNullToObject(o, "attempt");
+		else
+			cJSON_AddNumberToObject(o, "attempt",
+			                        sqlite3_column_int(ev, 4));
+		add_json(o, "data", col_text(ev, 5));
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(res);
+		return reader_fail(r, ev, cause);
+	}
+	sqlite3_finalize(ev);
+	*out = res;
+	return 0;
+}
+
+int
+store_counts(struct store_reader *r, cJSON **out, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	cJSON        *res;
+	int           rc;
+
+	/* Counts by status via the status index; a covering scan per
+	 * status would be no faster on 100k rows. */
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT status, count(*) FROM executions "
+	                       "GROUP BY status",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	res = cJSON_CreateObject();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cJSON_AddNumberToObject(res, col_text(st, 0),
+		                        sqlite3_column_int(st, 1));
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(res);
+		return reader_fail(r, st, cause);
+	}
+	sqlite3_finalize(st);
+	*out = res;
+	return 0;
+}

@@ -1,0 +1,104 @@
+/*
+ * store: herald's durable state in SQLite (WAL). Two kinds of handle:
+ *  - the writer (struct store): the engine thread's only connection; every
+ *    change goes through it, inside store_begin/store_commit;
+ *  - readers (struct store_reader): read-only connections, one per query
+ *    thread, answering list/describe/history without stalling the engine.
+ * All SQL lives behind this header, so the engine stays free of SQLite.
+ * Times are UTC milliseconds; 0 stands for NULL.
+ */
+#ifndef HERALD_STORE_H
+#define HERALD_STORE_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct store;
+struct store_reader;
+
+struct store_step {
+	int         idx;
+	const char *name;
+	const char *status;
+	int         attempt;
+	int64_t     next_attempt_at;
+	int64_t     started_at;
+	int64_t     finished_at;
+	const char *last_error; /* may be NULL */
+	const char *result;     /* JSON text, may be NULL */
+};
+
+struct store_exec {
+	int64_t            n; /* the row's number, set by store_exec_insert */
+	const char        *id;
+	const char        *type;
+	const char        *brand; /* may be NULL */
+	const char        *status;
+	const char        *input; /* JSON text */
+	int64_t            created_at;
+	int64_t            closed_at;
+	const char        *error; /* may be NULL */
+	int                nsteps;
+	struct store_step *steps;
+};
+
+/* Opens (creating and migrating) the database at path for writing.
+ * sync_full selects synchronous=FULL, else NORMAL. NULL with *cause. */
+struct store *store_open(const char *path, int sync_full, char **cause);
+void          store_close(struct store *);
+
+int  store_begin(struct store *, char **cause);
+int  store_commit(struct store *, char **cause);
+void store_rollback(struct store *);
+
+/* The last event seq in the store (0 when empty). */
+int64_t store_last_seq(struct store *);
+
+/* Inserts the execution and its steps. Returns 0 and sets x->n, 1 when the
+ * id already exists, -1 with *cause. */
+int store_exec_insert(struct store *, struct store_exec *x, char **cause);
+/* Saves status, closed_at and error of execution n. */
+int store_exec_update(struct store *, int64_t n, const char *status,
+                      int64_t closed_at, const char *error, char **cause);
+/* Saves every column of one step of execution n. */
+int store_step_update(struct store *, int64_t n, const struct store_step *,
+                      char **cause);
+/* Appends one history event. */
+int store_event_add(struct store *, int64_t seq, int64_t at, int64_t n,
+                    const char *type, const char *step, int attempt,
+                    const char *data, char **cause);
+
+/* Calls fn for each execution whose status is one of statuses (NULL
+ * terminated), oldest first, with its steps. The pointers in x are valid
+ * during the call only. Returns 0, or -1 with *cause. */
+int store_load(struct store *, const char *const *statuses,
+               int (*fn)(void *arg, const struct store_exec *x), void *arg,
+               char **cause);
+/* The same for one execution by id: 0 found, 1 not found, -1 error. */
+int store_load_one(struct store *, const char *id,
+                   int (*fn)(void *arg, const struct store_exec *x),
+                   void *arg, char **cause);
+
+/* Readers. */
+struct store_reader *store_reader_open(const char *path, char **cause);
+void                 store_reader_close(struct store_reader *);
+
+struct store_filter {
+	const char *status, *type, *brand; /* NULL: any */
+	int64_t     before;                /* cursor: rows with n < before */
+	int         limit;
+};
+/* {"executions":[...], "next": cursor or null}, newest first. */
+int store_list(struct store_reader *, const struct store_filter *,
+               cJSON **out, char **cause);
+/* The execution with its steps: 0, 1 when not found, -1 error. */
+int store_describe(struct store_reader *, const char *id, cJSON **out,
+                   char **cause);
+/* {"events":[...]} of one execution after seq, at most limit. 0, 1, -1. */
+int store_history(struct store_reader *, const char *id, int64_t after,
+                  int limit, cJSON **out, char **cause);
+/* {"running": N, ...}: executions per status. */
+int store_counts(struct store_reader *, cJSON **out, char **cause);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * client: a connection to heraldd's command socket, used by herald (CLI
+ * and console) and the benchmarks. One thread per client.
+ */
+#ifndef HERALD_CLIENT_H
+#define HERALD_CLIENT_H
+
+#include <cjson/cJSON.h>
+
+struct client;
+
+/* Connects to url. NULL with *cause set; *unreachable is 1 when nothing
+ * answers there (no daemon), 0 for other errors. */
+struct client *client_open(const char *url, int *unreachable, char **cause);
+void           client_close(struct client *);
+
+/* Sends method with params (taken; NULL for none) and waits up to
+ * timeout_ms (-1: forever) for the reply. Mutating methods get a fresh
+ * request id. Returns the whole reply object ({"v","ok",...}; caller
+ * frees), or NULL with *cause on a transport error or timeout. */
+cJSON *client_call(struct client *, const char *method, cJSON *params,
+                   int timeout_ms, char **cause);
+
+#endif

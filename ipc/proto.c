@@ -1,0 +1,375 @@
+/*
+ * proto: the method table and the request decoder. Decoding distrusts the
+ * wire: size, UTF-8, JSON shape, version, method and every parameter are
+ * checked here, and any problem becomes an error reply naming it.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "ipc/proto.h"
+
+#define ID_MAX   128
+#define TEXT_MAX 4096
+#define END      { NULL, 0, 0, 0, 0, 0, NULL, NULL }
+
+static const char *const err_codes[] = {
+	[E_BAD_REQUEST] = "bad_request",   [E_NOT_FOUND] = "not_found",
+	[E_ALREADY_EXISTS] = "already_exists",
+	[E_INVALID_STATE] = "invalid_state", [E_UNAUTHORIZED] = "unauthorized",
+	[E_TOO_LARGE] = "too_large",       [E_UNAVAILABLE] = "unavailable",
+	[E_INTERNAL] = "internal",
+};
+
+static const char *const statuses[] = { "running",   "waiting_approval",
+	                                "completed", "failed",
+	                                "cancelled", NULL };
+static const char *const outcomes[] = { "done", "retry", NULL };
+
+static const struct param no_params[] = { END };
+
+static const struct param start_params[] = {
+	{ "type", P_ID, 1, 0, 0, 0, NULL, "workflow type" },
+	{ "input", P_JSON, 0, 0, 0, 0, NULL, "input (JSON)" },
+	{ "id", P_ID, 0, 0, 0, 0, NULL, "execution id (default: generated)" },
+	END,
+};
+
+static const struct param list_params[] = {
+	{ "status", P_ENUM, 0, 0, 0, 0, statuses, "only this status" },
+	{ "type", P_ID, 0, 0, 0, 0, NULL, "only this workflow type" },
+	{ "brand", P_ID, 0, 0, 0, 0, NULL, "only this brand" },
+	{ "limit", P_INT, 0, 0, 1, 1000, NULL, "at most N (default 50)" },
+	{ "after", P_INT, 0, 0, 1, INT64_MAX, NULL,
+	  "cursor: the \"next\" of the previous page" },
+	END,
+};
+
+static const struct param id_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	END,
+};
+
+static const struct param show_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	{ "after", P_INT, 0, 0, 0, INT64_MAX, NULL, "events after this seq" },
+	{ "limit", P_INT, 0, 0, 1, 10000, NULL, "at most N (default 1000)" },
+	END,
+};
+
+static const struct param cancel_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	{ "reason", P_STRING, 0, TEXT_MAX, 0, 0, NULL, "why, for the history" },
+	END,
+};
+
+static const struct param resolve_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	{ "step", P_ID, 1, 0, 0, 0, NULL, "the in_doubt step" },
+	{ "outcome", P_ENUM, 1, 0, 0, 0, outcomes,
+	  "done: it took effect; retry: run it again" },
+	END,
+};
+
+const struct method proto_methods[M_COUNT] = {
+	{ M_STATUS, "status", no_params, M_READONLY,
+	  "the daemon's version, uptime and executions by status" },
+	{ M_WORKFLOW_START, "workflow.start", start_params, M_MUTATES,
+	  "start an execution; replies with its id" },
+	{ M_WORKFLOW_EXECUTE, "workflow.execute", start_params, M_MUTATES,
+	  "start an execution and reply when it has closed" },
+	{ M_WORKFLOW_LIST, "workflow.list", list_params, M_READONLY,
+	  "executions, newest first, a page at a time" },
+	{ M_WORKFLOW_DESCRIBE, "workflow.describe", id_params, M_READONLY,
+	  "one execution with its steps" },
+	{ M_WORKFLOW_SHOW, "workflow.show", show_params, M_READONLY,
+	  "the history of one execution" },
+	{ M_WORKFLOW_CANCEL, "workflow.cancel", cancel_params, M_MUTATES,
+	  "cancel a running execution" },
+	{ M_WORKFLOW_RETRY, "workflow.retry", id_params, M_MUTATES,
+	  "re-run a failed or cancelled execution from where it stopped" },
+	{ M_WORKFLOW_RESOLVE, "workflow.resolve", resolve_params, M_MUTATES,
+	  "decide an in_doubt step: done, or retry" },
+};
+
+const struct method *
+proto_method(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < M_COUNT; i++)
+		if (strcmp(proto_methods[i].name, name) == 0)
+			return &proto_methods[i];
+	return NULL;
+}
+
+const char *
+proto_err_code(enum proto_err e)
+{
+	return err_codes[e];
+}
+
+static char *
+print_free(cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	if (s == NULL)
+		fatal("cJSON_PrintUnformatted: out of memory");
+	cJSON_Delete(o);
+	return s;
+}
+
+char *
+proto_reply_ok(cJSON *result)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "v", PROTO_VERSION);
+	cJSON_AddTrueToObject(o, "ok");
+	cJSON_AddItemToObject(o, "result",
+	                      result != NULL ? result : cJSON_CreateNull());
+	return print_free(o);
+}
+
+char *
+proto_reply_err(enum proto_err e, const char *fmt, ...)
+{
+	cJSON  *o = cJSON_CreateObject(), *err;
+	char   *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	cJSON_AddNumberToObject(o, "v", PROTO_VERSION);
+	cJSON_AddFalseToObject(o, "ok");
+	err = cJSON_AddObjectToObject(o, "error");
+	cJSON_AddStringToObject(err, "code", err_codes[e]);
+	cJSON_AddStringToObject(err, "message", msg);
+	free(msg);
+	return print_free(o);
+}
+
+static int
+valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= ID_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789_.:-") == n;
+}
+
+/* Checks one parameter; NULL if fine, else the reason. */
+static char *
+check_param(const struct param *p, const cJSON *v)
+{
+	char *why = NULL;
+	int   i;
+
+	switch (p->type) {
+	case P_STRING:
+		if (!cJSON_IsString(v))
+			xasprintf(&why, "expected a string");
+		else if (strlen(v->valuestring) > p->max_len)
+			xasprintf(&why, "longer than %zu bytes", p->max_len);
+		break;
+	case P_ID:
+		if (!cJSON_IsString(v) || !valid_id(v->valuestring))
+			xasprintf(&why, "expected a name of 1-%d characters "
+			                "from A-Z a-z 0-9 _ . : -",
+			          ID_MAX);
+		break;
+	case P_INT:
+		if (!cJSON_IsNumber(v) || isnan(v->valuedouble) ||
+		    v->valuedouble != floor(v->valuedouble))
+			xasprintf(&why, "expected an integer");
+		else if (v->valuedouble < (double)p->min ||
+		         v->valuedouble > (double)p->max)
+			xasprintf(&why, "out of range %lld..%lld",
+			          (long long)p->min, (long long)p->max);
+		break;
+	case P_BOOL:
+		if (!cJSON_IsBool(v))
+			xasprintf(&why, "expected true or false");
+		break;
+	case P_JSON:
+		break;
+	case P_ENUM:
+		if (cJSON_IsString(v))
+			for (i = 0; p->choices[i] != NULL; i++)
+				if (strcmp(p->choices[i], v->valuestring) == 0)
+					return NULL;
+		xasprintf(&why, "expected one of");
+		for (i = 0; p->choices[i] != NULL; i++) {
+			char *tmp;
+
+			xasprintf(&tmp, "%s%s %s", why, i ? "," : "",
+			          p->choices[i]);
+			free(why);
+			why = tmp;
+		}
+		break;
+	}
+	return why;
+}
+
+int
+proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
+{
+	cJSON               *root = NULL, *v, *params, *it;
+	const struct param  *p;
+	const struct method *m;
+	char                *why;
+	int                  rc = -1;
+
+	memset(req, 0, sizeof *req);
+	if (len > PROTO_MAX_REQUEST) {
+		*reply = proto_reply_err(E_TOO_LARGE,
+		                         "request of %zu bytes is over the "
+		                         "limit of %d",
+		                         len, PROTO_MAX_REQUEST);
+		return -1;
+	}
+	if (!utf8_valid(buf, len) || memchr(buf, '\0', len) != NULL) {
+		*reply = proto_reply_err(E_BAD_REQUEST,
+		                         "request is not valid UTF-8 text");
+		return -1;
+	}
+	root = cJSON_ParseWithLength(buf, len);
+	if (root == NULL) {
+		*reply = proto_reply_err(E_BAD_REQUEST,
+		                         "request is not valid JSON");
+		return -1;
+	}
+	if (!cJSON_IsObject(root)) {
+		*reply = proto_reply_err(E_BAD_REQUEST,
+		                         "request must be a JSON object");
+		goto out;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "v");
+	if (!cJSON_IsNumber(v) || v->valuedouble != PROTO_VERSION) {
+		*reply = proto_reply_err(E_BAD_REQUEST,
+		                         "v: unsupported protocol version "
+		                         "(this daemon speaks %d)",
+		                         PROTO_VERSION);
+		goto out;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "method");
+	if (!cJSON_IsString(v)) {
+		*reply = proto_reply_err(E_BAD_REQUEST,
+		                         "method: expected a string");
+		goto out;
+	}
+	if ((m = proto_method(v->valuestring)) == NULL) {
+		*reply = proto_reply_err(E_BAD_REQUEST,
+		                         "method: unknown method \"%.64s\"",
+		                         v->valuestring);
+		goto out;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "rid");
+	if (v != NULL) {
+		if (!cJSON_IsString(v) || *v->valuestring == '\0' ||
+		    strlen(v->valuestring) > 64) {
+			*reply = proto_reply_err(E_BAD_REQUEST,
+			                         "rid: expected a string of "
+			                         "1-64 bytes");
+			goto out;
+		}
+		req->rid = xstrdup(v->valuestring);
+	}
+	params = cJSON_DetachItemFromObjectCaseSensitive(root, "params");
+	if (params == NULL || cJSON_IsNull(params)) {
+		cJSON_Delete(params);
+		params = cJSON_CreateObject();
+	}
+	req->params = params;
+	if (!cJSON_IsObject(params)) {
+		*reply = proto_reply_err(E_BAD_REQUEST,
+		                         "params: expected an object");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, params)
+	{
+		for (p = m->params; p->name != NULL; p++)
+			if (strcmp(p->name, it->string) == 0)
+				break;
+		if (p->name == NULL) {
+			*reply = proto_reply_err(E_BAD_REQUEST,
+			                         "params.%.64s: unknown parameter "
+			                         "of %s",
+			                         it->string, m->name);
+			goto out;
+		}
+		if ((why = check_param(p, it)) != NULL) {
+			*reply = proto_reply_err(E_BAD_REQUEST,
+			                         "params.%s: %s", p->name, why);
+			free(why);
+			goto out;
+		}
+	}
+	for (p = m->params; p->name != NULL; p++) {
+		if (p->required &&
+		    cJSON_GetObjectItemCaseSensitive(params, p->name) == NULL) {
+			*reply = proto_reply_err(E_BAD_REQUEST,
+			                         "params.%s: required by %s",
+			                         p->name, m->name);
+			goto out;
+		}
+	}
+	req->m = m;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	if (rc != 0)
+		proto_req_fini(req);
+	return rc;
+}
+
+void
+proto_req_fini(struct proto_req *req)
+{
+	cJSON_Delete(req->params);
+	free(req->rid);
+	memset(req, 0, sizeof *req);
+}
+
+const char *
+proto_str(const cJSON *params, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int64_t
+proto_int(const cJSON *params, const char *name, int64_t def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
+}
+
+int
+proto_bool(const cJSON *params, const char *name)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, name));
+}
+
+char *
+proto_request(const char *method, cJSON *params, const char *rid)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "v", PROTO_VERSION);
+	cJSON_AddStringToObject(o, "method", method);
+	if (rid != NULL)
+		cJSON_AddStringToObject(o, "rid", rid);
+	cJSON_AddItemToObject(o, "params",
+	                      params != NULL ? params : cJSON_CreateObject());
+	return print_free(o);
+}

@@ -1,0 +1,276 @@
+/*
+ * server: nng REP + PUB for heraldd.
+ *
+ * Each request in progress has its own nng context (struct sctx), so a
+ * workflow.execute that waits minutes never blocks a status call. The
+ * server keeps at least one context receiving: when the last idle one takes
+ * a request, it opens another, up to SERVER_MAX_CTX.
+ *
+ * Threads: sctx_cb runs on nng's threads; reply_fn on whichever thread
+ * answers (engine, query worker, or nng's for decode errors). A context
+ * is touched by one of them at a time: between a request's arrival and its
+ * reply it belongs to the handler, afterwards to nng. The lock guards only
+ * the context list and counters.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ipc/server.h"
+
+#define SERVER_MIN_CTX 8
+#define SERVER_MAX_CTX 4096
+
+struct sctx {
+	struct server *s;
+	nng_ctx        ctx;
+	nng_aio       *aio;
+	int            sending;
+};
+
+struct server {
+	struct server_opts opts;
+	nng_socket         rep, pub;
+	int                rep_open, pub_open;
+
+	pthread_mutex_t lock;
+	pthread_cond_t  cond;
+	struct sctx   **ctxs;
+	int             nctx, idle;
+	int             in_handler; /* callbacks decoding or dispatching */
+	int             closing;
+};
+
+static void sctx_cb(void *);
+
+static char *
+url_path(const char *url)
+{
+	return strncmp(url, "ipc://", 6) == 0 ? xstrdup(url + 6) : NULL;
+}
+
+/* Opens one more receiving context. Called with the lock held. */
+static int
+sctx_add(struct server *s)
+{
+	struct sctx *c = xcalloc(1, sizeof *c);
+	int          rv;
+
+	c->s = s;
+	if ((rv = nng_ctx_open(&c->ctx, s->rep)) != 0) {
+		free(c);
+		return rv;
+	}
+	if ((rv = nng_aio_alloc(&c->aio, sctx_cb, c)) != 0) {
+		nng_ctx_close(c->ctx);
+		free(c);
+		return rv;
+	}
+	s->ctxs = xrealloc(s->ctxs, (size_t)(s->nctx + 1) * sizeof *s->ctxs);
+	s->ctxs[s->nctx++] = c;
+	s->idle++;
+	nng_ctx_recv(c->ctx, c->aio);
+	return 0;
+}
+
+static void
+reply_fn(void *arg, char *text)
+{
+	struct sctx *c = arg;
+	nng_msg     *m;
+
+	if (nng_msg_alloc(&m, 0) != 0 ||
+	    nng_msg_append(m, text, strlen(text)) != 0)
+		fatal("nng_msg_alloc: out of memory");
+	free(text);
+	c->sending = 1;
+	nng_aio_set_msg(c->aio, m);
+	nng_ctx_send(c->ctx, c->aio);
+}
+
+static void
+sctx_cb(void *arg)
+{
+	struct sctx     *c = arg;
+	struct server   *s = c->s;
+	struct proto_req req;
+	struct reply_to  rt = { reply_fn, c };
+	nng_msg         *m;
+	char            *err = NULL;
+	int              rv = nng_aio_result(c->aio), closing;
+
+	if (c->sending) {
+		c->sending = 0;
+		if (rv != 0)
+			nng_msg_free(nng_aio_get_msg(c->aio));
+		pthread_mutex_lock(&s->lock);
+		closing = s->closing;
+		if (!closing)
+			s->idle++;
+		pthread_mutex_unlock(&s->lock);
+		if (!closing)
+			nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	if (rv != 0) {
+		/* Closed, or a transient receive error: try again unless
+		 * the socket is going away. */
+		if (rv != NNG_ECLOSED && rv != NNG_ECANCELED)
+			nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	m = nng_aio_get_msg(c->aio);
+	pthread_mutex_lock(&s->lock);
+	s->idle--;
+	if (s->closing) {
+		pthread_mutex_unlock(&s->lock);
+		nng_msg_free(m);
+		return;
+	}
+	s->in_handler++;
+	if (s->idle == 0 && s->nctx < SERVER_MAX_CTX &&
+	    (rv = sctx_add(s)) != 0)
+		log_warn("ipc_context_failed", "error=\"%s\"", nng_strerror(rv));
+	pthread_mutex_unlock(&s->lock);
+
+	/* From here on the context belongs to whoever answers. */
+	if (proto_decode(nng_msg_body(m), nng_msg_len(m), &req, &err) != 0)
+		reply_fn(c, err);
+	else
+		s->opts.handler(s->opts.arg, &req, rt);
+	nng_msg_free(m);
+
+	/* server_close waits for this, so no handler runs after it. */
+	pthread_mutex_lock(&s->lock);
+	if (--s->in_handler == 0)
+		pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int
+listen_ipc(nng_socket sock, const char *url, int mode, char **cause)
+{
+	nng_listener l;
+	char        *path = url_path(url);
+	int          rv;
+
+	/* We hold the state dir's lock, so a socket file left there is a
+	 * dead daemon's: remove it, or listening would fail. */
+	if (path != NULL)
+		unlink(path);
+	free(path);
+	if ((rv = nng_listener_create(&l, sock, url)) != 0)
+		goto fail;
+	if (strncmp(url, "ipc://", 6) == 0 &&
+	    (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, mode)) != 0)
+		goto fail;
+	if ((rv = nng_listener_start(l, 0)) != 0)
+		goto fail;
+	return 0;
+fail:
+	xasprintf(cause, "listen %s: %s", url, nng_strerror(rv));
+	return -1;
+}
+
+struct server *
+server_start(const struct server_opts *opts, char **cause)
+{
+	struct server *s = xcalloc(1, sizeof *s);
+	int            rv, i;
+
+	s->opts = *opts;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if ((rv = nng_rep0_open(&s->rep)) != 0 ||
+	    (s->rep_open = 1,
+	     rv = nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ,
+	                              PROTO_RECV_MAX)) != 0) {
+		xasprintf(cause, "nng: %s", nng_strerror(rv));
+		goto fail;
+	}
+	if (listen_ipc(s->rep, opts->req_url, opts->mode, cause) != 0)
+		goto fail;
+	if ((rv = nng_pub0_open(&s->pub)) != 0) {
+		xasprintf(cause, "nng: %s", nng_strerror(rv));
+		goto fail;
+	}
+	s->pub_open = 1;
+	if (listen_ipc(s->pub, opts->pub_url, opts->mode, cause) != 0)
+		goto fail;
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < SERVER_MIN_CTX; i++) {
+		if ((rv = sctx_add(s)) != 0) {
+			pthread_mutex_unlock(&s->lock);
+			xasprintf(cause, "nng: %s", nng_strerror(rv));
+			goto fail;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return s;
+fail:
+	server_close(s);
+	server_free(s);
+	return NULL;
+}
+
+void
+server_close(struct server *s)
+{
+	char *path;
+
+	pthread_mutex_lock(&s->lock);
+	s->closing = 1;
+	while (s->in_handler > 0)
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	if (s->rep_open)
+		nng_close(s->rep);
+	if (s->pub_open)
+		nng_close(s->pub);
+	s->rep_open = s->pub_open = 0;
+	if ((path = url_path(s->opts.req_url)) != NULL)
+		unlink(path);
+	free(path);
+	if ((path = url_path(s->opts.pub_url)) != NULL)
+		unlink(path);
+	free(path);
+}
+
+void
+server_free(struct server *s)
+{
+	int i;
+
+	for (i = 0; i < s->nctx; i++) {
+		nng_aio_stop(s->ctxs[i]->aio);
+		nng_aio_free(s->ctxs[i]->aio);
+		free(s->ctxs[i]);
+	}
+	free(s->ctxs);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
+
+void
+server_publish(struct server *s, const char *topic, char *json)
+{
+	nng_msg *m;
+
+	if (nng_msg_alloc(&m, 0) != 0 || nng_msg_append(m, topic,
+	                                                strlen(topic)) != 0 ||
+	    nng_msg_append(m, " ", 1) != 0 ||
+	    nng_msg_append(m, json, strlen(json)) != 0)
+		fatal("nng_msg_alloc: out of memory");
+	free(json);
+	if (nng_sendmsg(s->pub, m, NNG_FLAG_NONBLOCK) != 0)
+		nng_msg_free(m);
+}

@@ -1,0 +1,452 @@
+/*
+ * cli: herald's scripting commands. Each command is a protocol method with
+ * its words ("workflow describe"), which parameters come as positional
+ * arguments, and how to print the result for a person; every other
+ * parameter of the method is a --flag, typed by the method table. --json
+ * prints the daemon's result as is.
+ *
+ * Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage,
+ * 3 daemon unreachable.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/paths.h"
+#include "common/util.h"
+#include "ipc/client.h"
+#include "ipc/proto.h"
+#include "tui/cli.h"
+
+#define EXIT_ERROR       1
+#define EXIT_USAGE       2
+#define EXIT_UNREACHABLE 3
+
+struct alias {
+	const char *flag;  /* "--done" */
+	const char *param; /* "outcome" */
+	const char *value; /* "done" */
+};
+
+struct command {
+	const char    *words;
+	enum method_id method;
+	const char    *positional[3];
+	const struct alias *aliases;
+	void (*print)(const cJSON *result);
+	int wait; /* no reply timeout */
+};
+
+static void print_status(const cJSON *);
+static void print_started(const cJSON *);
+static void print_closed(const cJSON *);
+static void print_list(const cJSON *);
+static void print_describe(const cJSON *);
+static void print_show(const cJSON *);
+static void print_changed(const cJSON *);
+
+static const struct alias resolve_aliases[] = {
+	{ "--done", "outcome", "done" },
+	{ "--retry", "outcome", "retry" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct command commands[] = {
+	{ "status", M_STATUS, { NULL }, NULL, print_status, 0 },
+	{ "workflow start", M_WORKFLOW_START, { NULL }, NULL, print_started,
+	  0 },
+	{ "workflow execute", M_WORKFLOW_EXECUTE, { NULL }, NULL, print_closed,
+	  1 },
+	{ "workflow list", M_WORKFLOW_LIST, { NULL }, NULL, print_list, 0 },
+	{ "workflow describe", M_WORKFLOW_DESCRIBE, { "id", NULL }, NULL,
+	  print_describe, 0 },
+	{ "workflow show", M_WORKFLOW_SHOW, { "id", NULL }, NULL, print_show,
+	  0 },
+	{ "workflow cancel", M_WORKFLOW_CANCEL, { "id", NULL }, NULL,
+	  print_changed, 0 },
+	{ "workflow retry", M_WORKFLOW_RETRY, { "id", NULL }, NULL,
+	  print_changed, 0 },
+	{ "workflow resolve", M_WORKFLOW_RESOLVE, { "id", "step", NULL },
+	  resolve_aliases, print_changed, 0 },
+};
+
+/* Helpers for printing. */
+
+static const char *
+str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "-";
+}
+
+static double
+num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void
+print_json(const cJSON *v, int pretty)
+{
+	char *s = pretty ? cJSON_Print(v) : cJSON_PrintUnformatted(v);
+
+	puts(s);
+	cJSON_free(s);
+}
+
+static void
+print_status(const cJSON *r)
+{
+	const cJSON *eng = cJSON_GetObjectItemCaseSensitive(r, "engine");
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "executions"),
+	            *it;
+
+	printf("heraldd %s, pid %.0f, up %.0f s, state dir %s\n",
+	       str(r, "version"), num(r, "pid"), num(r, "uptime_s"),
+	       str(r, "state_dir"));
+	printf("workers %.0f, open executions %.0f, running steps %.0f, "
+	       "last event %.0f\n",
+	       num(r, "workers"), num(eng, "open_executions"),
+	       num(eng, "running_steps"), num(eng, "last_seq"));
+	printf("executions:");
+	if (cJSON_GetArraySize(ex) == 0)
+		printf(" none");
+	cJSON_ArrayForEach(it, ex)
+	printf(" %s %.0f", it->string, it->valuedouble);
+	printf("\n");
+}
+
+static void
+print_started(const cJSON *r)
+{
+	printf("%s\n", str(r, "id"));
+}
+
+static void
+print_closed(const cJSON *r)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
+
+	printf("%s %s%s%s\n", str(r, "id"), str(r, "status"),
+	       cJSON_IsString(err) ? ": " : "",
+	       cJSON_IsString(err) ? err->valuestring : "");
+}
+
+static void
+print_changed(const cJSON *r)
+{
+	printf("%s%s%s: %s\n", str(r, "id"),
+	       cJSON_GetObjectItemCaseSensitive(r, "step") ? " " : "",
+	       cJSON_GetObjectItemCaseSensitive(r, "step") ? str(r, "step")
+	                                                   : "",
+	       str(r, "status"));
+}
+
+static void
+print_list(const cJSON *r)
+{
+	const cJSON *it, *next = cJSON_GetObjectItemCaseSensitive(r, "next");
+
+	printf("%-44s %-22s %-10s %-10s %s\n", "ID", "TYPE", "BRAND",
+	       "STATUS", "CREATED");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r,
+	                                                        "executions"))
+	printf("%-44s %-22s %-10s %-10s %s\n", str(it, "id"), str(it, "type"),
+	       str(it, "brand"), str(it, "status"), str(it, "created_at"));
+	if (cJSON_IsNumber(next))
+		printf("more: --after %.0f\n", next->valuedouble);
+}
+
+static void
+print_describe(const cJSON *r)
+{
+	const cJSON *it, *v;
+	char        *s;
+
+	printf("id:       %s\n", str(r, "id"));
+	printf("type:     %s\n", str(r, "type"));
+	printf("brand:    %s\n", str(r, "brand"));
+	printf("status:   %s\n", str(r, "status"));
+	printf("created:  %s\n", str(r, "created_at"));
+	printf("closed:   %s\n", str(r, "closed_at"));
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "error")))
+		printf("error:    %s\n", str(r, "error"));
+	s = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(r,
+	                                                            "input"));
+	printf("input:    %s\n\n", s ? s : "null");
+	cJSON_free(s);
+	printf("%-24s %-11s %7s  %-24s %s\n", "STEP", "STATUS", "ATTEMPT",
+	       "NEXT ATTEMPT", "LAST ERROR");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "steps"))
+	{
+		v = cJSON_GetObjectItemCaseSensitive(it, "last_error");
+		printf("%-24s %-11s %7.0f  %-24s %s\n", str(it, "name"),
+		       str(it, "status"), num(it, "attempt"),
+		       str(it, "next_attempt_at"),
+		       cJSON_IsString(v) ? v->valuestring : "");
+	}
+}
+
+static void
+print_show(const cJSON *r)
+{
+	const cJSON *it, *data;
+	char        *s;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "events"))
+	{
+		data = cJSON_GetObjectItemCaseSensitive(it, "data");
+		s = cJSON_IsNull(data) ? NULL : cJSON_PrintUnformatted(data);
+		printf("%6.0f %s %-18s", num(it, "seq"), str(it, "at"),
+		       str(it, "type"));
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "step")))
+			printf(" %s#%.0f", str(it, "step"), num(it, "attempt"));
+		printf("%s%s\n", s ? " " : "", s ? s : "");
+		cJSON_free(s);
+	}
+}
+
+/* Usage. */
+
+static void
+usage_command(FILE *f, const struct command *c)
+{
+	const struct method *m = &proto_methods[c->method];
+	const struct param  *p;
+	const struct alias  *a;
+	int                  i, positional;
+
+	fprintf(f, "  herald %s", c->words);
+	for (i = 0; c->positional[i] != NULL; i++)
+		fprintf(f, " %s", c->positional[i]);
+	for (p = m->params; p->name != NULL; p++) {
+		positional = 0;
+		for (i = 0; c->positional[i] != NULL; i++)
+			if (strcmp(c->positional[i], p->name) == 0)
+				positional = 1;
+		if (positional)
+			continue;
+		if (c->aliases != NULL && strcmp(p->name, "outcome") == 0) {
+			fprintf(f, " ");
+			for (a = c->aliases; a->flag != NULL; a++)
+				fprintf(f, "%s%s", a == c->aliases ? "" : "|",
+				        a->flag);
+			continue;
+		}
+		fprintf(f, " %s--%s %s%s", p->required ? "" : "[", p->name,
+		        p->type == P_INT ? "N" : p->type == P_JSON ? "JSON"
+		                                                   : "VALUE",
+		        p->required ? "" : "]");
+	}
+	fprintf(f, "\n      %s\n", m->summary);
+}
+
+void
+cli_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: herald [--state-dir DIR | --socket URL] [--json] "
+	           "COMMAND ...\n"
+	           "       herald --help | --version\n\ncommands:\n");
+	for (i = 0; i < nitems(commands); i++)
+		usage_command(f, &commands[i]);
+	fprintf(f, "\nglobal: --state-dir DIR | --socket URL (env "
+	           "HERALD_STATE_DIR, HERALD_SOCKET), --json\n"
+	           "exit: 0 ok, 1 the daemon answered with an error, 2 usage,"
+	           " 3 daemon unreachable\n");
+}
+
+/* Finds the command whose words start argv; sets *used. */
+static const struct command *
+find_command(int argc, char **argv, int *used)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(commands); i++) {
+		char *words = xstrdup(commands[i].words), *w, *save = NULL;
+		int   n = 0, ok = 1;
+
+		for (w = strtok_r(words, " ", &save); w != NULL;
+		     w = strtok_r(NULL, " ", &save), n++)
+			if (n >= argc || strcmp(argv[n], w) != 0)
+				ok = 0;
+		free(words);
+		if (ok) {
+			*used = n;
+			return &commands[i];
+		}
+	}
+	return NULL;
+}
+
+static const struct param *
+find_param(const struct method *m, const char *name)
+{
+	const struct param *p;
+
+	for (p = m->params; p->name != NULL; p++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+/* Turns a command-line value into the JSON the parameter wants. */
+static cJSON *
+param_value(const struct param *p, const char *arg, char **cause)
+{
+	cJSON *v;
+	char  *end;
+	long long n;
+
+	switch (p->type) {
+	case P_INT:
+		n = strtoll(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0') {
+			xasprintf(cause, "--%s: expected an integer", p->name);
+			return NULL;
+		}
+		return cJSON_CreateNumber((double)n);
+	case P_BOOL:
+		if (strcmp(arg, "true") == 0 || strcmp(arg, "false") == 0)
+			return cJSON_CreateBool(strcmp(arg, "true") == 0);
+		xasprintf(cause, "--%s: expected true or false", p->name);
+		return NULL;
+	case P_JSON:
+		if ((v = cJSON_Parse(arg)) == NULL) {
+			xasprintf(cause, "--%s: not valid JSON", p->name);
+			return NULL;
+		}
+		return v;
+	default:
+		return cJSON_CreateString(arg);
+	}
+}
+
+static cJSON *
+parse_args(const struct command *c, int argc, char **argv, char **cause)
+{
+	const struct method *m = &proto_methods[c->method];
+	const struct param  *p;
+	const struct alias  *a;
+	cJSON               *params = cJSON_CreateObject(), *v;
+	int                  i, npos = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *name;
+
+		if (c->aliases != NULL) {
+			for (a = c->aliases; a->flag != NULL; a++)
+				if (strcmp(arg, a->flag) == 0)
+					break;
+			if (a->flag != NULL) {
+				cJSON_DeleteItemFromObject(params, a->param);
+				cJSON_AddStringToObject(params, a->param,
+				                        a->value);
+				continue;
+			}
+		}
+		if (strncmp(arg, "--", 2) != 0) {
+			if (c->positional[npos] == NULL) {
+				xasprintf(cause, "unexpected argument \"%s\"",
+				          arg);
+				goto fail;
+			}
+			p = find_param(m, c->positional[npos++]);
+			if ((v = param_value(p, arg, cause)) == NULL)
+				goto fail;
+			cJSON_AddItemToObject(params, p->name, v);
+			continue;
+		}
+		name = arg + 2;
+		if ((p = find_param(m, name)) == NULL) {
+			xasprintf(cause, "unknown option %s", arg);
+			goto fail;
+		}
+		if (i + 1 >= argc) {
+			xasprintf(cause, "%s needs a value", arg);
+			goto fail;
+		}
+		if ((v = param_value(p, argv[++i], cause)) == NULL)
+			goto fail;
+		cJSON_DeleteItemFromObject(params, p->name);
+		cJSON_AddItemToObject(params, p->name, v);
+	}
+	for (p = m->params; p->name != NULL; p++) {
+		if (p->required &&
+		    cJSON_GetObjectItemCaseSensitive(params, p->name) == NULL) {
+			xasprintf(cause, "missing %s", p->name);
+			goto fail;
+		}
+	}
+	return params;
+fail:
+	cJSON_Delete(params);
+	return NULL;
+}
+
+int
+cli_run(const char *url, int json, int argc, char **argv)
+{
+	const struct command *c;
+	struct client        *cl;
+	cJSON                *params, *reply, *result, *err;
+	char                 *cause = NULL;
+	int                   used, unreachable, rc;
+
+	if ((c = find_command(argc, argv, &used)) == NULL) {
+		fprintf(stderr, "herald: unknown command \"%s\"\n", argv[0]);
+		cli_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (argc > used && strcmp(argv[used], "--help") == 0) {
+		usage_command(stdout, c);
+		return 0;
+	}
+	if ((params = parse_args(c, argc - used, argv + used, &cause)) ==
+	    NULL) {
+		fprintf(stderr, "herald %s: %s\n", c->words, cause);
+		usage_command(stderr, c);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	if ((cl = client_open(url, &unreachable, &cause)) == NULL) {
+		cJSON_Delete(params);
+		fprintf(stderr, "herald: %s\n", cause);
+		free(cause);
+		return unreachable ? EXIT_UNREACHABLE : EXIT_ERROR;
+	}
+	reply = client_call(cl, proto_methods[c->method].name, params,
+	                    c->wait ? -1 : 30000, &cause);
+	client_close(cl);
+	if (reply == NULL) {
+		fprintf(stderr, "herald: %s: %s\n", url, cause);
+		free(cause);
+		return EXIT_UNREACHABLE;
+	}
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+		if (json)
+			print_json(err, 0);
+		fprintf(stderr, "herald: %s: %s\n", str(err, "code"),
+		        str(err, "message"));
+		cJSON_Delete(reply);
+		return EXIT_ERROR;
+	}
+	result = cJSON_GetObjectItemCaseSensitive(reply, "result");
+	if (json)
+		print_json(result, 0);
+	else
+		c->print(result);
+	rc = 0;
+	/* execute succeeds only when the execution completed. */
+	if (c->method == M_WORKFLOW_EXECUTE &&
+	    strcmp(str(result, "status"), "completed") != 0)
+		rc = EXIT_ERROR;
+	cJSON_Delete(reply);
+	return rc;
+}

@@ -1,0 +1,15 @@
+/*
+ * cli: herald's commands, driven by the protocol's method table.
+ */
+#ifndef HERALD_CLI_H
+#define HERALD_CLI_H
+
+#include <stdio.h>
+
+void cli_usage(FILE *);
+
+/* Runs the command in argv against the daemon at url; returns the exit
+ * code (0 ok, 1 error reply, 2 usage, 3 unreachable). */
+int cli_run(const char *url, int json, int argc, char **argv);
+
+#endif
