@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/config.h"
@@ -438,27 +439,17 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 {
 	struct config *c = config_defaults();
 	cJSON         *root = NULL;
-	const char    *end = NULL;
+	size_t         off = 0;
 	char          *why = NULL;
 
 	free(c->source);
 	c->source = xstrdup(name);
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (root != NULL) {
-		/* Only blanks may follow the value. */
-		while (end < text + len && strchr(" \t\r\n", *end) != NULL &&
-		       *end != '\0')
-			end++;
-		if (end < text + len) {
-			cJSON_Delete(root);
-			root = NULL;
-		}
-	}
+	root = json_parse(text, len, &off);
 	if (root == NULL) {
-		const char *p, *at = end != NULL ? end : text;
+		const char *p, *at = text + (off < len ? off : len);
 		int         line = 1, col = 1;
 
-		for (p = text; p < at && p < text + len; p++) {
+		for (p = text; p < at; p++) {
 			if (*p == '\n') {
 				line++;
 				col = 1;

@@ -639,9 +639,7 @@ step_completed(struct engine *e, struct exec *x, int i, const char *result)
 	s->status = SS_COMPLETED;
 	s->finished_at = clock_ms();
 	set_str(&s->result, result);
-	free(s->last_error);
-	s->last_error = NULL;
-	save_step(e, x, i);
+	save_step(e, x, i); /* last_error stays: what earlier attempts hit */
 	cJSON_AddNumberToObject(data, "duration_ms",
 	                        (double)(s->finished_at - s->started_at));
 	history(e, x, "step_completed", i, s->attempt, data);

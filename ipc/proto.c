@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/util.h"
 #include "ipc/proto.h"
 
@@ -240,7 +241,7 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 		                         "request is not valid UTF-8 text");
 		return -1;
 	}
-	root = cJSON_ParseWithLength(buf, len);
+	root = json_parse(buf, len, NULL);
 	if (root == NULL) {
 		*reply = proto_reply_err(E_BAD_REQUEST,
 		                         "request is not valid JSON");

@@ -1,0 +1,715 @@
+/*
+ * The engine's state machine, driven through engine_call as the protocol
+ * would, observed through a read-only store connection as queries would:
+ * dependencies, parallel steps, retry timing, non-retryable failures,
+ * timeouts with late results discarded, cancel, retry/reset, unique ids,
+ * in-doubt steps, outcome checks, and recovery after a stop mid-run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "daemon/engine.h"
+#include "db/store.h"
+
+/* Test workflow types. */
+
+static atomic_int healed; /* "flaky" fails until this is set */
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Fails the first input.fail attempts, retryably. */
+static void
+act_fast(const struct act_call *c, struct act_out *out)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(c->input, "fail");
+
+	if (cJSON_IsNumber(f) && c->attempt <= f->valueint) {
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "attempt %d fails", c->attempt);
+		return;
+	}
+	out->status = ACT_OK;
+	xasprintf(&out->result, "{\"attempt\":%d}", c->attempt);
+}
+
+/* Attempt 1 outlives its timeout and ignores cancellation; later attempts
+ * answer at once. */
+static void
+act_slow(const struct act_call *c, struct act_out *out)
+{
+	if (c->attempt == 1)
+		sleep_ms(400);
+	out->status = ACT_OK;
+	xasprintf(&out->result, "{\"attempt\":%d}", c->attempt);
+}
+
+static void
+act_flaky(const struct act_call *c, struct act_out *out)
+{
+	(void)c;
+	if (!atomic_load(&healed)) {
+		out->status = ACT_RETRY;
+		out->error = xstrdup("not healed yet");
+		return;
+	}
+	out->status = ACT_OK;
+	out->result = xstrdup("{\"healed\":true}");
+}
+
+static void
+act_ok(const struct act_call *c, struct act_out *out)
+{
+	out->status = ACT_OK;
+	xasprintf(&out->result, "{\"step\":\"%s\"}", c->step);
+}
+
+static void
+act_unknown(const struct act_call *c, struct act_out *out)
+{
+	(void)c;
+	out->status = ACT_UNKNOWN;
+	out->error = xstrdup("connection reset after the request went out");
+}
+
+static void
+check_found(const struct act_call *c, struct act_out *out)
+{
+	assert_true(c->check);
+	out->status = ACT_OK;
+	out->result = xstrdup("{\"found\":\"post-42\"}");
+}
+
+#define FAST_RETRY { 50, 2.0, 1000, 4 }
+
+static const struct step_def fast_steps[] = {
+	{ "only", act_fast, NULL, { NULL }, 5000, FAST_RETRY, 0 },
+};
+static const struct workflow wf_fast = { "fast", fast_steps, 1, NULL };
+
+static const struct step_def slow_steps[] = {
+	{ "slow", act_slow, NULL, { NULL }, 100, FAST_RETRY, 0 },
+};
+static const struct workflow wf_slow = { "slow", slow_steps, 1, NULL };
+
+static const struct step_def flaky_steps[] = {
+	{ "first", act_ok, NULL, { NULL }, 5000, FAST_RETRY, 0 },
+	{ "second", act_flaky, NULL, { "first", NULL }, 5000,
+	  { 10, 2.0, 100, 2 }, 0 },
+};
+static const struct workflow wf_flaky = { "flaky", flaky_steps, 2, NULL };
+
+static const struct step_def checked_steps[] = {
+	{ "publish", act_unknown, check_found, { NULL }, 5000, FAST_RETRY, 1 },
+};
+static const struct workflow wf_checked = { "checked", checked_steps, 1,
+	                                    NULL };
+
+static const struct workflow *const test_types[] = {
+	&workflow_diagnostic, &wf_fast, &wf_slow, &wf_flaky, &wf_checked, NULL,
+};
+
+/* Harness. */
+
+static char            dir[64], db[128];
+static struct engine  *E;
+static pthread_mutex_t rlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  rcond = PTHREAD_COND_INITIALIZER;
+
+struct pending {
+	char *text;
+};
+
+static void
+collect(void *arg, char *text)
+{
+	struct pending *p = arg;
+
+	pthread_mutex_lock(&rlock);
+	p->text = text;
+	pthread_cond_broadcast(&rcond);
+	pthread_mutex_unlock(&rlock);
+}
+
+static void
+start_engine(void)
+{
+	struct engine_opts o = { 0 };
+	char              *cause = NULL;
+
+	o.db_path = db;
+	o.sync_full = 0;
+	o.workers = 4;
+	o.types = test_types;
+	E = engine_start(&o, &cause);
+	if (E == NULL)
+		fail_msg("engine_start: %s", cause);
+}
+
+/* Sends a call and waits for its reply (as parsed JSON). */
+static cJSON *
+call(enum method_id m, const char *params)
+{
+	struct pending  p = { NULL };
+	struct reply_to rt = { collect, &p };
+	cJSON          *reply;
+
+	engine_call(E, m, cJSON_Parse(params), rt);
+	pthread_mutex_lock(&rlock);
+	while (p.text == NULL)
+		pthread_cond_wait(&rcond, &rlock);
+	pthread_mutex_unlock(&rlock);
+	reply = cJSON_Parse(p.text);
+	free(p.text);
+	assert_non_null(reply);
+	return reply;
+}
+
+static int
+reply_ok(cJSON *r)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"));
+}
+
+static const char *
+reply_code(cJSON *r)
+{
+	cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+
+	return cJSON_GetObjectItemCaseSensitive(e, "code")->valuestring;
+}
+
+static void
+call_ok(enum method_id m, const char *params)
+{
+	cJSON *r = call(m, params);
+
+	if (!reply_ok(r)) {
+		char *s = cJSON_PrintUnformatted(r);
+
+		fail_msg("%s %s: %s", proto_methods[m].name, params, s);
+	}
+	cJSON_Delete(r);
+}
+
+static void
+expect_error(enum method_id m, const char *params, const char *code)
+{
+	cJSON *r = call(m, params);
+
+	assert_false(reply_ok(r));
+	assert_string_equal(reply_code(r), code);
+	cJSON_Delete(r);
+}
+
+static cJSON *
+describe(const char *id)
+{
+	struct store_reader *r;
+	cJSON               *out = NULL;
+	char                *cause = NULL;
+
+	r = store_reader_open(db, &cause);
+	assert_non_null(r);
+	assert_int_equal(store_describe(r, id, &out, &cause), 0);
+	store_reader_close(r);
+	return out;
+}
+
+static cJSON *
+events(const char *id)
+{
+	struct store_reader *r;
+	cJSON               *out = NULL, *arr;
+	char                *cause = NULL;
+
+	r = store_reader_open(db, &cause);
+	assert_non_null(r);
+	assert_int_equal(store_history(r, id, 0, 10000, &out, &cause), 0);
+	store_reader_close(r);
+	arr = cJSON_DetachItemFromObject(out, "events");
+	cJSON_Delete(out);
+	return arr;
+}
+
+static const char *
+sget(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *
+step_of(const cJSON *x, const char *name)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(x, "steps"))
+	if (strcmp(sget(s, "name"), name) == 0)
+		return s;
+	fail_msg("no step %s", name);
+	return NULL;
+}
+
+static int
+step_attempt(const cJSON *x, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(step_of(x, name), "attempt")
+	    ->valueint;
+}
+
+/* Waits up to ms for execution id to reach status. */
+static cJSON *
+wait_status(const char *id, const char *status, int ms)
+{
+	int64_t end = mono_ms() + ms;
+	cJSON  *x;
+
+	for (;;) {
+		x = describe(id);
+		if (strcmp(sget(x, "status"), status) == 0)
+			return x;
+		if (mono_ms() > end) {
+			char *s = cJSON_PrintUnformatted(x);
+
+			fail_msg("%s: want %s, have %s", id, status, s);
+		}
+		cJSON_Delete(x);
+		sleep_ms(10);
+	}
+}
+
+static cJSON *
+wait_step(const char *id, const char *step, const char *status, int ms)
+{
+	int64_t end = mono_ms() + ms;
+	cJSON  *x;
+
+	for (;;) {
+		x = describe(id);
+		if (strcmp(sget(step_of(x, step), "status"), status) == 0)
+			return x;
+		if (mono_ms() > end)
+			fail_msg("%s %s: want %s, have %s", id, step, status,
+			         sget(step_of(x, step), "status"));
+		cJSON_Delete(x);
+		sleep_ms(10);
+	}
+}
+
+/* How many events of type (for step, if not NULL) the history has. */
+static int
+count_events(const cJSON *evs, const char *type, const char *step)
+{
+	const cJSON *ev;
+	int          n = 0;
+
+	cJSON_ArrayForEach(ev, evs)
+	{
+		if (strcmp(sget(ev, "type"), type) != 0)
+			continue;
+		if (step != NULL &&
+		    (sget(ev, "step") == NULL || strcmp(sget(ev, "step"), step)))
+			continue;
+		n++;
+	}
+	return n;
+}
+
+/* The seq of the first event of type for step. */
+static double
+seq_of(const cJSON *evs, const char *type, const char *step)
+{
+	const cJSON *ev;
+
+	cJSON_ArrayForEach(ev, evs)
+	if (strcmp(sget(ev, "type"), type) == 0 && sget(ev, "step") &&
+	    strcmp(sget(ev, "step"), step) == 0)
+		return cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
+	fail_msg("no %s for %s", type, step);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/herald-engine-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/herald.db", dir);
+	start_engine();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	engine_stop(E);
+	E = NULL;
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* Tests. */
+
+static void
+test_dependencies_and_parallel(void **state)
+{
+	cJSON  *x, *evs;
+	int64_t t0 = mono_ms(), took;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"diagnostic\",\"id\":\"dep\","
+	        "\"input\":{\"sleep_ms\":{\"s4\":300,\"s5\":300}}}");
+	x = wait_status("dep", "completed", 5000);
+	took = mono_ms() - t0;
+	evs = events("dep");
+	/* Each step starts only after its dependencies completed. */
+	assert_true(seq_of(evs, "step_completed", "s1") <
+	            seq_of(evs, "step_started", "s2"));
+	assert_true(seq_of(evs, "step_completed", "s3") <
+	            seq_of(evs, "step_started", "s4"));
+	assert_true(seq_of(evs, "step_completed", "s4") <
+	            seq_of(evs, "step_started", "s6"));
+	assert_true(seq_of(evs, "step_completed", "s5") <
+	            seq_of(evs, "step_started", "s6"));
+	/* s4 and s5 ran side by side. */
+	assert_true(seq_of(evs, "step_started", "s5") <
+	            seq_of(evs, "step_completed", "s4"));
+	assert_true(took < 580);
+	assert_int_equal(count_events(evs, "step_completed", NULL), 6);
+	assert_int_equal(count_events(evs, "workflow_completed", NULL), 1);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+static void
+test_retry_timing(void **state)
+{
+	const cJSON *ev;
+	cJSON       *x, *evs;
+	int          k = 0;
+	double       want[] = { 50, 100 };
+
+	(void)state;
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"fast\",\"id\":\"rt\",\"input\":{\"fail\":2}}");
+	x = wait_status("rt", "completed", 5000);
+	assert_int_equal(step_attempt(x, "only"), 3);
+	assert_string_equal(sget(step_of(x, "only"), "last_error"),
+	                    "attempt 2 fails");
+	evs = events("rt");
+	/* Backoff: 50 ms, then 50 x 2. retry_at is stored, and the next
+	 * attempt starts at it. */
+	cJSON_ArrayForEach(ev, evs)
+	{
+		const cJSON *data = cJSON_GetObjectItemCaseSensitive(ev, "data");
+		const char  *at = sget(ev, "at"), *retry_at;
+		double       ms_at, ms_retry;
+
+		if (strcmp(sget(ev, "type"), "step_failed") != 0)
+			continue;
+		retry_at = sget(data, "retry_at");
+		assert_non_null(retry_at);
+		/* Same minute in practice; compare seconds and millis. */
+		ms_at = atof(at + 17) * 1000;
+		ms_retry = atof(retry_at + 17) * 1000;
+		if (ms_retry < ms_at)
+			ms_retry += 60000;
+		assert_true(ms_retry - ms_at >= want[k] - 2);
+		assert_true(ms_retry - ms_at <= want[k] + 10);
+		k++;
+	}
+	assert_int_equal(k, 2);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+static void
+test_attempts_exhausted(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"fast\",\"id\":\"ex\",\"input\":{\"fail\":10}}");
+	x = wait_status("ex", "failed", 5000);
+	assert_int_equal(step_attempt(x, "only"), 4);
+	assert_string_equal(sget(step_of(x, "only"), "status"), "failed");
+	assert_non_null(strstr(sget(x, "error"), "after 4 attempts"));
+	evs = events("ex");
+	assert_int_equal(count_events(evs, "step_failed", "only"), 4);
+	assert_int_equal(count_events(evs, "workflow_failed", NULL), 1);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+static void
+test_non_retryable(void **state)
+{
+	cJSON *x;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"diagnostic\",\"id\":\"nr\","
+	        "\"input\":{\"fail_non_retryable\":[\"s5\"],"
+	        "\"sleep_ms\":{\"s4\":100}}}");
+	x = wait_status("nr", "failed", 5000);
+	assert_string_equal(sget(step_of(x, "s5"), "status"), "failed");
+	assert_int_equal(step_attempt(x, "s5"), 1);
+	/* Its running sibling was let finish; nothing new started. */
+	assert_string_equal(sget(step_of(x, "s4"), "status"), "completed");
+	assert_string_equal(sget(step_of(x, "s6"), "status"), "pending");
+	assert_non_null(strstr(sget(x, "error"), "s5"));
+	cJSON_Delete(x);
+}
+
+static void
+test_timeout_fences_late_result(void **state)
+{
+	cJSON *x, *evs, *res;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"slow\",\"id\":\"to\"}");
+	x = wait_status("to", "completed", 5000);
+	res = cJSON_GetObjectItemCaseSensitive(step_of(x, "slow"), "result");
+	assert_int_equal(
+	    cJSON_GetObjectItemCaseSensitive(res, "attempt")->valueint, 2);
+	cJSON_Delete(x);
+	/* Let attempt 1's late result arrive: it must be dropped. */
+	sleep_ms(450);
+	x = describe("to");
+	res = cJSON_GetObjectItemCaseSensitive(step_of(x, "slow"), "result");
+	assert_int_equal(
+	    cJSON_GetObjectItemCaseSensitive(res, "attempt")->valueint, 2);
+	evs = events("to");
+	assert_int_equal(count_events(evs, "step_timed_out", "slow"), 1);
+	assert_int_equal(count_events(evs, "step_completed", "slow"), 1);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+static void
+test_cancel(void **state)
+{
+	cJSON  *x;
+	int64_t t0;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"diagnostic\",\"id\":\"ca\","
+	        "\"input\":{\"sleep_ms\":{\"s2\":10000}}}");
+	cJSON_Delete(wait_step("ca", "s2", "running", 5000));
+	t0 = mono_ms();
+	call_ok(M_WORKFLOW_CANCEL, "{\"id\":\"ca\",\"reason\":\"test\"}");
+	x = describe("ca");
+	assert_string_equal(sget(x, "status"), "cancelled");
+	assert_string_equal(sget(step_of(x, "s2"), "status"), "cancelled");
+	assert_string_equal(sget(step_of(x, "s3"), "status"), "cancelled");
+	assert_string_equal(sget(step_of(x, "s1"), "status"), "completed");
+	assert_string_equal(sget(x, "error"), "cancelled: test");
+	cJSON_Delete(x);
+	expect_error(M_WORKFLOW_CANCEL, "{\"id\":\"ca\"}", "invalid_state");
+	expect_error(M_WORKFLOW_CANCEL, "{\"id\":\"nope\"}", "not_found");
+	/* The aborted activity frees its worker at once: a new run does
+	 * not wait 10 s behind it. */
+	call_ok(M_WORKFLOW_EXECUTE, "{\"type\":\"diagnostic\",\"id\":\"ca2\"}");
+	assert_true(mono_ms() - t0 < 2000);
+}
+
+static void
+test_retry_reset(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	atomic_store(&healed, 0);
+	call_ok(M_WORKFLOW_START, "{\"type\":\"flaky\",\"id\":\"rr\"}");
+	x = wait_status("rr", "failed", 5000);
+	assert_int_equal(step_attempt(x, "second"), 2);
+	cJSON_Delete(x);
+	expect_error(M_WORKFLOW_RESOLVE,
+	             "{\"id\":\"rr\",\"step\":\"second\",\"outcome\":\"done\"}",
+	             "invalid_state");
+
+	atomic_store(&healed, 1);
+	call_ok(M_WORKFLOW_RETRY, "{\"id\":\"rr\"}");
+	x = wait_status("rr", "completed", 5000);
+	/* The completed step kept its result and was not run again. */
+	assert_int_equal(step_attempt(x, "first"), 1);
+	assert_int_equal(step_attempt(x, "second"), 1);
+	evs = events("rr");
+	assert_int_equal(count_events(evs, "step_completed", "first"), 1);
+	assert_int_equal(count_events(evs, "workflow_reset", NULL), 1);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+	expect_error(M_WORKFLOW_RETRY, "{\"id\":\"rr\"}", "invalid_state");
+	expect_error(M_WORKFLOW_RETRY, "{\"id\":\"nope\"}", "not_found");
+}
+
+static void
+test_already_exists(void **state)
+{
+	cJSON *r;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dup\"}");
+	expect_error(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dup\"}",
+	             "already_exists");
+	cJSON_Delete(wait_status("dup", "completed", 5000));
+	/* Closed executions count too. */
+	expect_error(M_WORKFLOW_START, "{\"type\":\"fast\",\"id\":\"dup\"}",
+	             "already_exists");
+	expect_error(M_WORKFLOW_START, "{\"type\":\"nosuch\"}", "bad_request");
+	expect_error(M_WORKFLOW_START,
+	             "{\"type\":\"diagnostic\",\"input\":{\"fail\":{\"s9\":1}}}",
+	             "bad_request");
+	r = call(M_WORKFLOW_EXECUTE, "{\"type\":\"diagnostic\"}");
+	assert_true(reply_ok(r));
+	assert_string_equal(
+	    sget(cJSON_GetObjectItemCaseSensitive(r, "result"), "status"),
+	    "completed");
+	cJSON_Delete(r);
+}
+
+static void
+test_in_doubt_and_resolve(void **state)
+{
+	cJSON *x;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"diagnostic\",\"id\":\"idb\","
+	        "\"input\":{\"unknown\":{\"s4\":1}}}");
+	x = wait_step("idb", "s4", "in_doubt", 5000);
+	assert_string_equal(sget(x, "status"), "running");
+	cJSON_Delete(x);
+	/* It waits for a person: nothing moves. */
+	sleep_ms(100);
+	x = describe("idb");
+	assert_string_equal(sget(step_of(x, "s6"), "status"), "pending");
+	cJSON_Delete(x);
+	expect_error(M_WORKFLOW_RESOLVE,
+	             "{\"id\":\"idb\",\"step\":\"s5\",\"outcome\":\"done\"}",
+	             "invalid_state");
+	expect_error(M_WORKFLOW_RESOLVE,
+	             "{\"id\":\"idb\",\"step\":\"s9\",\"outcome\":\"done\"}",
+	             "not_found");
+	call_ok(M_WORKFLOW_RESOLVE,
+	        "{\"id\":\"idb\",\"step\":\"s4\",\"outcome\":\"retry\"}");
+	x = wait_status("idb", "completed", 5000);
+	assert_int_equal(step_attempt(x, "s4"), 2);
+	cJSON_Delete(x);
+
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"diagnostic\",\"id\":\"idb2\","
+	        "\"input\":{\"unknown\":{\"s4\":5}}}");
+	cJSON_Delete(wait_step("idb2", "s4", "in_doubt", 5000));
+	call_ok(M_WORKFLOW_RESOLVE,
+	        "{\"id\":\"idb2\",\"step\":\"s4\",\"outcome\":\"done\"}");
+	x = wait_status("idb2", "completed", 5000);
+	assert_int_equal(step_attempt(x, "s4"), 1);
+	cJSON_Delete(x);
+}
+
+static void
+test_unknown_outcome_checked(void **state)
+{
+	cJSON *x, *res, *evs;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"checked\",\"id\":\"chk\"}");
+	x = wait_status("chk", "completed", 5000);
+	res = cJSON_GetObjectItemCaseSensitive(step_of(x, "publish"), "result");
+	assert_string_equal(sget(res, "found"), "post-42");
+	evs = events("chk");
+	assert_int_equal(count_events(evs, "step_started", "publish"), 2);
+	assert_int_equal(count_events(evs, "step_in_doubt", "publish"), 0);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+static void
+test_recovery_after_stop(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START,
+	        "{\"type\":\"diagnostic\",\"id\":\"rec\","
+	        "\"input\":{\"sleep_ms\":{\"s4\":3000,\"s5\":3000}}}");
+	cJSON_Delete(wait_step("rec", "s4", "running", 5000));
+	cJSON_Delete(wait_step("rec", "s5", "running", 5000));
+	engine_stop(E);
+	start_engine();
+	/* s4 has side effects: in doubt. s5 is idempotent: run again. */
+	x = wait_step("rec", "s4", "in_doubt", 5000);
+	assert_string_equal(sget(x, "status"), "running");
+	assert_non_null(strstr(sget(step_of(x, "s4"), "last_error"),
+	                       "interrupted"));
+	cJSON_Delete(x);
+	cJSON_Delete(wait_step("rec", "s5", "completed", 8000));
+	call_ok(M_WORKFLOW_RESOLVE,
+	        "{\"id\":\"rec\",\"step\":\"s4\",\"outcome\":\"done\"}");
+	x = wait_status("rec", "completed", 5000);
+	assert_int_equal(step_attempt(x, "s5"), 2);
+	evs = events("rec");
+	assert_int_equal(count_events(evs, "step_completed", "s5"), 1);
+	assert_int_equal(count_events(evs, "step_completed", "s6"), 1);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_dependencies_and_parallel,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_timing, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_attempts_exhausted, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_non_retryable, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_fences_late_result,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_reset, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_already_exists, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_in_doubt_and_resolve,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_outcome_checked,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recovery_after_stop, setup,
+		                                teardown),
+	};
+
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
