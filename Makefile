@@ -40,7 +40,7 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
-	$(BUILD)/bench-engine
+	$(BUILD)/bench-engine -d $(BUILD)/heraldd
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

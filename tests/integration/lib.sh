@@ -59,3 +59,30 @@ stop_daemon() {
 	DAEMON_PID=""
 	[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM"
 }
+
+# h ARGS...: herald against the test daemon's state dir ($S).
+h() {
+	"$HERALD" --state-dir "$S" "$@"
+}
+
+# expect_rc WANT CMD...: runs CMD, which must exit WANT.
+expect_rc() {
+	want=$1
+	shift
+	rc=0
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq "$want" ] ||
+		fail "$* exited $rc, want $want: $(cat "$T/out" "$T/err")"
+}
+
+# wait_status ID STATUS [SECONDS]
+wait_status() {
+	n=$((${3:-20} * 20))
+	while [ "$n" -gt 0 ]; do
+		s=$(h workflow describe "$1" --json 2>/dev/null | jq -r .status)
+		[ "$s" = "$2" ] && return 0
+		n=$((n - 1))
+		sleep 0.05
+	done
+	fail "$1 is $s, want $2"
+}
