@@ -21,10 +21,10 @@ enum act_status {
 };
 
 struct act_call {
-	const char       *exec_id;
-	const char       *step;
-	int               attempt;  /* 1 for the first */
-	int               check;    /* 1: find out whether an earlier attempt
+	const char *exec_id;
+	const char *step;
+	int         attempt;        /* 1 for the first */
+	int         check;          /* 1: find out whether an earlier attempt
 	                               took effect, instead of acting */
 	const cJSON      *input;    /* the execution's input */
 	const cJSON      *deps;     /* {"<dep step>": result, ...} */

@@ -57,8 +57,9 @@ log_msg(enum log_level level, const char *event, const char *fmt, ...)
 
 	if ((int)level < atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
-	n = snprintf(line, sizeof line, "%s %s %s", iso8601(clock_ms(), ts,
-	             sizeof ts), level_names[level], event);
+	n = snprintf(line, sizeof line, "%s %s %s",
+	             iso8601(clock_ms(), ts, sizeof ts), level_names[level],
+	             event);
 	if (fmt != NULL && n < (int)sizeof line - 2) {
 		line[n++] = ' ';
 		va_start(ap, fmt);

@@ -8,7 +8,7 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-void log_set_level(enum log_level);
+void           log_set_level(enum log_level);
 enum log_level log_get_level(void);
 /* Returns 0 and sets *out, or -1 if name is not a level. */
 int         log_parse_level(const char *name, enum log_level *out);

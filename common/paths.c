@@ -67,8 +67,8 @@ paths_ipc_url(const char *state_dir, const char *name, char **cause)
 int
 paths_mkdir(const char *dir, int mode, char **cause)
 {
-	char  *p = xstrdup(dir), *s;
-	int    rc = -1;
+	char *p = xstrdup(dir), *s;
+	int   rc = -1;
 
 	for (s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')

@@ -126,7 +126,8 @@ strmap_del(struct strmap *m, const char *key)
 	for (j = (i + 1) & (m->cap - 1); m->slots[j].key != NULL;
 	     j = (j + 1) & (m->cap - 1)) {
 		k = m->slots[j].hash & (m->cap - 1);
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
 			m->slots[i] = m->slots[j];
 			m->slots[j].key = NULL;
 			i = j;

@@ -14,11 +14,10 @@
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xrealloc(void *, size_t);
-char *xstrdup(const char *);      /* NULL in, NULL out */
+char *xstrdup(const char *); /* NULL in, NULL out */
 char *xstrndup(const char *, size_t);
 /* Formats into a new string the caller frees; returns its length. */
-int xasprintf(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
+int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 int xvasprintf(char **, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
 

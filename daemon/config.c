@@ -54,7 +54,7 @@ struct schema {
 	size_t              size;   /* size of one element */
 	int                 named;  /* T_MAP elements keep their member name */
 	size_t              name_off; /* ...here, as a char * */
-	const char         *unique;  /* T_LIST: a T_ID key that must be unique */
+	const char         *unique; /* T_LIST: a T_ID key that must be unique */
 };
 
 static const char *const sync_choices[] = { "full", "normal", NULL };
@@ -69,10 +69,10 @@ static const struct field brand_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef B
-static const struct schema brand_schema = {
-	brand_fields, sizeof(struct config_brand), 1,
-	offsetof(struct config_brand, name), NULL
-};
+static const struct schema brand_schema = { brand_fields,
+	                                    sizeof(struct config_brand), 1,
+	                                    offsetof(struct config_brand, name),
+	                                    NULL };
 
 #define S(f) offsetof(struct config_schedule, f)
 static const struct field schedule_fields[] = {
@@ -85,9 +85,9 @@ static const struct field schedule_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef S
-static const struct schema schedule_schema = {
-	schedule_fields, sizeof(struct config_schedule), 0, 0, "id"
-};
+static const struct schema schedule_schema = { schedule_fields,
+	                                       sizeof(struct config_schedule),
+	                                       0, 0, "id" };
 
 #define C(f) offsetof(struct config, f)
 static const struct field config_fields[] = {
@@ -100,7 +100,8 @@ static const struct field config_fields[] = {
 };
 #undef C
 static const struct schema config_schema = { config_fields,
-	                                     sizeof(struct config), 0, 0, NULL };
+	                                     sizeof(struct config), 0, 0,
+	                                     NULL };
 
 static int decode_object(const struct schema *, const cJSON *, void *,
                          const char *path, char **cause);
@@ -169,7 +170,8 @@ free_object(const struct schema *sc, void *obj)
 
 			for (i = 0; i < l->n; i++)
 				free_object(f->sub,
-				            (char *)l->v + (size_t)i * f->sub->size);
+				            (char *)l->v +
+				                (size_t)i * f->sub->size);
 			free(l->v);
 			break;
 		}
@@ -212,24 +214,24 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		*(char **)p = xstrdup(j->valuestring);
 		return 0;
 	case T_INT:
-		if (!cJSON_IsNumber(j) || j->valuedouble != (double)(long long)
-		                                                 j->valuedouble) {
-			xasprintf(cause, "%s: expected an integer, got %s", path,
-			          json_type_name(j));
+		if (!cJSON_IsNumber(j) ||
+		    j->valuedouble != (double)(long long)j->valuedouble) {
+			xasprintf(cause, "%s: expected an integer, got %s",
+			          path, json_type_name(j));
 			return -1;
 		}
 		if (j->valuedouble < (double)f->min ||
 		    j->valuedouble > (double)f->max) {
-			xasprintf(cause, "%s: %g is out of range %lld..%lld", path,
-			          j->valuedouble, f->min, f->max);
+			xasprintf(cause, "%s: %g is out of range %lld..%lld",
+			          path, j->valuedouble, f->min, f->max);
 			return -1;
 		}
 		*(int *)p = (int)j->valuedouble;
 		return 0;
 	case T_BOOL:
 		if (!cJSON_IsBool(j)) {
-			xasprintf(cause, "%s: expected true or false, got %s", path,
-			          json_type_name(j));
+			xasprintf(cause, "%s: expected true or false, got %s",
+			          path, json_type_name(j));
 			return -1;
 		}
 		*(int *)p = cJSON_IsTrue(j);
@@ -238,8 +240,8 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 	case T_LEVEL: {
 		static const char *const levels[] = { "debug", "info", "warn",
 			                              "error", NULL };
-		const char *const *choices =
-		    f->type == T_LEVEL ? levels : f->choices;
+		const char *const       *choices =
+                    f->type == T_LEVEL ? levels : f->choices;
 		char *list = NULL, *tmp;
 
 		if (cJSON_IsString(j)) {
@@ -267,7 +269,7 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		return 0;
 	case T_MAP:
 	case T_LIST: {
-		struct cfg_list *l = p;
+		struct cfg_list     *l = p;
 		const struct schema *sc = f->sub;
 
 		if (f->type == T_MAP ? !cJSON_IsObject(j) : !cJSON_IsArray(j)) {
@@ -289,9 +291,10 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 			if (f->type == T_MAP) {
 				sub = join_path(path, it->string);
 				if (!valid_id(it->string)) {
-					xasprintf(cause,
-					          "%s: \"%s\" is not a valid name",
-					          path, it->string);
+					xasprintf(
+					    cause,
+					    "%s: \"%s\" is not a valid name",
+					    path, it->string);
 					free(sub);
 					return -1;
 				}
@@ -299,8 +302,9 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 				xasprintf(&sub, "%s[%d]", path, l->n);
 			l->n++;
 			if (!cJSON_IsObject(it)) {
-				xasprintf(cause, "%s: expected an object, got %s",
-				          sub, json_type_name(it));
+				xasprintf(cause,
+				          "%s: expected an object, got %s", sub,
+				          json_type_name(it));
 				free(sub);
 				return -1;
 			}
@@ -319,8 +323,9 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		struct cfg_list *l = p;
 
 		if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) == 0) {
-			xasprintf(cause, "%s: expected a non-empty array of "
-			                 "strings",
+			xasprintf(cause,
+			          "%s: expected a non-empty array of "
+			          "strings",
 			          path);
 			return -1;
 		}
@@ -328,7 +333,8 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		cJSON_ArrayForEach(it, j)
 		{
 			if (!cJSON_IsString(it)) {
-				xasprintf(cause, "%s[%d]: expected a string, got %s",
+				xasprintf(cause,
+				          "%s[%d]: expected a string, got %s",
 				          path, l->n, json_type_name(it));
 				return -1;
 			}
@@ -408,12 +414,14 @@ check_unique(const struct cfg_list *l, const struct schema *sc,
 		    *(char **)((char *)l->v + (size_t)i * sc->size + f->off);
 
 		for (k = 0; k < i; k++) {
-			const char *b = *(char **)((char *)l->v +
-			                           (size_t)k * sc->size + f->off);
+			const char *b =
+			    *(char **)((char *)l->v + (size_t)k * sc->size +
+			               f->off);
 
 			if (strcmp(a, b) == 0) {
-				xasprintf(cause, "%s[%d].%s: \"%s\" is already "
-				                 "used by %s[%d]",
+				xasprintf(cause,
+				          "%s[%d].%s: \"%s\" is already "
+				          "used by %s[%d]",
 				          path, i, f->key, a, path, k);
 				return -1;
 			}
@@ -465,8 +473,8 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 		goto fail;
 	}
 	if (decode_object(&config_schema, root, c, "", &why) != 0 ||
-	    check_unique(&c->schedules, &schedule_schema, "schedules",
-	                 &why) != 0) {
+	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
+	        0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

@@ -19,7 +19,7 @@ enum config_approval { CONFIG_APPROVAL_AUTO, CONFIG_APPROVAL_REQUIRED };
 enum config_language { CONFIG_LANG_NL, CONFIG_LANG_FR, CONFIG_LANG_EN };
 
 struct config_brand {
-	char *name; /* its key in "brands" */
+	char *name;     /* its key in "brands" */
 	int   language; /* enum config_language */
 	int   approval; /* enum config_approval */
 };

@@ -63,8 +63,7 @@ publish(void *arg, const char *topic, char *json)
 }
 
 struct daemon *
-daemon_start(const char *state_dir, struct config *cfg, int demo,
-             char **cause)
+daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 {
 	struct daemon     *d = xcalloc(1, sizeof *d);
 	struct engine_opts eo = { 0 };

@@ -10,8 +10,8 @@ struct daemon;
 
 /* Starts everything on state_dir. Takes cfg on success; on failure the
  * caller still owns it and *cause says why. */
-struct daemon *daemon_start(const char *state_dir, struct config *cfg,
-                            int demo, char **cause);
+struct daemon *daemon_start(const char *state_dir, struct config *cfg, int demo,
+                            char **cause);
 
 /* Hands a newly loaded config to the running daemon, which takes it. */
 void daemon_reload(struct daemon *, struct config *cfg);

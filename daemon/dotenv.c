@@ -95,8 +95,9 @@ dotenv_load(const char *path, char **cause)
 		case 0:
 			continue;
 		case -1:
-			xasprintf(cause, "%s:%d: malformed line (expected "
-			                 "KEY=VALUE)",
+			xasprintf(cause,
+			          "%s:%d: malformed line (expected "
+			          "KEY=VALUE)",
 			          path, lineno);
 			goto out;
 		}

@@ -56,14 +56,20 @@ enum step_status {
 	SS_COUNT
 };
 static const char *const step_status_names[SS_COUNT] = {
-	"pending", "running", "retry_wait", "completed",
+	"pending", "running",   "retry_wait", "completed",
 	"failed",  "cancelled", "in_doubt",
 };
 
-enum exec_status { XS_RUNNING, XS_COMPLETED, XS_FAILED, XS_CANCELLED, XS_COUNT };
-static const char *const exec_status_names[XS_COUNT] = {
-	"running", "completed", "failed", "cancelled"
+enum exec_status {
+	XS_RUNNING,
+	XS_COMPLETED,
+	XS_FAILED,
+	XS_CANCELLED,
+	XS_COUNT
 };
+static const char *const exec_status_names[XS_COUNT] = { "running", "completed",
+	                                                 "failed",
+	                                                 "cancelled" };
 
 /* Shared by the engine and one running job: the job's abort flag. */
 struct cancel_tok {
@@ -227,8 +233,8 @@ heap_swap(struct engine *e, size_t a, size_t b)
 }
 
 static void
-timer_add(struct engine *e, int64_t due, const char *id, int step,
-          int attempt, enum timer_kind kind)
+timer_add(struct engine *e, int64_t due, const char *id, int step, int attempt,
+          enum timer_kind kind)
 {
 	size_t i;
 
@@ -345,8 +351,8 @@ static void
 history(struct engine *e, struct exec *x, const char *type, int step,
         int attempt, cJSON *data)
 {
-	char  *text = NULL, *cause = NULL, ts[32];
-	cJSON *pub;
+	char       *text = NULL, *cause = NULL, ts[32];
+	cJSON      *pub;
 	struct pub *p;
 	int64_t     now = clock_ms();
 
@@ -567,7 +573,8 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	s->finished_at = clock_ms();
 	cJSON_AddStringToObject(data, "error", error);
 	if (retryable && !x->failing &&
-	    (d->retry.max_attempts == 0 || s->attempt < d->retry.max_attempts)) {
+	    (d->retry.max_attempts == 0 ||
+	     s->attempt < d->retry.max_attempts)) {
 		delay = retry_delay_ms(&d->retry, s->attempt);
 		if (retry_after > delay)
 			delay = retry_after;
@@ -586,10 +593,11 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 		if (!x->failing) {
 			x->failing = 1;
 			free(x->error);
-			xasprintf(&x->error, "step %s failed after %d attempt%s: "
-			                     "%s",
-			          d->name, s->attempt, s->attempt == 1 ? "" : "s",
-			          error);
+			xasprintf(&x->error,
+			          "step %s failed after %d attempt%s: "
+			          "%s",
+			          d->name, s->attempt,
+			          s->attempt == 1 ? "" : "s", error);
 		}
 		log_warn("step_failed",
 		         "execution=%s step=%s attempt=%d final=1 error=\"%s\"",
@@ -806,14 +814,16 @@ adopt(struct engine *e, struct exec *x, int crashed)
 			/* The attempt died with the process. */
 			x->running++;
 			if (d->side_effect)
-				step_unknown(e, x, i,
-				             "interrupted: heraldd stopped while "
-				             "the step was running");
+				step_unknown(
+				    e, x, i,
+				    "interrupted: heraldd stopped while "
+				    "the step was running");
 			else
-				step_failed(e, x, i,
-				            "interrupted: heraldd stopped while "
-				            "the step was running",
-				            1, 0);
+				step_failed(
+				    e, x, i,
+				    "interrupted: heraldd stopped while "
+				    "the step was running",
+				    1, 0);
 			break;
 		default:
 			break;
@@ -969,9 +979,8 @@ call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait)
 	strmap_put(e->execs, x->id, x);
 	atomic_fetch_add(&e->active, 1);
 	history(e, x, "workflow_started", -1, 0,
-	        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(params,
-	                                                         "input"),
-	                        1));
+	        cJSON_Duplicate(
+	            cJSON_GetObjectItemCaseSensitive(params, "input"), 1));
 	log_info("workflow_started", "execution=%s type=%s", x->id, wf->name);
 	mark_dirty(e, x);
 	if (wait) {
@@ -1065,10 +1074,11 @@ call_retry(struct engine *e, cJSON *params)
 	if ((x = find_exec(e, id, &loaded, &cause)) == NULL)
 		return not_found_or_error(id, cause);
 	if (x->status != XS_FAILED && x->status != XS_CANCELLED) {
-		char *reply = proto_reply_err(E_INVALID_STATE,
-		                              "execution %s is %s; only failed "
-		                              "or cancelled ones can be retried",
-		                              id, exec_status_names[x->status]);
+		char *reply =
+		    proto_reply_err(E_INVALID_STATE,
+		                    "execution %s is %s; only failed "
+		                    "or cancelled ones can be retried",
+		                    id, exec_status_names[x->status]);
 
 		if (loaded)
 			exec_free(x);
@@ -1126,8 +1136,8 @@ call_resolve(struct engine *e, cJSON *params)
 		if (strcmp(x->wf->steps[i].name, name) == 0)
 			break;
 	if (i == x->wf->nsteps) {
-		reply = proto_reply_err(E_NOT_FOUND,
-		                        "execution %s has no step %s", id, name);
+		reply = proto_reply_err(
+		    E_NOT_FOUND, "execution %s has no step %s", id, name);
 		goto out;
 	}
 	s = &x->steps[i];
@@ -1136,7 +1146,8 @@ call_resolve(struct engine *e, cJSON *params)
 		    E_INVALID_STATE, "step %s of %s is %s%s%s, not in_doubt",
 		    name, id, step_status_names[s->status],
 		    x->status != XS_RUNNING ? " in a " : "",
-		    x->status != XS_RUNNING ? exec_status_names[x->status] : "");
+		    x->status != XS_RUNNING ? exec_status_names[x->status]
+		                            : "");
 		goto out;
 	}
 	data = cJSON_CreateObject();
@@ -1304,7 +1315,8 @@ job_run(struct job *job, void *ctx)
 		if (check == NULL) {
 			j->out.status = ACT_FAIL;
 			free(j->out.error);
-			j->out.error = xstrdup("activity returned invalid JSON");
+			j->out.error =
+			    xstrdup("activity returned invalid JSON");
 		}
 		cJSON_Delete(check);
 	} else if (j->out.error == NULL)
@@ -1419,10 +1431,11 @@ reload(struct engine *e)
 		while (w != NULL) {
 			struct waiter *next = w->next;
 
-			w->rt.fn(w->rt.arg,
-			         proto_reply_err(E_UNAVAILABLE,
-			                         "the store failed while waiting;"
-			                         " see workflow describe"));
+			w->rt.fn(
+			    w->rt.arg,
+			    proto_reply_err(E_UNAVAILABLE,
+			                    "the store failed while waiting;"
+			                    " see workflow describe"));
 			free(w);
 			w = next;
 		}
@@ -1539,8 +1552,8 @@ engine_call(struct engine *e, enum method_id method, cJSON *params,
 	pthread_mutex_lock(&e->lock);
 	if (e->stopping) {
 		pthread_mutex_unlock(&e->lock);
-		rt.fn(rt.arg, proto_reply_err(E_UNAVAILABLE,
-		                              "heraldd is stopping"));
+		rt.fn(rt.arg,
+		      proto_reply_err(E_UNAVAILABLE, "heraldd is stopping"));
 		ev_free(ev);
 		return;
 	}

@@ -30,10 +30,10 @@ struct engine_opts {
 };
 
 struct engine_stats {
-	int64_t active;    /* executions not yet closed */
-	int64_t running;   /* step attempts on workers */
-	int64_t commits;   /* transactions since start */
-	int64_t last_seq;  /* the newest event */
+	int64_t active;   /* executions not yet closed */
+	int64_t running;  /* step attempts on workers */
+	int64_t commits;  /* transactions since start */
+	int64_t last_seq; /* the newest event */
 };
 
 struct engine;

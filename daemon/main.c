@@ -103,14 +103,14 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char     *config_path = NULL, *dir_opt = NULL;
-	char           *state_dir = NULL, *lock_path = NULL, *cause = NULL;
-	struct config  *cfg = NULL;
-	struct daemon  *d = NULL;
-	enum log_level  level;
-	sigset_t        sigs;
-	int             ch, demo = 0, cli_level = -1, lock_fd = -1, sig;
-	int             rc = 1;
+	const char    *config_path = NULL, *dir_opt = NULL;
+	char          *state_dir = NULL, *lock_path = NULL, *cause = NULL;
+	struct config *cfg = NULL;
+	struct daemon *d = NULL;
+	enum log_level level;
+	sigset_t       sigs;
+	int            ch, demo = 0, cli_level = -1, lock_fd = -1, sig;
+	int            rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "c:s:dl:hV", longopts, NULL)) !=
 	       -1) {
@@ -199,7 +199,9 @@ main(int argc, char **argv)
 		if (sig != SIGHUP)
 			break;
 		log_info("config_reload", "source=%s",
-		         config_path ? config_path : demo ? "<demo>" : "<defaults>");
+		         config_path ? config_path
+		         : demo      ? "<demo>"
+		                     : "<defaults>");
 		if ((cfg = load_config(config_path, demo, &cause)) == NULL) {
 			log_error("config_reload_failed",
 			          "error=\"%s\" keeping=previous", cause);

@@ -18,11 +18,11 @@ struct pool {
 	pthread_t *threads;
 	void *(*init)(void *, char **);
 	void (*fini)(void *);
-	void           *arg;
-	char            name[16];
+	void *arg;
+	char  name[16];
 	/* Start-up handshake: each thread reports its init. */
-	int             started, failed;
-	char           *cause;
+	int   started, failed;
+	char *cause;
 };
 
 static void *
@@ -64,7 +64,7 @@ pool_main(void *arg)
 }
 
 struct pool *
-pool_start(const char *name, int n, void *(*init)(void *, char **),
+pool_start(const char *name, int       n, void *(*init)(void *, char **),
            void (*fini)(void *), void *arg, char **cause)
 {
 	struct pool *p = xcalloc(1, sizeof *p);

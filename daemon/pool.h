@@ -22,9 +22,9 @@ struct pool;
 
 /* Starts n threads named name. init (may be NULL) returns the thread's
  * context, or NULL with *cause on failure, which fails the start. */
-struct pool *pool_start(const char *name, int n, void *(*init)(void *arg,
-                        char **cause), void (*fini)(void *ctx), void *arg,
-                        char **cause);
+struct pool *pool_start(const char *name, int n,
+                        void *(*init)(void *arg, char **cause),
+                        void (*fini)(void *ctx), void *arg, char **cause);
 
 /* The pool owns job from now on. */
 void pool_submit(struct pool *, struct job *);

@@ -69,9 +69,8 @@ do_status(struct query *q, struct store_reader *r)
 	cJSON_AddStringToObject(o, "state_dir", q->info->state_dir);
 	cJSON_AddStringToObject(o, "started_at",
 	                        iso8601(q->info->started_at, ts, sizeof ts));
-	cJSON_AddNumberToObject(o, "uptime_s",
-	                        (double)((clock_ms() - q->info->started_at) /
-	                                 1000));
+	cJSON_AddNumberToObject(
+	    o, "uptime_s", (double)((clock_ms() - q->info->started_at) / 1000));
 	cJSON_AddNumberToObject(o, "workers", q->info->workers);
 	eng = cJSON_AddObjectToObject(o, "engine");
 	cJSON_AddNumberToObject(eng, "open_executions", (double)st.active);

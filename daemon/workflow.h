@@ -25,8 +25,8 @@ struct retry_policy {
 };
 
 struct step_def {
-	const char         *name;
-	activity_fn         run;
+	const char *name;
+	activity_fn run;
 	/* For side-effecting steps: finds out whether an attempt whose
 	 * outcome is unknown took effect (ACT_OK with its result: it did;
 	 * ACT_RETRY: it did not, act again; ACT_UNKNOWN: cannot tell, an
@@ -53,7 +53,7 @@ extern const struct workflow *const workflow_types[];
 extern const struct workflow workflow_diagnostic;
 
 const struct workflow *workflow_find(const struct workflow *const *types,
-                                     const char *name);
+                                     const char                   *name);
 
 /* The delay before the next attempt after `attempt` failed. */
 int64_t retry_delay_ms(const struct retry_policy *, int attempt);

@@ -186,8 +186,8 @@ store_open(const char *path, int sync_full, char **cause)
 	char         *why = NULL;
 	int           i;
 
-	s->db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	                cause);
+	s->db =
+	    open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, cause);
 	if (s->db == NULL)
 		goto fail;
 	if (db_exec(s->db, "PRAGMA journal_mode = WAL", &why) != 0 ||
@@ -390,8 +390,9 @@ col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-#define EXEC_COLS "n, id, type, brand, status, input, created_at, " \
-	          "closed_at, error"
+#define EXEC_COLS                                                              \
+	"n, id, type, brand, status, input, created_at, "                      \
+	"closed_at, error"
 
 static void
 read_exec(sqlite3_stmt *st, struct store_exec *x)
@@ -408,8 +409,9 @@ read_exec(sqlite3_stmt *st, struct store_exec *x)
 	x->error = col_text(st, 8);
 }
 
-#define STEP_COLS "idx, name, status, attempt, next_attempt_at, " \
-	          "started_at, finished_at, last_error, result"
+#define STEP_COLS                                                              \
+	"idx, name, status, attempt, next_attempt_at, "                        \
+	"started_at, finished_at, last_error, result"
 
 /* Copies one step row: its text must outlive the next sqlite3_step. */
 static void
@@ -455,8 +457,8 @@ load_steps(sqlite3 *db, sqlite3_stmt *st_steps, struct store_exec *x,
 	while ((rc = sqlite3_step(st_steps)) == SQLITE_ROW) {
 		if (x->nsteps == cap) {
 			cap *= 2;
-			x->steps = xrealloc(x->steps,
-			                    (size_t)cap * sizeof *x->steps);
+			x->steps =
+			    xrealloc(x->steps, (size_t)cap * sizeof *x->steps);
 		}
 		read_step(st_steps, &x->steps[x->nsteps++]);
 	}
@@ -477,8 +479,9 @@ load_where(struct store *s, const char *where, const char *const *args,
 	char             *sql;
 	int               rc = -1, r, i, found = 0;
 
-	xasprintf(&sql, "SELECT " EXEC_COLS " FROM executions WHERE %s "
-	                "ORDER BY n",
+	xasprintf(&sql,
+	          "SELECT " EXEC_COLS " FROM executions WHERE %s "
+	          "ORDER BY n",
 	          where);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db,
@@ -518,7 +521,7 @@ out:
 }
 
 int
-store_load(struct store *s, const char *const *statuses,
+store_load(struct store *s, const char *const                 *statuses,
            int (*fn)(void *, const struct store_exec *), void *arg,
            char **cause)
 {
@@ -538,7 +541,7 @@ store_load(struct store *s, const char *const *statuses,
 }
 
 int
-store_load_one(struct store *s, const char *id,
+store_load_one(struct store *s, const char                        *id,
                int (*fn)(void *, const struct store_exec *), void *arg,
                char **cause)
 {
@@ -628,8 +631,8 @@ reader_fail(struct store_reader *r, sqlite3_stmt *st, char **cause)
 }
 
 int
-store_list(struct store_reader *r, const struct store_filter *f,
-           cJSON **out, char **cause)
+store_list(struct store_reader *r, const struct store_filter *f, cJSON **out,
+           char **cause)
 {
 	sqlite3_stmt     *st = NULL;
 	struct store_exec x;
@@ -689,10 +692,9 @@ find_exec(struct store_reader *r, const char *id, sqlite3_stmt **stp,
 	sqlite3_stmt *st = NULL;
 	int           rc;
 
-	if (sqlite3_prepare_v2(r->db,
-	                       "SELECT " EXEC_COLS
-	                       " FROM executions WHERE id = ?",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        r->db, "SELECT " EXEC_COLS " FROM executions WHERE id = ?", -1,
+	        &st, NULL) != SQLITE_OK)
 		return reader_fail(r, st, cause);
 	bind_text(st, 1, id);
 	rc = sqlite3_step(st);
@@ -756,8 +758,8 @@ store_describe(struct store_reader *r, const char *id, cJSON **out,
 }
 
 int
-store_history(struct store_reader *r, const char *id, int64_t after,
-              int limit, cJSON **out, char **cause)
+store_history(struct store_reader *r, const char *id, int64_t after, int limit,
+              cJSON **out, char **cause)
 {
 	sqlite3_stmt *st = NULL, *ev = NULL;
 	cJSON        *res, *arr, *o;

@@ -72,13 +72,13 @@ int store_event_add(struct store *, int64_t seq, int64_t at, int64_t n,
 /* Calls fn for each execution whose status is one of statuses (NULL
  * terminated), oldest first, with its steps. The pointers in x are valid
  * during the call only. Returns 0, or -1 with *cause. */
-int store_load(struct store *, const char *const *statuses,
+int store_load(struct store *, const char *const                      *statuses,
                int (*fn)(void *arg, const struct store_exec *x), void *arg,
                char **cause);
 /* The same for one execution by id: 0 found, 1 not found, -1 error. */
-int store_load_one(struct store *, const char *id,
-                   int (*fn)(void *arg, const struct store_exec *x),
-                   void *arg, char **cause);
+int store_load_one(struct store *, const char                             *id,
+                   int (*fn)(void *arg, const struct store_exec *x), void *arg,
+                   char **cause);
 
 /* Readers. */
 struct store_reader *store_reader_open(const char *path, char **cause);
@@ -90,8 +90,8 @@ struct store_filter {
 	int         limit;
 };
 /* {"executions":[...], "next": cursor or null}, newest first. */
-int store_list(struct store_reader *, const struct store_filter *,
-               cJSON **out, char **cause);
+int store_list(struct store_reader *, const struct store_filter *, cJSON **out,
+               char **cause);
 /* The execution with its steps: 0, 1 when not found, -1 error. */
 int store_describe(struct store_reader *, const char *id, cJSON **out,
                    char **cause);

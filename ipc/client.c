@@ -59,8 +59,8 @@ client_close(struct client *c)
 }
 
 cJSON *
-client_call(struct client *c, const char *method, cJSON *params,
-            int timeout_ms, char **cause)
+client_call(struct client *c, const char *method, cJSON *params, int timeout_ms,
+            char **cause)
 {
 	const struct method *m = proto_method(method);
 	unsigned char        rnd[8];
@@ -85,9 +85,9 @@ client_call(struct client *c, const char *method, cJSON *params,
 		return NULL;
 	}
 	if ((rv = nng_recv(c->sock, &buf, &len, NNG_FLAG_ALLOC)) != 0) {
-		xasprintf(cause, "%s", rv == NNG_ETIMEDOUT
-		                           ? "no reply from heraldd in time"
-		                           : nng_strerror(rv));
+		xasprintf(cause, "%s",
+		          rv == NNG_ETIMEDOUT ? "no reply from heraldd in time"
+		                              : nng_strerror(rv));
 		return NULL;
 	}
 	reply = cJSON_ParseWithLength(buf, len);

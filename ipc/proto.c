@@ -15,13 +15,19 @@
 
 #define ID_MAX   128
 #define TEXT_MAX 4096
-#define END      { NULL, 0, 0, 0, 0, 0, NULL, NULL }
+#define END                                                                    \
+	{                                                                      \
+		NULL, 0, 0, 0, 0, 0, NULL, NULL                                \
+	}
 
 static const char *const err_codes[] = {
-	[E_BAD_REQUEST] = "bad_request",   [E_NOT_FOUND] = "not_found",
+	[E_BAD_REQUEST] = "bad_request",
+	[E_NOT_FOUND] = "not_found",
 	[E_ALREADY_EXISTS] = "already_exists",
-	[E_INVALID_STATE] = "invalid_state", [E_UNAUTHORIZED] = "unauthorized",
-	[E_TOO_LARGE] = "too_large",       [E_UNAVAILABLE] = "unavailable",
+	[E_INVALID_STATE] = "invalid_state",
+	[E_UNAUTHORIZED] = "unauthorized",
+	[E_TOO_LARGE] = "too_large",
+	[E_UNAVAILABLE] = "unavailable",
 	[E_INTERNAL] = "internal",
 };
 
@@ -181,8 +187,9 @@ check_param(const struct param *p, const cJSON *v)
 		break;
 	case P_ID:
 		if (!cJSON_IsString(v) || !valid_id(v->valuestring))
-			xasprintf(&why, "expected a name of 1-%d characters "
-			                "from A-Z a-z 0-9 _ . : -",
+			xasprintf(&why,
+			          "expected a name of 1-%d characters "
+			          "from A-Z a-z 0-9 _ . : -",
 			          ID_MAX);
 		break;
 	case P_INT:
@@ -243,8 +250,8 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 	}
 	root = json_parse(buf, len, NULL);
 	if (root == NULL) {
-		*reply = proto_reply_err(E_BAD_REQUEST,
-		                         "request is not valid JSON");
+		*reply =
+		    proto_reply_err(E_BAD_REQUEST, "request is not valid JSON");
 		return -1;
 	}
 	if (!cJSON_IsObject(root)) {
@@ -262,8 +269,8 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 	}
 	v = cJSON_GetObjectItemCaseSensitive(root, "method");
 	if (!cJSON_IsString(v)) {
-		*reply = proto_reply_err(E_BAD_REQUEST,
-		                         "method: expected a string");
+		*reply =
+		    proto_reply_err(E_BAD_REQUEST, "method: expected a string");
 		goto out;
 	}
 	if ((m = proto_method(v->valuestring)) == NULL) {
@@ -300,15 +307,16 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 			if (strcmp(p->name, it->string) == 0)
 				break;
 		if (p->name == NULL) {
-			*reply = proto_reply_err(E_BAD_REQUEST,
-			                         "params.%.64s: unknown parameter "
-			                         "of %s",
-			                         it->string, m->name);
+			*reply =
+			    proto_reply_err(E_BAD_REQUEST,
+			                    "params.%.64s: unknown parameter "
+			                    "of %s",
+			                    it->string, m->name);
 			goto out;
 		}
 		if ((why = check_param(p, it)) != NULL) {
-			*reply = proto_reply_err(E_BAD_REQUEST,
-			                         "params.%s: %s", p->name, why);
+			*reply = proto_reply_err(E_BAD_REQUEST, "params.%s: %s",
+			                         p->name, why);
 			free(why);
 			goto out;
 		}

@@ -16,7 +16,7 @@
 #define PROTO_MAX_REQUEST (1024 * 1024)
 /* nng's receive limit: a little above the request limit, so a request
  * just over it still arrives and gets a too_large answer. */
-#define PROTO_RECV_MAX    (PROTO_MAX_REQUEST + 64 * 1024)
+#define PROTO_RECV_MAX (PROTO_MAX_REQUEST + 64 * 1024)
 
 enum proto_err {
 	E_BAD_REQUEST,
@@ -48,7 +48,7 @@ struct param {
 	const char        *name;
 	enum param_type    type;
 	int                required;
-	size_t             max_len; /* P_STRING: bytes */
+	size_t             max_len;  /* P_STRING: bytes */
 	int64_t            min, max; /* P_INT */
 	const char *const *choices;  /* P_ENUM, NULL-terminated */
 	const char        *help;

@@ -136,9 +136,9 @@ sctx_cb(void *arg)
 		return;
 	}
 	s->in_handler++;
-	if (s->idle == 0 && s->nctx < SERVER_MAX_CTX &&
-	    (rv = sctx_add(s)) != 0)
-		log_warn("ipc_context_failed", "error=\"%s\"", nng_strerror(rv));
+	if (s->idle == 0 && s->nctx < SERVER_MAX_CTX && (rv = sctx_add(s)) != 0)
+		log_warn("ipc_context_failed", "error=\"%s\"",
+		         nng_strerror(rv));
 	pthread_mutex_unlock(&s->lock);
 
 	/* From here on the context belongs to whoever answers. */
@@ -265,8 +265,8 @@ server_publish(struct server *s, const char *topic, char *json)
 {
 	nng_msg *m;
 
-	if (nng_msg_alloc(&m, 0) != 0 || nng_msg_append(m, topic,
-	                                                strlen(topic)) != 0 ||
+	if (nng_msg_alloc(&m, 0) != 0 ||
+	    nng_msg_append(m, topic, strlen(topic)) != 0 ||
 	    nng_msg_append(m, " ", 1) != 0 ||
 	    nng_msg_append(m, json, strlen(json)) != 0)
 		fatal("nng_msg_alloc: out of memory");

@@ -19,9 +19,9 @@ typedef void (*server_handler)(void *arg, struct proto_req *req,
                                struct reply_to rt);
 
 struct server_opts {
-	const char    *req_url;  /* "ipc:///state/herald.sock" */
-	const char    *pub_url;  /* "ipc:///state/events.sock" */
-	int            mode;     /* ipc socket file mode, e.g. 0600 */
+	const char    *req_url; /* "ipc:///state/herald.sock" */
+	const char    *pub_url; /* "ipc:///state/events.sock" */
+	int            mode;    /* ipc socket file mode, e.g. 0600 */
 	server_handler handler;
 	void          *arg;
 };

@@ -30,9 +30,9 @@ struct alias {
 };
 
 struct command {
-	const char    *words;
-	enum method_id method;
-	const char    *positional[3];
+	const char         *words;
+	enum method_id      method;
+	const char         *positional[3];
 	const struct alias *aliases;
 	void (*print)(const cJSON *result);
 	int wait; /* no reply timeout */
@@ -54,21 +54,49 @@ static const struct alias resolve_aliases[] = {
 
 static const struct command commands[] = {
 	{ "status", M_STATUS, { NULL }, NULL, print_status, 0 },
-	{ "workflow start", M_WORKFLOW_START, { NULL }, NULL, print_started,
+	{ "workflow start",
+	  M_WORKFLOW_START,
+	  { NULL },
+	  NULL,
+	  print_started,
 	  0 },
-	{ "workflow execute", M_WORKFLOW_EXECUTE, { NULL }, NULL, print_closed,
+	{ "workflow execute",
+	  M_WORKFLOW_EXECUTE,
+	  { NULL },
+	  NULL,
+	  print_closed,
 	  1 },
 	{ "workflow list", M_WORKFLOW_LIST, { NULL }, NULL, print_list, 0 },
-	{ "workflow describe", M_WORKFLOW_DESCRIBE, { "id", NULL }, NULL,
-	  print_describe, 0 },
-	{ "workflow show", M_WORKFLOW_SHOW, { "id", NULL }, NULL, print_show,
+	{ "workflow describe",
+	  M_WORKFLOW_DESCRIBE,
+	  { "id", NULL },
+	  NULL,
+	  print_describe,
 	  0 },
-	{ "workflow cancel", M_WORKFLOW_CANCEL, { "id", NULL }, NULL,
-	  print_changed, 0 },
-	{ "workflow retry", M_WORKFLOW_RETRY, { "id", NULL }, NULL,
-	  print_changed, 0 },
-	{ "workflow resolve", M_WORKFLOW_RESOLVE, { "id", "step", NULL },
-	  resolve_aliases, print_changed, 0 },
+	{ "workflow show",
+	  M_WORKFLOW_SHOW,
+	  { "id", NULL },
+	  NULL,
+	  print_show,
+	  0 },
+	{ "workflow cancel",
+	  M_WORKFLOW_CANCEL,
+	  { "id", NULL },
+	  NULL,
+	  print_changed,
+	  0 },
+	{ "workflow retry",
+	  M_WORKFLOW_RETRY,
+	  { "id", NULL },
+	  NULL,
+	  print_changed,
+	  0 },
+	{ "workflow resolve",
+	  M_WORKFLOW_RESOLVE,
+	  { "id", "step", NULL },
+	  resolve_aliases,
+	  print_changed,
+	  0 },
 };
 
 /* Helpers for printing. */
@@ -116,7 +144,7 @@ print_status(const cJSON *r)
 	if (cJSON_GetArraySize(ex) == 0)
 		printf(" none");
 	cJSON_ArrayForEach(it, ex)
-	printf(" %s %.0f", it->string, it->valuedouble);
+	    printf(" %s %.0f", it->string, it->valuedouble);
 	printf("\n");
 }
 
@@ -151,12 +179,13 @@ print_list(const cJSON *r)
 {
 	const cJSON *it, *next = cJSON_GetObjectItemCaseSensitive(r, "next");
 
-	printf("%-44s %-22s %-10s %-10s %s\n", "ID", "TYPE", "BRAND",
-	       "STATUS", "CREATED");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r,
-	                                                        "executions"))
-	printf("%-44s %-22s %-10s %-10s %s\n", str(it, "id"), str(it, "type"),
-	       str(it, "brand"), str(it, "status"), str(it, "created_at"));
+	printf("%-44s %-22s %-10s %-10s %s\n", "ID", "TYPE", "BRAND", "STATUS",
+	       "CREATED");
+	cJSON_ArrayForEach(it,
+	                   cJSON_GetObjectItemCaseSensitive(r, "executions"))
+	    printf("%-44s %-22s %-10s %-10s %s\n", str(it, "id"),
+	           str(it, "type"), str(it, "brand"), str(it, "status"),
+	           str(it, "created_at"));
 	if (cJSON_IsNumber(next))
 		printf("more: --after %.0f\n", next->valuedouble);
 }
@@ -175,8 +204,8 @@ print_describe(const cJSON *r)
 	printf("closed:   %s\n", str(r, "closed_at"));
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "error")))
 		printf("error:    %s\n", str(r, "error"));
-	s = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(r,
-	                                                            "input"));
+	s = cJSON_PrintUnformatted(
+	    cJSON_GetObjectItemCaseSensitive(r, "input"));
 	printf("input:    %s\n\n", s ? s : "null");
 	cJSON_free(s);
 	printf("%-24s %-11s %7s  %-24s %s\n", "STEP", "STATUS", "ATTEMPT",
@@ -203,7 +232,8 @@ print_show(const cJSON *r)
 		s = cJSON_IsNull(data) ? NULL : cJSON_PrintUnformatted(data);
 		printf("%6.0f %s %-18s", num(it, "seq"), str(it, "at"),
 		       str(it, "type"));
-		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "step")))
+		if (cJSON_IsString(
+		        cJSON_GetObjectItemCaseSensitive(it, "step")))
 			printf(" %s#%.0f", str(it, "step"), num(it, "attempt"));
 		printf("%s%s\n", s ? " " : "", s ? s : "");
 		cJSON_free(s);
@@ -238,8 +268,9 @@ usage_command(FILE *f, const struct command *c)
 			continue;
 		}
 		fprintf(f, " %s--%s %s%s", p->required ? "" : "[", p->name,
-		        p->type == P_INT ? "N" : p->type == P_JSON ? "JSON"
-		                                                   : "VALUE",
+		        p->type == P_INT    ? "N"
+		        : p->type == P_JSON ? "JSON"
+		                            : "VALUE",
 		        p->required ? "" : "]");
 	}
 	fprintf(f, "\n      %s\n", m->summary);
@@ -299,8 +330,8 @@ find_param(const struct method *m, const char *name)
 static cJSON *
 param_value(const struct param *p, const char *arg, char **cause)
 {
-	cJSON *v;
-	char  *end;
+	cJSON    *v;
+	char     *end;
 	long long n;
 
 	switch (p->type) {

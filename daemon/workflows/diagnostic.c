@@ -17,8 +17,7 @@
 #include "common/util.h"
 #include "daemon/workflow.h"
 
-static const char *const step_names[] = { "s1", "s2", "s3", "s4", "s5",
-	                                  "s6" };
+static const char *const step_names[] = { "s1", "s2", "s3", "s4", "s5", "s6" };
 
 static int
 known_step(const char *name)
@@ -68,8 +67,8 @@ diagnostic_check_input(const cJSON *in, char **cause)
 	static const char *const keys[] = { "sleep_ms", "fail",
 		                            "fail_non_retryable", "unknown",
 		                            "brand" };
-	const cJSON *it;
-	size_t       i;
+	const cJSON             *it;
+	size_t                   i;
 
 	if (cJSON_IsNull(in))
 		return 0;
@@ -99,15 +98,17 @@ diagnostic_check_input(const cJSON *in, char **cause)
 		const cJSON *s;
 
 		if (!cJSON_IsArray(it)) {
-			xasprintf(cause, "input.fail_non_retryable: expected an "
-			                 "array of step names");
+			xasprintf(cause,
+			          "input.fail_non_retryable: expected an "
+			          "array of step names");
 			return -1;
 		}
 		cJSON_ArrayForEach(s, it)
 		{
 			if (!cJSON_IsString(s) || !known_step(s->valuestring)) {
-				xasprintf(cause, "input.fail_non_retryable: "
-				                 "expected an array of step names");
+				xasprintf(cause,
+				          "input.fail_non_retryable: "
+				          "expected an array of step names");
 				return -1;
 			}
 		}
@@ -134,9 +135,9 @@ listed(const cJSON *input, const char *key, const char *step)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(input, key), *s;
 
-	cJSON_ArrayForEach(s, a)
-	if (cJSON_IsString(s) && strcmp(s->valuestring, step) == 0)
-		return 1;
+	cJSON_ArrayForEach(s,
+	                   a) if (cJSON_IsString(s) &&
+	                          strcmp(s->valuestring, step) == 0) return 1;
 	return 0;
 }
 
@@ -148,7 +149,7 @@ nap(const struct act_call *c, int ms)
 	int64_t end = mono_ms() + ms;
 
 	for (;;) {
-		int64_t now = mono_ms(), left = end - now;
+		int64_t         now = mono_ms(), left = end - now;
 		struct timespec ts;
 
 		if (atomic_load(c->cancel))
@@ -206,21 +207,49 @@ diagnostic_step(const struct act_call *c, struct act_out *out)
 	          c->attempt);
 }
 
-#define DIAG_RETRY { 1000, 2.0, 100000, 5 }
+#define DIAG_RETRY                                                             \
+	{                                                                      \
+		1000, 2.0, 100000, 5                                           \
+	}
 #define DIAG_TIMEOUT 60000
 
 static const struct step_def diagnostic_steps[] = {
 	{ "s1", diagnostic_step, NULL, { NULL }, DIAG_TIMEOUT, DIAG_RETRY, 0 },
-	{ "s2", diagnostic_step, NULL, { "s1", NULL }, DIAG_TIMEOUT, DIAG_RETRY,
+	{ "s2",
+	  diagnostic_step,
+	  NULL,
+	  { "s1", NULL },
+	  DIAG_TIMEOUT,
+	  DIAG_RETRY,
 	  0 },
-	{ "s3", diagnostic_step, NULL, { "s2", NULL }, DIAG_TIMEOUT, DIAG_RETRY,
+	{ "s3",
+	  diagnostic_step,
+	  NULL,
+	  { "s2", NULL },
+	  DIAG_TIMEOUT,
+	  DIAG_RETRY,
 	  0 },
-	{ "s4", diagnostic_step, NULL, { "s3", NULL }, DIAG_TIMEOUT, DIAG_RETRY,
+	{ "s4",
+	  diagnostic_step,
+	  NULL,
+	  { "s3", NULL },
+	  DIAG_TIMEOUT,
+	  DIAG_RETRY,
 	  1 },
-	{ "s5", diagnostic_step, NULL, { "s3", NULL }, DIAG_TIMEOUT, DIAG_RETRY,
+	{ "s5",
+	  diagnostic_step,
+	  NULL,
+	  { "s3", NULL },
+	  DIAG_TIMEOUT,
+	  DIAG_RETRY,
 	  0 },
-	{ "s6", diagnostic_step, NULL, { "s4", "s5", NULL }, DIAG_TIMEOUT,
-	  DIAG_RETRY, 0 },
+	{ "s6",
+	  diagnostic_step,
+	  NULL,
+	  { "s4", "s5", NULL },
+	  DIAG_TIMEOUT,
+	  DIAG_RETRY,
+	  0 },
 };
 
 const struct workflow workflow_diagnostic = {

@@ -25,11 +25,11 @@
 #include "common/util.h"
 #include "ipc/client.h"
 
-static char       *url;
-static atomic_int  next_i;
-static int         total;
-static int64_t    *lat_us;
-static atomic_int  failures;
+static char      *url;
+static atomic_int next_i;
+static int        total;
+static int64_t   *lat_us;
+static atomic_int failures;
 
 static int64_t
 now_us(void)
@@ -147,8 +147,9 @@ main(int argc, char **argv)
 			heraldd = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: bench-engine [-n N] [-c C] "
-			                "[-l L] [-s full|normal] [-d HERALDD]\n");
+			fprintf(stderr,
+			        "usage: bench-engine [-n N] [-c C] "
+			        "[-l L] [-s full|normal] [-d HERALDD]\n");
 			return 2;
 		}
 	}
@@ -156,8 +157,9 @@ main(int argc, char **argv)
 		fatal("mkdtemp");
 	snprintf(cfg, sizeof cfg, "%s/bench.json", dir);
 	f = fopen(cfg, "w");
-	fprintf(f, "{\"synchronous\": \"%s\", \"workers\": 4, "
-	           "\"log_level\": \"warn\"}\n",
+	fprintf(f,
+	        "{\"synchronous\": \"%s\", \"workers\": 4, "
+	        "\"log_level\": \"warn\"}\n",
 	        sync);
 	fclose(f);
 	url = paths_ipc_url(dir, "herald.sock", &cause);

@@ -23,15 +23,18 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "broken json", "{\n  \"workers\": 4,\n  \"x\"\n}", ":4:1: invalid JSON" },
+	{ "broken json", "{\n  \"workers\": 4,\n  \"x\"\n}",
+	  ":4:1: invalid JSON" },
 	{ "trailing garbage", "{} x", ":1:4: invalid JSON" },
 	{ "empty file", "", ":1:1: invalid JSON" },
-	{ "top level array", "[1]", "the top level must be an object, not an array" },
+	{ "top level array", "[1]",
+	  "the top level must be an object, not an array" },
 	{ "wrong type", "{\"workers\": \"four\"}",
 	  "workers: expected an integer, got a string" },
 	{ "fraction", "{\"workers\": 2.5}",
 	  "workers: expected an integer, got a number" },
-	{ "out of range", "{\"workers\": 0}", "workers: 0 is out of range 1..64" },
+	{ "out of range", "{\"workers\": 0}",
+	  "workers: 0 is out of range 1..64" },
 	{ "unknown key", "{\"wrokers\": 4}", "wrokers: unknown key" },
 	{ "unknown nested key",
 	  "{\"brands\": {\"pomandi\": {\"language\": \"nl\", \"aproval\": "
@@ -47,7 +50,8 @@ static const struct bad_case bad_cases[] = {
 	  "workers: duplicate key" },
 	{ "brand not an object", "{\"brands\": {\"pomandi\": \"nl\"}}",
 	  "brands.pomandi: expected an object, got a string" },
-	{ "bad brand name", "{\"brands\": {\"po mandi\": {\"language\": \"nl\"}}}",
+	{ "bad brand name",
+	  "{\"brands\": {\"po mandi\": {\"language\": \"nl\"}}}",
 	  "brands: \"po mandi\" is not a valid name" },
 	{ "schedule missing cron",
 	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\"}]}",
@@ -57,7 +61,8 @@ static const struct bad_case bad_cases[] = {
 	  "[\"0 9 * * *\", 5]}]}",
 	  "schedules[0].cron[1]: expected a string, got a number" },
 	{ "empty cron",
-	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": []}]}",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[]}]}",
 	  "schedules[0].cron: expected a non-empty array of strings" },
 	{ "duplicate schedule id",
 	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
@@ -91,8 +96,8 @@ test_bad_files(void **state)
 	(void)state;
 	for (i = 0; i < nitems(bad_cases); i++) {
 		const struct bad_case *bc = &bad_cases[i];
-		char                  *path = write_temp(bc->text), *cause = NULL;
-		struct config         *c = config_load(path, &cause);
+		char          *path = write_temp(bc->text), *cause = NULL;
+		struct config *c = config_load(path, &cause);
 
 		if (c != NULL)
 			fail_msg("%s: accepted", bc->name);
@@ -116,8 +121,8 @@ test_missing_file(void **state)
 	(void)state;
 	c = config_load("/nonexistent/herald.json", &cause);
 	assert_null(c);
-	assert_string_equal(cause,
-	                    "/nonexistent/herald.json: No such file or directory");
+	assert_string_equal(
+	    cause, "/nonexistent/herald.json: No such file or directory");
 	free(cause);
 }
 
@@ -142,9 +147,11 @@ test_good(void **state)
 	    "{\"//\": \"comment\", \"workers\": 8, \"synchronous\": \"normal\","
 	    " \"log_level\": \"debug\","
 	    " \"brands\": {\"pomandi\": {\"language\": \"nl\"},"
-	    "  \"costume\": {\"language\": \"fr\", \"approval\": \"required\"}},"
+	    "  \"costume\": {\"language\": \"fr\", \"approval\": "
+	    "\"required\"}},"
 	    " \"schedules\": [{\"id\": \"p\", \"workflow\": \"diagnostic\","
-	    "  \"input\": {\"a\": [1, 2]}, \"cron\": [\"0 9 * * *\", \"@daily\"],"
+	    "  \"input\": {\"a\": [1, 2]}, \"cron\": [\"0 9 * * *\", "
+	    "\"@daily\"],"
 	    "  \"paused\": true}]}";
 	char                         *cause = NULL;
 	struct config                *c;

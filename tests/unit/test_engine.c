@@ -97,7 +97,10 @@ check_found(const struct act_call *c, struct act_out *out)
 	out->result = xstrdup("{\"found\":\"post-42\"}");
 }
 
-#define FAST_RETRY { 50, 2.0, 1000, 4 }
+#define FAST_RETRY                                                             \
+	{                                                                      \
+		50, 2.0, 1000, 4                                               \
+	}
 
 static const struct step_def fast_steps[] = {
 	{ "only", act_fast, NULL, { NULL }, 5000, FAST_RETRY, 0 },
@@ -111,16 +114,20 @@ static const struct workflow wf_slow = { "slow", slow_steps, 1, NULL };
 
 static const struct step_def flaky_steps[] = {
 	{ "first", act_ok, NULL, { NULL }, 5000, FAST_RETRY, 0 },
-	{ "second", act_flaky, NULL, { "first", NULL }, 5000,
-	  { 10, 2.0, 100, 2 }, 0 },
+	{ "second",
+	  act_flaky,
+	  NULL,
+	  { "first", NULL },
+	  5000,
+	  { 10, 2.0, 100, 2 },
+	  0 },
 };
 static const struct workflow wf_flaky = { "flaky", flaky_steps, 2, NULL };
 
 static const struct step_def checked_steps[] = {
 	{ "publish", act_unknown, check_found, { NULL }, 5000, FAST_RETRY, 1 },
 };
-static const struct workflow wf_checked = { "checked", checked_steps, 1,
-	                                    NULL };
+static const struct workflow wf_checked = { "checked", checked_steps, 1, NULL };
 
 static const struct workflow *const test_types[] = {
 	&workflow_diagnostic, &wf_fast, &wf_slow, &wf_flaky, &wf_checked, NULL,
@@ -262,9 +269,9 @@ step_of(const cJSON *x, const char *name)
 {
 	const cJSON *s;
 
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(x, "steps"))
-	if (strcmp(sget(s, "name"), name) == 0)
-		return s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(
+	                          x, "steps")) if (strcmp(sget(s, "name"),
+	                                                  name) == 0) return s;
 	fail_msg("no step %s", name);
 	return NULL;
 }
@@ -326,8 +333,8 @@ count_events(const cJSON *evs, const char *type, const char *step)
 	{
 		if (strcmp(sget(ev, "type"), type) != 0)
 			continue;
-		if (step != NULL &&
-		    (sget(ev, "step") == NULL || strcmp(sget(ev, "step"), step)))
+		if (step != NULL && (sget(ev, "step") == NULL ||
+		                     strcmp(sget(ev, "step"), step)))
 			continue;
 		n++;
 	}
@@ -340,10 +347,12 @@ seq_of(const cJSON *evs, const char *type, const char *step)
 {
 	const cJSON *ev;
 
-	cJSON_ArrayForEach(ev, evs)
-	if (strcmp(sget(ev, "type"), type) == 0 && sget(ev, "step") &&
-	    strcmp(sget(ev, "step"), step) == 0)
-		return cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
+	cJSON_ArrayForEach(
+	    ev,
+	    evs) if (strcmp(sget(ev, "type"), type) == 0 && sget(ev, "step") &&
+	             strcmp(sget(ev, "step"), step) ==
+	                 0) return cJSON_GetObjectItemCaseSensitive(ev, "seq")
+	    ->valuedouble;
 	fail_msg("no %s for %s", type, step);
 	return 0;
 }
@@ -426,9 +435,10 @@ test_retry_timing(void **state)
 	 * attempt starts at it. */
 	cJSON_ArrayForEach(ev, evs)
 	{
-		const cJSON *data = cJSON_GetObjectItemCaseSensitive(ev, "data");
-		const char  *at = sget(ev, "at"), *retry_at;
-		double       ms_at, ms_retry;
+		const cJSON *data =
+		    cJSON_GetObjectItemCaseSensitive(ev, "data");
+		const char *at = sget(ev, "at"), *retry_at;
+		double      ms_at, ms_retry;
 
 		if (strcmp(sget(ev, "type"), "step_failed") != 0)
 			continue;
@@ -473,10 +483,9 @@ test_non_retryable(void **state)
 	cJSON *x;
 
 	(void)state;
-	call_ok(M_WORKFLOW_START,
-	        "{\"type\":\"diagnostic\",\"id\":\"nr\","
-	        "\"input\":{\"fail_non_retryable\":[\"s5\"],"
-	        "\"sleep_ms\":{\"s4\":100}}}");
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"nr\","
+	                          "\"input\":{\"fail_non_retryable\":[\"s5\"],"
+	                          "\"sleep_ms\":{\"s4\":100}}}");
 	x = wait_status("nr", "failed", 5000);
 	assert_string_equal(sget(step_of(x, "s5"), "status"), "failed");
 	assert_int_equal(step_attempt(x, "s5"), 1);
@@ -519,9 +528,8 @@ test_cancel(void **state)
 	int64_t t0;
 
 	(void)state;
-	call_ok(M_WORKFLOW_START,
-	        "{\"type\":\"diagnostic\",\"id\":\"ca\","
-	        "\"input\":{\"sleep_ms\":{\"s2\":10000}}}");
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"ca\","
+	                          "\"input\":{\"sleep_ms\":{\"s2\":10000}}}");
 	cJSON_Delete(wait_step("ca", "s2", "running", 5000));
 	t0 = mono_ms();
 	call_ok(M_WORKFLOW_CANCEL, "{\"id\":\"ca\",\"reason\":\"test\"}");
@@ -577,16 +585,18 @@ test_already_exists(void **state)
 
 	(void)state;
 	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dup\"}");
-	expect_error(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dup\"}",
+	expect_error(M_WORKFLOW_START,
+	             "{\"type\":\"diagnostic\",\"id\":\"dup\"}",
 	             "already_exists");
 	cJSON_Delete(wait_status("dup", "completed", 5000));
 	/* Closed executions count too. */
 	expect_error(M_WORKFLOW_START, "{\"type\":\"fast\",\"id\":\"dup\"}",
 	             "already_exists");
 	expect_error(M_WORKFLOW_START, "{\"type\":\"nosuch\"}", "bad_request");
-	expect_error(M_WORKFLOW_START,
-	             "{\"type\":\"diagnostic\",\"input\":{\"fail\":{\"s9\":1}}}",
-	             "bad_request");
+	expect_error(
+	    M_WORKFLOW_START,
+	    "{\"type\":\"diagnostic\",\"input\":{\"fail\":{\"s9\":1}}}",
+	    "bad_request");
 	r = call(M_WORKFLOW_EXECUTE, "{\"type\":\"diagnostic\"}");
 	assert_true(reply_ok(r));
 	assert_string_equal(
@@ -601,9 +611,8 @@ test_in_doubt_and_resolve(void **state)
 	cJSON *x;
 
 	(void)state;
-	call_ok(M_WORKFLOW_START,
-	        "{\"type\":\"diagnostic\",\"id\":\"idb\","
-	        "\"input\":{\"unknown\":{\"s4\":1}}}");
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"idb\","
+	                          "\"input\":{\"unknown\":{\"s4\":1}}}");
 	x = wait_step("idb", "s4", "in_doubt", 5000);
 	assert_string_equal(sget(x, "status"), "running");
 	cJSON_Delete(x);
@@ -624,9 +633,8 @@ test_in_doubt_and_resolve(void **state)
 	assert_int_equal(step_attempt(x, "s4"), 2);
 	cJSON_Delete(x);
 
-	call_ok(M_WORKFLOW_START,
-	        "{\"type\":\"diagnostic\",\"id\":\"idb2\","
-	        "\"input\":{\"unknown\":{\"s4\":5}}}");
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"idb2\","
+	                          "\"input\":{\"unknown\":{\"s4\":5}}}");
 	cJSON_Delete(wait_step("idb2", "s4", "in_doubt", 5000));
 	call_ok(M_WORKFLOW_RESOLVE,
 	        "{\"id\":\"idb2\",\"step\":\"s4\",\"outcome\":\"done\"}");
@@ -668,8 +676,8 @@ test_recovery_after_stop(void **state)
 	/* s4 has side effects: in doubt. s5 is idempotent: run again. */
 	x = wait_step("rec", "s4", "in_doubt", 5000);
 	assert_string_equal(sget(x, "status"), "running");
-	assert_non_null(strstr(sget(step_of(x, "s4"), "last_error"),
-	                       "interrupted"));
+	assert_non_null(
+	    strstr(sget(step_of(x, "s4"), "last_error"), "interrupted"));
 	cJSON_Delete(x);
 	cJSON_Delete(wait_step("rec", "s5", "completed", 8000));
 	call_ok(M_WORKFLOW_RESOLVE,

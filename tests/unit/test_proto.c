@@ -67,13 +67,15 @@ static const struct bad bad[] = {
 	  "bad_request", "params.type: required" },
 	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":5}}",
 	  "bad_request", "params.type: expected a name" },
-	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":\"a b\"}}",
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":\"a "
+	  "b\"}}",
 	  "bad_request", "params.type" },
 	{ "{\"v\":1,\"method\":\"workflow.list\",\"params\":{\"limit\":0}}",
 	  "bad_request", "params.limit: out of range" },
 	{ "{\"v\":1,\"method\":\"workflow.list\",\"params\":{\"limit\":1.5}}",
 	  "bad_request", "params.limit: expected an integer" },
-	{ "{\"v\":1,\"method\":\"workflow.list\",\"params\":{\"status\":\"x\"}}",
+	{ "{\"v\":1,\"method\":\"workflow.list\",\"params\":{\"status\":\"x\"}"
+	  "}",
 	  "bad_request", "params.status: expected one of" },
 	{ "{\"v\":1,\"method\":\"workflow.resolve\",\"params\":{\"id\":\"a\","
 	  "\"step\":\"s\",\"outcome\":\"maybe\"}}",
@@ -128,9 +130,10 @@ test_bad_requests(void **state)
 static void
 test_good_request(void **state)
 {
-	const char *buf = "{\"v\":1,\"method\":\"workflow.start\",\"rid\":\"r1\","
-	                  "\"params\":{\"type\":\"diagnostic\","
-	                  "\"input\":{\"a\":[1]},\"id\":\"x-1\"}}";
+	const char *buf =
+	    "{\"v\":1,\"method\":\"workflow.start\",\"rid\":\"r1\","
+	    "\"params\":{\"type\":\"diagnostic\","
+	    "\"input\":{\"a\":[1]},\"id\":\"x-1\"}}";
 	struct proto_req req;
 	char            *reply = NULL, *again;
 
@@ -145,8 +148,8 @@ test_good_request(void **state)
 	proto_req_fini(&req);
 
 	/* A client's request decodes as the daemon expects. */
-	again = proto_request("workflow.list",
-	                      cJSON_Parse("{\"limit\":5}"), NULL);
+	again =
+	    proto_request("workflow.list", cJSON_Parse("{\"limit\":5}"), NULL);
 	assert_int_equal(proto_decode(again, strlen(again), &req, &reply), 0);
 	assert_int_equal(proto_int(req.params, "limit", 50), 5);
 	proto_req_fini(&req);
