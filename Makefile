@@ -36,8 +36,12 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 
 test: test-normal test-asan
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# The prefix is configured, not only passed to --install, so the systemd
+# unit names the binary where it really lands.
+install: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
 
 bench: build
 	$(BUILD)/bench-engine -d $(BUILD)/heraldd

@@ -23,10 +23,12 @@
  * running that same attempt. A timed-out or cancelled attempt's late result
  * is dropped.
  *
- * Timers (retry backoff, start-to-close deadlines) sit in a binary heap
- * keyed by wall-clock time and are checked lazily: a timer that no longer
- * matches its step's state when it pops is ignored. Their times are in the
- * store too, so a restart rebuilds the heap.
+ * Timers: a step has at most one at a time (its start-to-close deadline
+ * while running, its backoff while waiting to retry), kept in a binary heap
+ * of steps keyed by wall-clock time. Each step knows its place in the heap,
+ * so leaving a state removes its timer at once: a finished step leaves
+ * nothing behind, however many run. The times are in the store too, so a
+ * restart rebuilds the heap.
  */
 #include <sys/random.h>
 
@@ -77,7 +79,13 @@ struct cancel_tok {
 	atomic_int refs;
 };
 
+enum timer_kind { TM_NONE, TM_RETRY, TM_DEADLINE };
+
+struct exec;
+
 struct step {
+	struct exec       *x;   /* the execution it belongs to */
+	int                idx; /* its index in x->steps */
 	enum step_status   status;
 	int                attempt;
 	int                check; /* the running attempt checks an outcome */
@@ -85,6 +93,9 @@ struct step {
 	char              *last_error;
 	char              *result; /* JSON text */
 	struct cancel_tok *cancel; /* while running */
+	enum timer_kind    tkind;  /* its timer, if any */
+	int64_t            due;
+	size_t             hidx; /* its place in the timer heap */
 };
 
 struct waiter {
@@ -140,16 +151,6 @@ struct ev {
 };
 TAILQ_HEAD(ev_list, ev);
 
-enum timer_kind { TM_RETRY, TM_DEADLINE };
-
-struct timer {
-	int64_t         due;
-	char           *id;
-	int             step;
-	int             attempt;
-	enum timer_kind kind;
-};
-
 struct reply {
 	struct reply_to rt;
 	char           *text;
@@ -180,7 +181,7 @@ struct engine {
 	struct strmap    *execs; /* id -> struct exec, open ones */
 	struct exec_list  dirty;
 	struct exec_list  closed; /* freed after the turn's effects */
-	struct timer     *heap;
+	struct step     **heap;
 	size_t            nheap, capheap;
 	int64_t           seq;
 	int               in_tx;
@@ -221,59 +222,74 @@ tok_unref(struct cancel_tok *t)
 		free(t);
 }
 
-/* Timer heap (min-heap on due). */
+/* Timer heap (min-heap on due), of steps that know their place in it. */
 
 static void
-heap_swap(struct engine *e, size_t a, size_t b)
+heap_put(struct engine *e, size_t i, struct step *st)
 {
-	struct timer t = e->heap[a];
-
-	e->heap[a] = e->heap[b];
-	e->heap[b] = t;
+	e->heap[i] = st;
+	st->hidx = i;
 }
 
 static void
-timer_add(struct engine *e, int64_t due, const char *id, int step, int attempt,
-          enum timer_kind kind)
+heap_up(struct engine *e, size_t i)
 {
-	size_t i;
+	struct step *st = e->heap[i];
 
+	while (i > 0 && e->heap[(i - 1) / 2]->due > st->due) {
+		heap_put(e, i, e->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(e, i, st);
+}
+
+static void
+heap_down(struct engine *e, size_t i)
+{
+	struct step *st = e->heap[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = l;
+
+		if (l >= e->nheap)
+			break;
+		if (r < e->nheap && e->heap[r]->due < e->heap[l]->due)
+			m = r;
+		if (e->heap[m]->due >= st->due)
+			break;
+		heap_put(e, i, e->heap[m]);
+		i = m;
+	}
+	heap_put(e, i, st);
+}
+
+static void
+timer_clear(struct engine *e, struct step *st)
+{
+	size_t i = st->hidx;
+
+	if (st->tkind == TM_NONE)
+		return;
+	st->tkind = TM_NONE;
+	if (i != --e->nheap) {
+		heap_put(e, i, e->heap[e->nheap]);
+		heap_up(e, i);
+		heap_down(e, e->heap[i]->hidx);
+	}
+}
+
+static void
+timer_set(struct engine *e, struct step *st, int64_t due, enum timer_kind kind)
+{
+	timer_clear(e, st);
 	if (e->nheap == e->capheap) {
 		e->capheap = e->capheap ? e->capheap * 2 : 64;
 		e->heap = xrealloc(e->heap, e->capheap * sizeof *e->heap);
 	}
-	i = e->nheap++;
-	e->heap[i].due = due;
-	e->heap[i].id = xstrdup(id);
-	e->heap[i].step = step;
-	e->heap[i].attempt = attempt;
-	e->heap[i].kind = kind;
-	while (i > 0 && e->heap[(i - 1) / 2].due > e->heap[i].due) {
-		heap_swap(e, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-}
-
-/* Removes the earliest timer into *out (caller frees out->id). */
-static void
-timer_pop(struct engine *e, struct timer *out)
-{
-	size_t i = 0;
-
-	*out = e->heap[0];
-	e->heap[0] = e->heap[--e->nheap];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < e->nheap && e->heap[l].due < e->heap[m].due)
-			m = l;
-		if (r < e->nheap && e->heap[r].due < e->heap[m].due)
-			m = r;
-		if (m == i)
-			break;
-		heap_swap(e, i, m);
-		i = m;
-	}
+	st->tkind = kind;
+	st->due = due;
+	heap_put(e, e->nheap++, st);
+	heap_up(e, e->nheap - 1);
 }
 
 /* Store access: every write goes through here, inside the turn's
@@ -487,7 +503,7 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 		cJSON_AddTrueToObject(data, "check");
 	}
 	history(e, x, "step_started", i, s->attempt, data);
-	timer_add(e, s->deadline, x->id, i, s->attempt, TM_DEADLINE);
+	timer_set(e, s, s->deadline, TM_DEADLINE);
 
 	j = xcalloc(1, sizeof *j);
 	j->job.run = job_run;
@@ -507,12 +523,14 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 	          d->name, s->attempt, check ? " check=1" : "");
 }
 
-/* Leaves the running state of step i (its attempt is over). */
+/* Ends step i's current state: its attempt if running (aborting it), and
+ * its timer. */
 static void
-end_attempt(struct exec *x, int i)
+end_attempt(struct engine *e, struct exec *x, int i)
 {
 	struct step *s = &x->steps[i];
 
+	timer_clear(e, s);
 	if (s->status == SS_RUNNING) {
 		x->running--;
 		if (s->cancel != NULL)
@@ -530,7 +548,7 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
 	int            i;
 
 	for (i = 0; i < x->wf->nsteps; i++)
-		end_attempt(x, i);
+		end_attempt(e, x, i);
 	x->status = status;
 	x->closed_at = clock_ms();
 	save_exec(e, x);
@@ -568,7 +586,7 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	char                   ts[32];
 	int64_t                delay;
 
-	end_attempt(x, i);
+	end_attempt(e, x, i);
 	set_str(&s->last_error, error);
 	s->finished_at = clock_ms();
 	cJSON_AddStringToObject(data, "error", error);
@@ -582,7 +600,7 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 		s->next_at = s->finished_at + delay;
 		cJSON_AddStringToObject(data, "retry_at",
 		                        iso8601(s->next_at, ts, sizeof ts));
-		timer_add(e, s->next_at, x->id, i, s->attempt, TM_RETRY);
+		timer_set(e, s, s->next_at, TM_RETRY);
 		log_warn("step_failed",
 		         "execution=%s step=%s attempt=%d retry_in_ms=%lld "
 		         "error=\"%s\"",
@@ -618,7 +636,7 @@ step_unknown(struct engine *e, struct exec *x, int i, const char *error)
 	cJSON                 *data;
 	int                    was_check = s->check;
 
-	end_attempt(x, i);
+	end_attempt(e, x, i);
 	set_str(&s->last_error, error);
 	if (d->check != NULL && !was_check && !x->failing) {
 		start_attempt(e, x, i, 1);
@@ -643,7 +661,7 @@ step_completed(struct engine *e, struct exec *x, int i, const char *result)
 	struct step *s = &x->steps[i];
 	cJSON       *data = cJSON_CreateObject();
 
-	end_attempt(x, i);
+	end_attempt(e, x, i);
 	s->status = SS_COMPLETED;
 	s->finished_at = clock_ms();
 	set_str(&s->result, result);
@@ -696,7 +714,12 @@ exec_new(const struct workflow *wf, const char *id, const char *input,
          const char *brand)
 {
 	struct exec *x = xcalloc(1, sizeof *x);
+	int          i;
 
+	for (i = 0; i < WF_MAX_STEPS; i++) {
+		x->steps[i].x = x;
+		x->steps[i].idx = i;
+	}
 	x->id = xstrdup(id);
 	x->wf = wf;
 	x->input = xstrdup(input);
@@ -797,8 +820,7 @@ adopt(struct engine *e, struct exec *x, int crashed)
 
 		switch (s->status) {
 		case SS_RETRY_WAIT:
-			timer_add(e, s->next_at, x->id, i, s->attempt,
-			          TM_RETRY);
+			timer_set(e, s, s->next_at, TM_RETRY);
 			break;
 		case SS_RUNNING:
 			if (!crashed) {
@@ -807,8 +829,7 @@ adopt(struct engine *e, struct exec *x, int crashed)
 				s->deadline = s->started_at + d->timeout_ms;
 				s->cancel = tok_new();
 				x->running++;
-				timer_add(e, s->deadline, x->id, i, s->attempt,
-				          TM_DEADLINE);
+				timer_set(e, s, s->deadline, TM_DEADLINE);
 				break;
 			}
 			/* The attempt died with the process. */
@@ -1040,7 +1061,7 @@ call_cancel(struct engine *e, cJSON *params)
 		case SS_RUNNING:
 			/* A running attempt is aborted; its result, if it
 			 * still comes, is dropped by the attempt fence. */
-			end_attempt(x, i);
+			end_attempt(e, x, i);
 			s->status = SS_CANCELLED;
 			s->finished_at = clock_ms();
 			save_step(e, x, i);
@@ -1246,36 +1267,33 @@ apply_result(struct engine *e, struct act_job *j)
 static void
 fire_timers(struct engine *e, int64_t now)
 {
-	struct timer t;
-	struct exec *x;
-	struct step *s;
-	char        *msg;
+	struct step    *s;
+	struct exec    *x;
+	enum timer_kind kind;
+	char           *msg;
 
-	while (e->nheap > 0 && e->heap[0].due <= now) {
-		timer_pop(e, &t);
-		x = strmap_get(e->execs, t.id);
-		if (x == NULL || x->status != XS_RUNNING)
-			goto next;
-		s = &x->steps[t.step];
-		if (s->attempt != t.attempt)
-			goto next;
-		if (t.kind == TM_RETRY && s->status == SS_RETRY_WAIT) {
+	while (e->nheap > 0 && e->heap[0]->due <= now) {
+		s = e->heap[0];
+		x = s->x;
+		kind = s->tkind;
+		timer_clear(e, s);
+		if (x->status != XS_RUNNING)
+			continue;
+		if (kind == TM_RETRY && s->status == SS_RETRY_WAIT) {
 			if (!x->failing)
-				start_attempt(e, x, t.step, 0);
-		} else if (t.kind == TM_DEADLINE && s->status == SS_RUNNING) {
+				start_attempt(e, x, s->idx, 0);
+		} else if (kind == TM_DEADLINE && s->status == SS_RUNNING) {
 			xasprintf(&msg, "timed out after %lld ms",
-			          (long long)x->wf->steps[t.step].timeout_ms);
-			history(e, x, "step_timed_out", t.step, s->attempt,
+			          (long long)x->wf->steps[s->idx].timeout_ms);
+			history(e, x, "step_timed_out", s->idx, s->attempt,
 			        NULL);
 			/* A timed-out publish may have gone out. */
-			if (x->wf->steps[t.step].side_effect)
-				step_unknown(e, x, t.step, msg);
+			if (x->wf->steps[s->idx].side_effect)
+				step_unknown(e, x, s->idx, msg);
 			else
-				step_failed(e, x, t.step, msg, 1, 0);
+				step_failed(e, x, s->idx, msg, 1, 0);
 			free(msg);
 		}
-	next:
-		free(t.id);
 	}
 }
 
@@ -1420,7 +1438,7 @@ reload(struct engine *e)
 {
 	struct exec *x;
 	char        *cause = NULL;
-	size_t       pos = 0, i;
+	size_t       pos = 0;
 
 	TAILQ_INIT(&e->dirty);
 	while ((x = strmap_next(e->execs, &pos)) != NULL) {
@@ -1444,8 +1462,6 @@ reload(struct engine *e)
 	strmap_free(e->execs);
 	e->execs = strmap_new();
 	atomic_store(&e->active, 0);
-	for (i = 0; i < e->nheap; i++)
-		free(e->heap[i].id);
 	e->nheap = 0;
 	e->seq = store_last_seq(e->store);
 	if (load_open(e, 0, &cause) != 0) {
@@ -1498,9 +1514,9 @@ engine_main(void *arg)
 		pthread_mutex_lock(&e->lock);
 		while (!e->stopping && TAILQ_EMPTY(&e->inbox)) {
 			now = clock_ms();
-			if (e->nheap > 0 && e->heap[0].due <= now)
+			if (e->nheap > 0 && e->heap[0]->due <= now)
 				break;
-			wait_ms = e->nheap > 0 ? e->heap[0].due - now : 60000;
+			wait_ms = e->nheap > 0 ? e->heap[0]->due - now : 60000;
 			if (wait_ms > 60000)
 				wait_ms = 60000;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1633,7 +1649,7 @@ engine_stop(struct engine *e)
 {
 	struct ev   *ev;
 	struct exec *x;
-	size_t       pos = 0, i;
+	size_t       pos = 0;
 	int          k;
 
 	if (e == NULL)
@@ -1666,8 +1682,6 @@ engine_stop(struct engine *e)
 		exec_free(x);
 	strmap_free(e->execs);
 	free_closed(e);
-	for (i = 0; i < e->nheap; i++)
-		free(e->heap[i].id);
 	free(e->heap);
 	store_close(e->store);
 	pthread_mutex_destroy(&e->lock);

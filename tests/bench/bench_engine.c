@@ -219,6 +219,8 @@ main(int argc, char **argv)
 		printf("%d executions in the store: workflow.list --limit 50 "
 		       "best of 20: %.2f ms\n",
 		       fill > n ? fill : n, best / 1000.0);
+		printf("  heraldd peak RSS after the fill %ld KiB\n",
+		       rss_kib(pid, "VmHWM:"));
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
