@@ -47,7 +47,7 @@ route(void *arg, struct proto_req *req, struct reply_to rt)
 	if (req->m->flags & M_READONLY)
 		query_call(d->query, req->m->id, params, rt);
 	else
-		engine_call(d->engine, req->m->id, params, rt);
+		engine_call(d->engine, req->m->id, params, req->rid, rt);
 	proto_req_fini(req);
 }
 

@@ -18,6 +18,12 @@
  * Only open executions live in memory (the map by id); closed ones are
  * loaded from the store when an operator retries them.
  *
+ * Request ids: a mutating call may carry the client's request id (nng's REQ
+ * resends a request on reconnect and after its resend time). The first
+ * answer is stored with the change it made, in the same transaction, and a
+ * repeat gets that answer instead of acting twice, even after a restart. A
+ * repeated workflow.execute joins the wait of the execution it started.
+ *
  * Attempt fencing: a step's attempt number is counted and committed before
  * its job is dispatched; a result is applied only if the step is still
  * running that same attempt. A timed-out or cancelled attempt's late result
@@ -39,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/strmap.h"
@@ -146,6 +153,7 @@ struct ev {
 	enum ev_type    type;
 	enum method_id  method;
 	cJSON          *params;
+	char           *rid;
 	struct reply_to rt;
 	struct act_job *job;
 };
@@ -157,6 +165,20 @@ struct reply {
 	TAILQ_ENTRY(reply) entry;
 };
 TAILQ_HEAD(reply_list, reply);
+
+/* A remembered request: its answer, or the execution an execute started. */
+struct rid_rec {
+	char *rid;
+	char *method;
+	char *exec_id;
+	char *reply;
+	TAILQ_ENTRY(rid_rec) entry;
+};
+TAILQ_HEAD(rid_list, rid_rec);
+
+#define RID_CACHE     10000
+#define RID_KEEP_MS   (24 * 3600 * 1000LL)
+#define RID_PRUNE_MS  (3600 * 1000LL)
 
 struct pub {
 	const char *topic;
@@ -189,6 +211,9 @@ struct engine {
 	struct job_list   dispatch;
 	struct reply_list replies;
 	struct pub_list   pubs;
+	struct strmap    *rids; /* rid -> struct rid_rec, most recent */
+	struct rid_list   rid_lru;
+	int64_t           rid_pruned_at;
 
 	/* Stats, read by any thread. */
 	atomic_llong active, running, commits, last_seq;
@@ -355,22 +380,18 @@ save_exec(struct engine *e, struct exec *x)
 	         cause);
 }
 
-static const char *
-event_topic(const char *type)
-{
-	return strncmp(type, "step_", 5) == 0 ? "step" : "execution";
-}
-
 /* Appends a history event (takes data, which may be NULL) and queues it
- * for publishing after the commit. */
+ * for publishing after the commit. x is NULL for daemon events; step is
+ * -1 for events about a whole execution. */
 static void
 history(struct engine *e, struct exec *x, const char *type, int step,
         int attempt, cJSON *data)
 {
-	char       *text = NULL, *cause = NULL, ts[32];
-	cJSON      *pub;
-	struct pub *p;
-	int64_t     now = clock_ms();
+	struct store_event row;
+	struct proto_event ev;
+	struct pub        *p;
+	char              *text = NULL, *cause = NULL;
+	cJSON             *json;
 
 	if (tx(e) != 0) {
 		cJSON_Delete(data);
@@ -378,37 +399,40 @@ history(struct engine *e, struct exec *x, const char *type, int step,
 	}
 	if (data != NULL)
 		text = cJSON_PrintUnformatted(data);
-	e->seq++;
-	tx_check(e,
-	         store_event_add(e->store, e->seq, now, x->n, type,
-	                         step >= 0 ? x->wf->steps[step].name : NULL,
-	                         attempt, text, &cause),
-	         cause);
+	cJSON_Delete(data);
+	memset(&ev, 0, sizeof ev);
+	ev.seq = ++e->seq;
+	ev.at = clock_ms();
+	ev.topic = proto_event_topic(type);
+	ev.type = type;
+	if (x != NULL) {
+		ev.execution = x->id;
+		ev.workflow = x->wf->name;
+		ev.brand = x->brand;
+	}
+	ev.step = step >= 0 ? x->wf->steps[step].name : NULL;
+	ev.attempt = attempt;
+	ev.data = text;
+
+	memset(&row, 0, sizeof row);
+	row.seq = ev.seq;
+	row.at = ev.at;
+	row.exec_n = x != NULL ? x->n : 0;
+	row.topic = ev.topic;
+	row.type = type;
+	row.step = ev.step;
+	row.attempt = attempt;
+	row.data = text;
+	tx_check(e, store_event_add(e->store, &row, &cause), cause);
 	if (e->opts.publish != NULL) {
-		pub = cJSON_CreateObject();
-		cJSON_AddNumberToObject(pub, "seq", (double)e->seq);
-		cJSON_AddStringToObject(pub, "at", iso8601(now, ts, sizeof ts));
-		cJSON_AddStringToObject(pub, "type", type);
-		cJSON_AddStringToObject(pub, "execution", x->id);
-		cJSON_AddStringToObject(pub, "workflow", x->wf->name);
-		if (x->brand != NULL)
-			cJSON_AddStringToObject(pub, "brand", x->brand);
-		if (step >= 0) {
-			cJSON_AddStringToObject(pub, "step",
-			                        x->wf->steps[step].name);
-			cJSON_AddNumberToObject(pub, "attempt", attempt);
-		}
-		cJSON_AddItemToObject(pub, "data",
-		                      data != NULL ? data : cJSON_CreateNull());
-		data = NULL;
+		json = proto_event_json(&ev);
 		p = xcalloc(1, sizeof *p);
-		p->topic = event_topic(type);
-		p->json = cJSON_PrintUnformatted(pub);
-		cJSON_Delete(pub);
+		p->topic = ev.topic;
+		p->json = cJSON_PrintUnformatted(json);
+		cJSON_Delete(json);
 		TAILQ_INSERT_TAIL(&e->pubs, p, entry);
 	}
 	cJSON_free(text);
-	cJSON_Delete(data);
 }
 
 static void
@@ -928,7 +952,8 @@ new_id(const struct workflow *wf)
 }
 
 static char *
-call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait)
+call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait,
+           const char **created)
 {
 	const struct workflow *wf;
 	const cJSON           *input;
@@ -997,6 +1022,7 @@ call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait)
 		return reply;
 	}
 	x->n = row.n;
+	*created = x->id;
 	strmap_put(e->execs, x->id, x);
 	atomic_fetch_add(&e->active, 1);
 	history(e, x, "workflow_started", -1, 0,
@@ -1199,18 +1225,153 @@ out:
 }
 
 static void
+rid_free(struct rid_rec *r)
+{
+	free(r->rid);
+	free(r->method);
+	free(r->exec_id);
+	free(r->reply);
+	free(r);
+}
+
+static void
+rid_forget_all(struct engine *e)
+{
+	struct rid_rec *r;
+
+	while ((r = TAILQ_FIRST(&e->rid_lru)) != NULL) {
+		TAILQ_REMOVE(&e->rid_lru, r, entry);
+		strmap_del(e->rids, r->rid);
+		rid_free(r);
+	}
+}
+
+/* Caches r (taking it), dropping the oldest beyond RID_CACHE; the store
+ * still answers for those. */
+static void
+rid_cache(struct engine *e, struct rid_rec *r)
+{
+	struct rid_rec *old;
+
+	TAILQ_INSERT_TAIL(&e->rid_lru, r, entry);
+	strmap_put(e->rids, r->rid, r);
+	if (strmap_count(e->rids) > RID_CACHE) {
+		old = TAILQ_FIRST(&e->rid_lru);
+		TAILQ_REMOVE(&e->rid_lru, old, entry);
+		strmap_del(e->rids, old->rid);
+		rid_free(old);
+	}
+}
+
+static struct rid_rec *
+rid_find(struct engine *e, const char *rid)
+{
+	struct rid_rec *r = strmap_get(e->rids, rid);
+	char           *cause = NULL;
+	int             rc;
+
+	if (r != NULL)
+		return r;
+	r = xcalloc(1, sizeof *r);
+	rc = store_request_get(e->store, rid, &r->method, &r->exec_id,
+	                       &r->reply, &cause);
+	if (rc != 0) {
+		if (rc < 0) {
+			log_error("request_lookup_failed", "error=\"%s\"",
+			          cause);
+			free(cause);
+		}
+		free(r);
+		return NULL;
+	}
+	r->rid = xstrdup(rid);
+	rid_cache(e, r);
+	return r;
+}
+
+/* Answers a repeated request from what the first one did. */
+static void
+rid_repeat(struct engine *e, struct rid_rec *r, struct ev *ev)
+{
+	struct exec *x;
+	cJSON       *res;
+	char        *cause = NULL;
+	int          loaded;
+
+	log_info("request_repeated", "rid=%s method=%s", r->rid, r->method);
+	if (strcmp(r->method, proto_methods[ev->method].name) != 0) {
+		reply_later(e, ev->rt,
+		            proto_reply_err(E_BAD_REQUEST,
+		                            "rid: already used for %s",
+		                            r->method));
+		return;
+	}
+	if (r->reply != NULL) {
+		reply_later(e, ev->rt, xstrdup(r->reply));
+		return;
+	}
+	/* A workflow.execute: wait with the first, or answer if closed. */
+	if ((x = find_exec(e, r->exec_id, &loaded, &cause)) == NULL) {
+		reply_later(e, ev->rt, not_found_or_error(r->exec_id, cause));
+		return;
+	}
+	if (!loaded) {
+		struct waiter *w = xcalloc(1, sizeof *w);
+
+		w->rt = ev->rt;
+		w->next = x->waiters;
+		x->waiters = w;
+		return;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "id", x->id);
+	cJSON_AddStringToObject(res, "status", exec_status_names[x->status]);
+	if (x->error != NULL)
+		cJSON_AddStringToObject(res, "error", x->error);
+	else
+		cJSON_AddNullToObject(res, "error");
+	reply_later(e, ev->rt, proto_reply_ok(res));
+	exec_free(x);
+}
+
+static void
+rid_record(struct engine *e, struct ev *ev, const char *exec_id,
+           const char *reply)
+{
+	struct rid_rec *r;
+	char           *cause = NULL;
+
+	if (tx(e) != 0)
+		return;
+	r = xcalloc(1, sizeof *r);
+	r->rid = xstrdup(ev->rid);
+	r->method = xstrdup(proto_methods[ev->method].name);
+	r->exec_id = xstrdup(exec_id);
+	r->reply = xstrdup(reply);
+	tx_check(e,
+	         store_request_add(e->store, r->rid, clock_ms(), r->method,
+	                           r->exec_id, r->reply, &cause),
+	         cause);
+	rid_cache(e, r);
+}
+
+static void
 apply_call(struct engine *e, struct ev *ev)
 {
-	char *reply = NULL;
+	struct rid_rec *r;
+	const char     *created = NULL;
+	char           *reply = NULL;
 
+	if (ev->rid != NULL && (r = rid_find(e, ev->rid)) != NULL) {
+		rid_repeat(e, r, ev);
+		return;
+	}
 	switch (ev->method) {
 	case M_WORKFLOW_START:
-		reply = call_start(e, ev->params, ev->rt, 0);
+		reply = call_start(e, ev->params, ev->rt, 0, &created);
 		break;
 	case M_WORKFLOW_EXECUTE:
-		reply = call_start(e, ev->params, ev->rt, 1);
-		if (reply == NULL)
-			return; /* a waiter now; replied when it closes */
+		reply = call_start(e, ev->params, ev->rt, 1, &created);
 		break;
 	case M_WORKFLOW_CANCEL:
 		reply = call_cancel(e, ev->params);
@@ -1226,7 +1387,11 @@ apply_call(struct engine *e, struct ev *ev)
 		                        proto_methods[ev->method].name);
 		break;
 	}
-	reply_later(e, ev->rt, reply);
+	if (ev->rid != NULL)
+		rid_record(e, ev, reply == NULL ? created : NULL, reply);
+	if (reply != NULL)
+		reply_later(e, ev->rt, reply);
+	/* else: a workflow.execute waiting; answered when it closes. */
 }
 
 static void
@@ -1364,6 +1529,7 @@ static void
 ev_free(struct ev *ev)
 {
 	cJSON_Delete(ev->params);
+	free(ev->rid);
 	act_job_free(ev->job);
 	free(ev);
 }
@@ -1441,6 +1607,7 @@ reload(struct engine *e)
 	size_t       pos = 0;
 
 	TAILQ_INIT(&e->dirty);
+	rid_forget_all(e);
 	while ((x = strmap_next(e->execs, &pos)) != NULL) {
 		/* Running jobs keep their own token reference. */
 		struct waiter *w = x->waiters;
@@ -1499,6 +1666,32 @@ finish_turn(struct engine *e)
 	free_closed(e);
 }
 
+/* Forgets remembered requests once they are a day old (checked hourly). */
+static void
+prune_requests(struct engine *e)
+{
+	int64_t now = clock_ms();
+	char   *cause = NULL;
+
+	if (now - e->rid_pruned_at < RID_PRUNE_MS || tx(e) != 0)
+		return;
+	e->rid_pruned_at = now;
+	tx_check(e, store_request_prune(e->store, now - RID_KEEP_MS, &cause),
+	         cause);
+}
+
+static void
+daemon_event(struct engine *e, const char *type)
+{
+	cJSON *data = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(data, "version", HERALD_VERSION);
+	cJSON_AddNumberToObject(data, "pid", (double)getpid());
+	cJSON_AddNumberToObject(data, "open_executions",
+	                        (double)atomic_load(&e->active));
+	history(e, NULL, type, -1, 0, data);
+}
+
 static void *
 engine_main(void *arg)
 {
@@ -1530,6 +1723,9 @@ engine_main(void *arg)
 		}
 		if (e->stopping) {
 			pthread_mutex_unlock(&e->lock);
+			/* Last words, so subscribers know it went away. */
+			daemon_event(e, "daemon_stopping");
+			finish_turn(e);
 			break;
 		}
 		TAILQ_INIT(&batch);
@@ -1545,6 +1741,7 @@ engine_main(void *arg)
 			ev_free(ev);
 		}
 		fire_timers(e, clock_ms());
+		prune_requests(e);
 		while ((x = TAILQ_FIRST(&e->dirty)) != NULL) {
 			TAILQ_REMOVE(&e->dirty, x, dirty_entry);
 			x->dirty = 0;
@@ -1557,13 +1754,14 @@ engine_main(void *arg)
 
 void
 engine_call(struct engine *e, enum method_id method, cJSON *params,
-            struct reply_to rt)
+            const char *rid, struct reply_to rt)
 {
 	struct ev *ev = xcalloc(1, sizeof *ev);
 
 	ev->type = EV_CALL;
 	ev->method = method;
 	ev->params = params;
+	ev->rid = xstrdup(rid);
 	ev->rt = rt;
 	pthread_mutex_lock(&e->lock);
 	if (e->stopping) {
@@ -1607,6 +1805,8 @@ engine_start(const struct engine_opts *opts, char **cause)
 	TAILQ_INIT(&e->replies);
 	TAILQ_INIT(&e->pubs);
 	e->execs = strmap_new();
+	e->rids = strmap_new();
+	TAILQ_INIT(&e->rid_lru);
 	if ((e->store = store_open(opts->db_path, opts->sync_full, cause)) ==
 	    NULL)
 		goto fail;
@@ -1623,6 +1823,8 @@ engine_start(const struct engine_opts *opts, char **cause)
 		x->dirty = 0;
 		advance(e, x);
 	}
+	prune_requests(e);
+	daemon_event(e, "daemon_started");
 	if (e->tx_error != NULL) {
 		*cause = e->tx_error;
 		e->tx_error = NULL;
@@ -1682,6 +1884,8 @@ engine_stop(struct engine *e)
 		exec_free(x);
 	strmap_free(e->execs);
 	free_closed(e);
+	rid_forget_all(e);
+	strmap_free(e->rids);
 	free(e->heap);
 	store_close(e->store);
 	pthread_mutex_destroy(&e->lock);

@@ -48,10 +48,12 @@ struct engine *engine_start(const struct engine_opts *, char **cause);
 void engine_stop(struct engine *);
 
 /* Queues a mutating call of method (its params already checked against the
- * method table; the engine takes them). rt.fn is called exactly once,
- * after the call's changes are committed, or with an error. */
+ * method table; the engine takes them). rid, the client's request id, may
+ * be NULL; a repeat of a known rid gets the first answer. rt.fn is called
+ * exactly once, after the call's changes are committed, or with an
+ * error. */
 void engine_call(struct engine *, enum method_id, cJSON *params,
-                 struct reply_to rt);
+                 const char *rid, struct reply_to rt);
 
 /* A snapshot of counters; any thread. */
 void engine_stats(struct engine *, struct engine_stats *);

@@ -82,6 +82,44 @@ do_status(struct query *q, struct store_reader *r)
 }
 
 static void
+add_event(void *arg, const struct store_event *se)
+{
+	struct proto_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.seq = se->seq;
+	ev.at = se->at;
+	ev.topic = se->topic;
+	ev.type = se->type;
+	ev.execution = se->exec_id;
+	ev.workflow = se->workflow;
+	ev.brand = se->brand;
+	ev.step = se->step;
+	ev.attempt = se->attempt;
+	ev.data = se->data;
+	cJSON_AddItemToArray(arg, proto_event_json(&ev));
+}
+
+static char *
+do_since(struct store_reader *r, const cJSON *params)
+{
+	cJSON *res = cJSON_CreateObject(), *arr;
+	char  *cause = NULL;
+	int    more = 0;
+
+	arr = cJSON_AddArrayToObject(res, "events");
+	if (store_events_since(r, proto_int(params, "seq", 0),
+	                       (int)proto_int(params, "limit", 500),
+	                       proto_str(params, "topic"), add_event, arr,
+	                       &more, &cause) != 0) {
+		cJSON_Delete(res);
+		return result_or_error(-1, NULL, cause, "");
+	}
+	cJSON_AddBoolToObject(res, "more", more);
+	return proto_reply_ok(res);
+}
+
+static void
 query_run(struct job *job, void *ctx)
 {
 	struct query_job    *j = (struct query_job *)job;
@@ -115,6 +153,9 @@ query_run(struct job *job, void *ctx)
 		                   (int)proto_int(j->params, "limit", 1000),
 		                   &out, &cause);
 		reply = result_or_error(rc, out, cause, id);
+		break;
+	case M_EVENTS_SINCE:
+		reply = do_since(r, j->params);
 		break;
 	default:
 		reply = proto_reply_err(E_INTERNAL, "%s is not a query",

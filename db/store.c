@@ -51,11 +51,19 @@ static const char *const migrations[] = {
 	"  seq     INTEGER PRIMARY KEY,"
 	"  at      INTEGER NOT NULL,"
 	"  exec_n  INTEGER,"
+	"  topic   TEXT NOT NULL,"
 	"  type    TEXT NOT NULL,"
 	"  step    TEXT,"
 	"  attempt INTEGER,"
 	"  data    TEXT);"
-	"CREATE INDEX events_exec ON events(exec_n, seq);",
+	"CREATE INDEX events_exec ON events(exec_n, seq);"
+	"CREATE TABLE requests ("
+	"  rid     TEXT PRIMARY KEY,"
+	"  at      INTEGER NOT NULL,"
+	"  method  TEXT NOT NULL,"
+	"  exec_id TEXT,"
+	"  reply   TEXT) WITHOUT ROWID;"
+	"CREATE INDEX requests_at ON requests(at);",
 };
 
 enum {
@@ -67,6 +75,9 @@ enum {
 	ST_EXEC_UPDATE,
 	ST_STEP_UPDATE,
 	ST_EVENT_ADD,
+	ST_REQUEST_ADD,
+	ST_REQUEST_GET,
+	ST_REQUEST_PRUNE,
 	ST_COUNT
 };
 
@@ -86,8 +97,13 @@ static const char *const writer_sql[ST_COUNT] = {
 	    "UPDATE steps SET status = ?, attempt = ?, next_attempt_at = ?, "
 	    "started_at = ?, finished_at = ?, last_error = ?, result = ? "
 	    "WHERE exec_n = ? AND idx = ?",
-	[ST_EVENT_ADD] = "INSERT INTO events (seq, at, exec_n, type, step, "
-	                 "attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[ST_EVENT_ADD] = "INSERT INTO events (seq, at, exec_n, topic, type, "
+	                 "step, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_REQUEST_ADD] = "INSERT OR REPLACE INTO requests (rid, at, method, "
+	                   "exec_id, reply) VALUES (?, ?, ?, ?, ?)",
+	[ST_REQUEST_GET] = "SELECT method, exec_id, reply FROM requests "
+	                   "WHERE rid = ?",
+	[ST_REQUEST_PRUNE] = "DELETE FROM requests WHERE at < ?",
 };
 
 struct store {
@@ -362,25 +378,24 @@ store_step_update(struct store *s, int64_t n, const struct store_step *p,
 }
 
 int
-store_event_add(struct store *s, int64_t seq, int64_t at, int64_t n,
-                const char *type, const char *step, int attempt,
-                const char *data, char **cause)
+store_event_add(struct store *s, const struct store_event *ev, char **cause)
 {
 	sqlite3_stmt *st = s->st[ST_EVENT_ADD];
 
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_int64(st, 2, at);
-	if (n == 0)
+	sqlite3_bind_int64(st, 1, ev->seq);
+	sqlite3_bind_int64(st, 2, ev->at);
+	if (ev->exec_n == 0)
 		sqlite3_bind_null(st, 3);
 	else
-		sqlite3_bind_int64(st, 3, n);
-	bind_text(st, 4, type);
-	bind_text(st, 5, step);
-	if (attempt == 0)
-		sqlite3_bind_null(st, 6);
+		sqlite3_bind_int64(st, 3, ev->exec_n);
+	bind_text(st, 4, ev->topic);
+	bind_text(st, 5, ev->type);
+	bind_text(st, 6, ev->step);
+	if (ev->attempt == 0)
+		sqlite3_bind_null(st, 7);
 	else
-		sqlite3_bind_int(st, 6, attempt);
-	bind_text(st, 7, data);
+		sqlite3_bind_int(st, 7, ev->attempt);
+	bind_text(st, 8, ev->data);
 	return run(s, ST_EVENT_ADD, cause);
 }
 
@@ -388,6 +403,48 @@ static const char *
 col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+store_request_add(struct store *s, const char *rid, int64_t at,
+                  const char *method, const char *exec_id, const char *reply,
+                  char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_REQUEST_ADD];
+
+	bind_text(st, 1, rid);
+	sqlite3_bind_int64(st, 2, at);
+	bind_text(st, 3, method);
+	bind_text(st, 4, exec_id);
+	bind_text(st, 5, reply);
+	return run(s, ST_REQUEST_ADD, cause);
+}
+
+int
+store_request_get(struct store *s, const char *rid, char **method,
+                  char **exec_id, char **reply, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_REQUEST_GET];
+	int           rc;
+
+	bind_text(st, 1, rid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*method = xstrdup(col_text(st, 0));
+		*exec_id = xstrdup(col_text(st, 1));
+		*reply = xstrdup(col_text(st, 2));
+	} else if (rc != SQLITE_DONE)
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_request_prune(struct store *s, int64_t before, char **cause)
+{
+	sqlite3_bind_int64(s->st[ST_REQUEST_PRUNE], 1, before);
+	return run(s, ST_REQUEST_PRUNE, cause);
 }
 
 #define EXEC_COLS                                                              \
@@ -829,5 +886,53 @@ store_counts(struct store_reader *r, cJSON **out, char **cause)
 	}
 	sqlite3_finalize(st);
 	*out = res;
+	return 0;
+}
+
+int
+store_events_since(struct store_reader *r, int64_t after, int limit,
+                   const char *topic,
+                   void (*fn)(void *arg, const struct store_event *),
+                   void *arg, int *more, char **cause)
+{
+	sqlite3_stmt      *st = NULL;
+	struct store_event ev;
+	int                rc, n = 0;
+
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT e.seq, e.at, e.topic, e.type, e.step, "
+	                       "e.attempt, e.data, x.id, x.type, x.brand "
+	                       "FROM events e LEFT JOIN executions x "
+	                       "ON x.n = e.exec_n WHERE e.seq > ? "
+	                       "AND (?2 IS NULL OR e.topic = ?2) "
+	                       "ORDER BY e.seq LIMIT ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	sqlite3_bind_int64(st, 1, after);
+	bind_text(st, 2, topic);
+	sqlite3_bind_int(st, 3, limit + 1);
+	*more = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit) {
+			*more = 1;
+			break;
+		}
+		memset(&ev, 0, sizeof ev);
+		ev.seq = sqlite3_column_int64(st, 0);
+		ev.at = sqlite3_column_int64(st, 1);
+		ev.topic = col_text(st, 2);
+		ev.type = col_text(st, 3);
+		ev.step = col_text(st, 4);
+		ev.attempt = sqlite3_column_int(st, 5);
+		ev.data = col_text(st, 6);
+		ev.exec_id = col_text(st, 7);
+		ev.workflow = col_text(st, 8);
+		ev.brand = col_text(st, 9);
+		fn(arg, &ev);
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return reader_fail(r, st, cause);
+	sqlite3_finalize(st);
 	return 0;
 }

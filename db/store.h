@@ -64,10 +64,34 @@ int store_exec_update(struct store *, int64_t n, const char *status,
 /* Saves every column of one step of execution n. */
 int store_step_update(struct store *, int64_t n, const struct store_step *,
                       char **cause);
+/* One history event. exec_n 0: not about an execution (daemon events).
+ * When read back, exec_id, workflow and brand come from the execution. */
+struct store_event {
+	int64_t     seq;
+	int64_t     at;
+	int64_t     exec_n;
+	const char *topic;
+	const char *type;
+	const char *step;
+	int         attempt;
+	const char *data; /* JSON text */
+	const char *exec_id, *workflow, *brand;
+};
+
 /* Appends one history event. */
-int store_event_add(struct store *, int64_t seq, int64_t at, int64_t n,
-                    const char *type, const char *step, int attempt,
-                    const char *data, char **cause);
+int store_event_add(struct store *, const struct store_event *,
+                    char **cause);
+
+/* Remembered requests (by client request id), so a repeat gets the first
+ * answer. reply is NULL for a workflow.execute, answered from exec_id. */
+int store_request_add(struct store *, const char *rid, int64_t at,
+                      const char *method, const char *exec_id,
+                      const char *reply, char **cause);
+/* 0 found (caller frees the strings), 1 not found, -1 error. */
+int store_request_get(struct store *, const char *rid, char **method,
+                      char **exec_id, char **reply, char **cause);
+/* Forgets requests older than before. */
+int store_request_prune(struct store *, int64_t before, char **cause);
 
 /* Calls fn for each execution whose status is one of statuses (NULL
  * terminated), oldest first, with its steps. The pointers in x are valid
@@ -98,6 +122,14 @@ int store_describe(struct store_reader *, const char *id, cJSON **out,
 /* {"events":[...]} of one execution after seq, at most limit. 0, 1, -1. */
 int store_history(struct store_reader *, const char *id, int64_t after,
                   int limit, cJSON **out, char **cause);
+/* Calls fn for each event after seq `after` (of topic, if not NULL),
+ * oldest first, at most limit; *more says whether more follow. The
+ * pointers in the event are valid during the call only. */
+int store_events_since(struct store_reader *, int64_t after, int limit,
+                       const char *topic,
+                       void (*fn)(void *arg, const struct store_event *),
+                       void *arg, int *more, char **cause);
+
 /* {"running": N, ...}: executions per status. */
 int store_counts(struct store_reader *, cJSON **out, char **cause);
 

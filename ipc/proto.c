@@ -73,6 +73,16 @@ static const struct param cancel_params[] = {
 	END,
 };
 
+static const char *const topics[] = { "execution", "step", "schedule",
+	                              "approval", "daemon", NULL };
+
+static const struct param since_params[] = {
+	{ "seq", P_INT, 1, 0, 0, INT64_MAX, NULL, "events after this seq" },
+	{ "limit", P_INT, 0, 0, 1, 1000, NULL, "at most N (default 500)" },
+	{ "topic", P_ENUM, 0, 0, 0, 0, topics, "only this topic" },
+	END,
+};
+
 static const struct param resolve_params[] = {
 	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
 	{ "step", P_ID, 1, 0, 0, 0, NULL, "the in_doubt step" },
@@ -100,6 +110,8 @@ const struct method proto_methods[M_COUNT] = {
 	  "re-run a failed or cancelled execution from where it stopped" },
 	{ M_WORKFLOW_RESOLVE, "workflow.resolve", resolve_params, M_MUTATES,
 	  "decide an in_doubt step: done, or retry" },
+	{ M_EVENTS_SINCE, "events.since", since_params, M_READONLY,
+	  "the events after a seq, oldest first, a page at a time" },
 };
 
 const struct method *
@@ -367,6 +379,56 @@ int
 proto_bool(const cJSON *params, const char *name)
 {
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, name));
+}
+
+const char *
+proto_event_topic(const char *type)
+{
+	static const char *const prefixes[][2] = {
+		{ "step_", "step" },
+		{ "schedule_", "schedule" },
+		{ "approval_", "approval" },
+		{ "daemon_", "daemon" },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(prefixes); i++)
+		if (strncmp(type, prefixes[i][0], strlen(prefixes[i][0])) == 0)
+			return prefixes[i][1];
+	return "execution";
+}
+
+static void
+add_str_or_null(cJSON *o, const char *key, const char *v)
+{
+	if (v != NULL)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *
+proto_event_json(const struct proto_event *ev)
+{
+	cJSON *o = cJSON_CreateObject(), *data;
+	char   ts[32];
+
+	cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+	cJSON_AddStringToObject(o, "at", iso8601(ev->at, ts, sizeof ts));
+	cJSON_AddStringToObject(o, "topic", ev->topic);
+	cJSON_AddStringToObject(o, "type", ev->type);
+	add_str_or_null(o, "execution", ev->execution);
+	add_str_or_null(o, "workflow", ev->workflow);
+	add_str_or_null(o, "brand", ev->brand);
+	add_str_or_null(o, "step", ev->step);
+	if (ev->attempt > 0)
+		cJSON_AddNumberToObject(o, "attempt", ev->attempt);
+	else
+		cJSON_AddNullToObject(o, "attempt");
+	data = ev->data != NULL ? cJSON_Parse(ev->data) : NULL;
+	cJSON_AddItemToObject(o, "data", data != NULL ? data
+	                                              : cJSON_CreateNull());
+	return o;
 }
 
 char *

@@ -39,6 +39,7 @@ enum method_id {
 	M_WORKFLOW_CANCEL,
 	M_WORKFLOW_RETRY,
 	M_WORKFLOW_RESOLVE,
+	M_EVENTS_SINCE,
 	M_COUNT
 };
 
@@ -97,6 +98,27 @@ char *proto_reply_err(enum proto_err, const char *fmt, ...)
 const char *proto_str(const cJSON *params, const char *name);
 int64_t     proto_int(const cJSON *params, const char *name, int64_t def);
 int         proto_bool(const cJSON *params, const char *name);
+
+/* One event, as published on the events socket ("<topic> <json>") and as
+ * events.since returns it. Strings may be NULL. */
+struct proto_event {
+	int64_t     seq;
+	int64_t     at; /* UTC ms */
+	const char *topic;
+	const char *type;
+	const char *execution;
+	const char *workflow;
+	const char *brand;
+	const char *step;
+	int         attempt; /* 0: none */
+	const char *data;    /* JSON text */
+};
+
+/* The topic of an event type: "step_*" -> step, "schedule_*" ->
+ * schedule, "approval_*" -> approval, "daemon_*" -> daemon, else
+ * execution. */
+const char *proto_event_topic(const char *type);
+cJSON      *proto_event_json(const struct proto_event *);
 
 /* Clients: builds {"v":1,"method":...,"params":...} taking params. */
 char *proto_request(const char *method, cJSON *params, const char *rid);

@@ -233,13 +233,8 @@ server_close(struct server *s)
 	pthread_mutex_unlock(&s->lock);
 	if (s->rep_open)
 		nng_close(s->rep);
-	if (s->pub_open)
-		nng_close(s->pub);
-	s->rep_open = s->pub_open = 0;
+	s->rep_open = 0;
 	if ((path = url_path(s->opts.req_url)) != NULL)
-		unlink(path);
-	free(path);
-	if ((path = url_path(s->opts.pub_url)) != NULL)
 		unlink(path);
 	free(path);
 }
@@ -247,7 +242,15 @@ server_close(struct server *s)
 void
 server_free(struct server *s)
 {
-	int i;
+	char *path;
+	int   i;
+
+	if (s->pub_open)
+		nng_close(s->pub);
+	s->pub_open = 0;
+	if ((path = url_path(s->opts.pub_url)) != NULL)
+		unlink(path);
+	free(path);
 
 	for (i = 0; i < s->nctx; i++) {
 		nng_aio_stop(s->ctxs[i]->aio);

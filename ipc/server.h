@@ -29,7 +29,8 @@ struct server_opts {
 struct server *server_start(const struct server_opts *, char **cause);
 
 /* Stops taking requests. Replies still owed may be sent afterwards (they
- * are dropped); free the server only once nobody owes one. */
+ * are dropped) and events still published; free the server (which closes
+ * the events socket) only once nobody owes a reply or publishes. */
 void server_close(struct server *);
 void server_free(struct server *);
 

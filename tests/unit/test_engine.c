@@ -178,7 +178,7 @@ call(enum method_id m, const char *params)
 	struct reply_to rt = { collect, &p };
 	cJSON          *reply;
 
-	engine_call(E, m, cJSON_Parse(params), rt);
+	engine_call(E, m, cJSON_Parse(params), NULL, rt);
 	pthread_mutex_lock(&rlock);
 	while (p.text == NULL)
 		pthread_cond_wait(&rcond, &rlock);
