@@ -49,6 +49,25 @@ client_open(const char *url, int *unreachable, char **cause)
 	return c;
 }
 
+struct client *
+client_open_lazy(const char *url, char **cause)
+{
+	struct client *c = xcalloc(1, sizeof *c);
+	int            rv;
+
+	if ((rv = nng_req0_open(&c->sock)) != 0 ||
+	    (rv = nng_dial(c->sock, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		xasprintf(cause, "%s: %s", url, nng_strerror(rv));
+		nng_close(c->sock);
+		free(c);
+		return NULL;
+	}
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
+	                  NNG_DURATION_INFINITE);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
+	return c;
+}
+
 void
 client_close(struct client *c)
 {

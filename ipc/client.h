@@ -12,6 +12,9 @@ struct client;
 /* Connects to url. NULL with *cause set; *unreachable is 1 when nothing
  * answers there (no daemon), 0 for other errors. */
 struct client *client_open(const char *url, int *unreachable, char **cause);
+/* The same, but connects in the background and keeps reconnecting, for
+ * clients that outlive daemon restarts (calls wait for the connection). */
+struct client *client_open_lazy(const char *url, char **cause);
 void           client_close(struct client *);
 
 /* Sends method with params (taken; NULL for none) and waits up to

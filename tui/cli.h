@@ -12,4 +12,8 @@ void cli_usage(FILE *);
  * code (0 ok, 1 error reply, 2 usage, 3 unreachable). */
 int cli_run(const char *url, int json, int argc, char **argv);
 
+/* herald events ...: argv after "events". */
+int events_run(const char *url, const char *events_url, int argc,
+               char **argv);
+
 #endif

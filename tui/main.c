@@ -10,11 +10,32 @@
 #include "common/util.h"
 #include "tui/cli.h"
 
+/* The events socket beside a command socket: ipc://DIR/herald.sock ->
+ * ipc://DIR/events.sock; for tcp/tls, the next port. */
+static char *
+events_url_for(const char *url)
+{
+	const char *slash = strrchr(url, '/'), *colon = strrchr(url, ':');
+	char       *out;
+
+	if (strncmp(url, "ipc://", 6) == 0 && slash != NULL) {
+		xasprintf(&out, "%.*s/events.sock", (int)(slash - url), url);
+		return out;
+	}
+	if (colon != NULL && colon > url + 6) {
+		xasprintf(&out, "%.*s:%d", (int)(colon - url), url,
+		          atoi(colon + 1) + 1);
+		return out;
+	}
+	return xstrdup(url);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *state_opt = NULL, *socket_opt = getenv("HERALD_SOCKET");
 	char       *state_dir = NULL, *url = NULL, *cause = NULL;
+	char       *events_url = NULL;
 	int         i, json = 0, rc;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -54,16 +75,25 @@ main(int argc, char **argv)
 	if (state_opt != NULL || socket_opt == NULL || *socket_opt == '\0') {
 		if ((state_dir = paths_state_dir(state_opt, &cause)) == NULL ||
 		    (url = paths_ipc_url(state_dir, "herald.sock", &cause)) ==
-		        NULL) {
+		        NULL ||
+		    (events_url = paths_ipc_url(state_dir, "events.sock",
+		                                &cause)) == NULL) {
 			fprintf(stderr, "herald: %s\n", cause);
 			free(cause);
+			free(url);
 			free(state_dir);
 			return 2;
 		}
-	} else
+	} else {
 		url = xstrdup(socket_opt);
-	rc = cli_run(url, json, argc - i, argv + i);
+		events_url = events_url_for(url);
+	}
+	if (strcmp(argv[i], "events") == 0)
+		rc = events_run(url, events_url, argc - i - 1, argv + i + 1);
+	else
+		rc = cli_run(url, json, argc - i, argv + i);
 	free(url);
+	free(events_url);
 	free(state_dir);
 	return rc;
 }
