@@ -30,6 +30,8 @@ enum ftype {
 	T_ENUM,   /* int: index into choices */
 	T_LEVEL,  /* int: enum log_level */
 	T_JSON,   /* char *: any JSON value, printed */
+	T_MODE,   /* int: a file mode as an octal string, "0660" */
+	T_OBJECT, /* an embedded struct, decoded with sub */
 	T_MAP,    /* struct cfg_list: object of objects, member name kept */
 	T_LIST,   /* struct cfg_list: array of objects */
 	T_STRINGS /* struct cfg_list of char *: non-empty array of strings */
@@ -89,8 +91,24 @@ static const struct schema schedule_schema = { schedule_fields,
 	                                       sizeof(struct config_schedule),
 	                                       0, 0, "id" };
 
+#define T(f) offsetof(struct config_tls, f)
+static const struct field tls_fields[] = {
+	{ "cert", T_STRING, F_REQUIRED, T(cert), 0, 0, NULL, NULL },
+	{ "key", T_STRING, F_REQUIRED, T(key), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef T
+static const struct schema tls_schema = { tls_fields, sizeof(struct config_tls),
+	                                  0, 0, NULL };
+
 #define C(f) offsetof(struct config, f)
 static const struct field config_fields[] = {
+	{ "socket_mode", T_MODE, 0, C(socket_mode), 0, 0, NULL, NULL },
+	{ "socket_group", T_STRING, 0, C(socket_group), 0, 0, NULL, NULL },
+	{ "listen", T_STRINGS, 0, C(listen), 0, 0, NULL, NULL },
+	{ "tls", T_OBJECT, 0, C(tls), 0, 0, NULL, &tls_schema },
+	{ "token_env", T_ID, 0, C(token_env), 0, 0, NULL, NULL },
+	{ "insecure", T_BOOL, 0, C(insecure), 0, 0, NULL, NULL },
 	{ "log_level", T_LEVEL, 0, C(log_level), 0, 0, NULL, NULL },
 	{ "workers", T_INT, 0, C(workers), 1, 64, NULL, NULL },
 	{ "synchronous", T_ENUM, 0, C(synchronous), 0, 0, sync_choices, NULL },
@@ -163,6 +181,9 @@ free_object(const struct schema *sc, void *obj)
 		case T_ID:
 		case T_JSON:
 			free(*(char **)p);
+			break;
+		case T_OBJECT:
+			free_object(f->sub, p);
 			break;
 		case T_MAP:
 		case T_LIST: {
@@ -262,6 +283,29 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		free(list);
 		return -1;
 	}
+	case T_MODE: {
+		char *end;
+		long  m;
+
+		if (!cJSON_IsString(j) || *j->valuestring == '\0' ||
+		    (m = strtol(j->valuestring, &end, 8), *end != '\0') ||
+		    m < 0 || m > 0777) {
+			xasprintf(cause,
+			          "%s: expected a file mode as an octal "
+			          "string, like \"0660\"",
+			          path);
+			return -1;
+		}
+		*(int *)p = (int)m;
+		return 0;
+	}
+	case T_OBJECT:
+		if (!cJSON_IsObject(j)) {
+			xasprintf(cause, "%s: expected an object, got %s", path,
+			          json_type_name(j));
+			return -1;
+		}
+		return decode_object(f->sub, j, p, path, cause);
 	case T_JSON:
 		*(char **)p = cJSON_PrintUnformatted(j);
 		if (*(char **)p == NULL)
@@ -430,12 +474,57 @@ check_unique(const struct cfg_list *l, const struct schema *sc,
 	return 0;
 }
 
+/* Remote listeners carry a token in every request: only over TLS, unless
+ * the operator says otherwise. */
+static int
+check_listen(const struct config *c, char **cause)
+{
+	int i;
+
+	for (i = 0; i < c->listen.n; i++) {
+		const char *url = ((char **)c->listen.v)[i];
+
+		if (strncmp(url, "tls+tcp://", 10) == 0) {
+			if (c->tls.cert == NULL) {
+				xasprintf(cause,
+				          "listen[%d]: %s needs \"tls\": "
+				          "{\"cert\": ..., \"key\": ...}",
+				          i, url);
+				return -1;
+			}
+		} else if (strncmp(url, "tcp://", 6) == 0) {
+			if (!c->insecure) {
+				xasprintf(
+				    cause,
+				    "listen[%d]: %s would carry the token "
+				    "in the clear; use tls+tcp:// or set "
+				    "\"insecure\": true",
+				    i, url);
+				return -1;
+			}
+		} else {
+			xasprintf(cause,
+			          "listen[%d]: \"%s\" is not a "
+			          "tls+tcp:// or tcp:// address",
+			          i, url);
+			return -1;
+		}
+	}
+	if (c->listen.n > 0 && c->token_env == NULL) {
+		xasprintf(cause, "listen: needs \"token_env\", the environment "
+		                 "variable holding the token clients send");
+		return -1;
+	}
+	return 0;
+}
+
 struct config *
 config_defaults(void)
 {
 	struct config *c = xcalloc(1, sizeof *c);
 
 	c->source = xstrdup("<defaults>");
+	c->socket_mode = 0600;
 	c->log_level = -1;
 	c->workers = 4;
 	c->synchronous = CONFIG_SYNC_FULL;
@@ -474,7 +563,8 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 	}
 	if (decode_object(&config_schema, root, c, "", &why) != 0 ||
 	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
-	        0) {
+	        0 ||
+	    check_listen(c, &why) != 0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

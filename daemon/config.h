@@ -33,13 +33,24 @@ struct config_schedule {
 	int             paused;
 };
 
+struct config_tls {
+	char *cert; /* PEM certificate (chain) file */
+	char *key;  /* PEM private key file */
+};
+
 struct config {
-	char           *source;    /* file name, or "<defaults>" / "<demo>" */
-	int             log_level; /* enum log_level, or -1 when unset */
-	int             workers;
-	int             synchronous; /* enum config_sync */
-	struct cfg_list brands;      /* struct config_brand */
-	struct cfg_list schedules;   /* struct config_schedule */
+	char             *source; /* file name, or "<defaults>" / "<demo>" */
+	int               socket_mode;  /* ipc socket files, default 0600 */
+	char             *socket_group; /* NULL: the daemon's group */
+	struct cfg_list   listen;       /* char *: extra listeners, tcp/tls */
+	struct config_tls tls;
+	char             *token_env; /* env var holding the listeners' token */
+	int               insecure;  /* allow plain tcp:// listeners */
+	int               log_level; /* enum log_level, or -1 when unset */
+	int               workers;
+	int               synchronous; /* enum config_sync */
+	struct cfg_list   brands;      /* struct config_brand */
+	struct cfg_list   schedules;   /* struct config_schedule */
 };
 
 /* Defaults only: no brands, no schedules. */

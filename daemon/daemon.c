@@ -8,6 +8,7 @@
  * replies still owed by the engine and queries have somewhere to go.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "common/paths.h"
@@ -101,12 +102,29 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 
 	so.req_url = req_url;
 	so.pub_url = pub_url;
-	so.mode = 0600;
+	so.mode = cfg->socket_mode;
+	so.group = cfg->socket_group;
+	so.listen = (const char *const *)cfg->listen.v;
+	so.nlisten = cfg->listen.n;
+	so.tls_cert = cfg->tls.cert;
+	so.tls_key = cfg->tls.key;
+	if (cfg->listen.n > 0) {
+		so.token = getenv(cfg->token_env);
+		if (so.token == NULL || strlen(so.token) < 16) {
+			xasprintf(
+			    cause,
+			    "token_env: %s must hold a token of at least 16 "
+			    "characters for the listeners",
+			    cfg->token_env);
+			goto fail;
+		}
+	}
 	so.handler = route;
 	so.arg = d;
 	if ((d->server = server_start(&so, cause)) == NULL)
 		goto fail;
-	log_info("ipc_listening", "url=%s events=%s", req_url, pub_url);
+	log_info("ipc_listening", "url=%s events=%s remote_listeners=%d mode=%04o",
+	         req_url, pub_url, cfg->listen.n, cfg->socket_mode);
 	d->cfg = cfg;
 	return d;
 fail:

@@ -892,8 +892,8 @@ store_counts(struct store_reader *r, cJSON **out, char **cause)
 int
 store_events_since(struct store_reader *r, int64_t after, int limit,
                    const char *topic,
-                   void (*fn)(void *arg, const struct store_event *),
-                   void *arg, int *more, char **cause)
+                   void (*fn)(void *arg, const struct store_event *), void *arg,
+                   int *more, char **cause)
 {
 	sqlite3_stmt      *st = NULL;
 	struct store_event ev;

@@ -79,8 +79,7 @@ struct store_event {
 };
 
 /* Appends one history event. */
-int store_event_add(struct store *, const struct store_event *,
-                    char **cause);
+int store_event_add(struct store *, const struct store_event *, char **cause);
 
 /* Remembered requests (by client request id), so a repeat gets the first
  * answer. reply is NULL for a workflow.execute, answered from exec_id. */

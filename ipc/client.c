@@ -12,6 +12,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "common/util.h"
 #include "ipc/client.h"
@@ -19,13 +20,19 @@
 
 struct client {
 	nng_socket sock;
+	char      *token;
 };
 
-struct client *
-client_open(const char *url, int *unreachable, char **cause)
+/* A socket set up for url, dialled with flags. */
+static struct client *
+open_with(const char *url, const struct client_opts *opts, int flags,
+          int *unreachable, char **cause)
 {
-	struct client *c = xcalloc(1, sizeof *c);
-	int            rv;
+	struct client  *c = xcalloc(1, sizeof *c);
+	nng_dialer      d;
+	nng_tls_config *tls = NULL;
+	char           *host = NULL;
+	int             rv;
 
 	*unreachable = 0;
 	if ((rv = nng_req0_open(&c->sock)) != 0) {
@@ -36,36 +43,66 @@ client_open(const char *url, int *unreachable, char **cause)
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
 	                  NNG_DURATION_INFINITE);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
-	if ((rv = nng_dial(c->sock, url, NULL, 0)) != 0) {
+	if ((rv = nng_dialer_create(&d, c->sock, url)) != 0)
+		goto fail;
+	if (strncmp(url, "tls+tcp://", 10) == 0) {
+		const char *h = url + 10, *colon = strrchr(h, ':');
+
+		host = xstrndup(h, colon ? (size_t)(colon - h) : strlen(h));
+		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) !=
+		        0 ||
+		    (rv = nng_tls_config_server_name(tls, host)) != 0)
+			goto fail;
+		if (opts != NULL && opts->ca_file != NULL) {
+			if ((rv = nng_tls_config_ca_file(tls, opts->ca_file)) !=
+			    0) {
+				xasprintf(cause, "%s: %s", opts->ca_file,
+				          nng_strerror(rv));
+				goto out;
+			}
+		}
+		if ((rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls)) != 0)
+			goto fail;
+	}
+	if ((rv = nng_dialer_start(d, flags)) != 0) {
 		*unreachable = rv == NNG_ECONNREFUSED || rv == NNG_ENOENT ||
 		               rv == NNG_EADDRINVAL || rv == NNG_ETIMEDOUT ||
-		               rv == NNG_EUNREACHABLE;
+		               rv == NNG_EUNREACHABLE || rv == NNG_ECONNRESET ||
+		               rv == NNG_ECLOSED;
 		xasprintf(cause, "cannot reach heraldd at %s: %s", url,
 		          nng_strerror(rv));
-		nng_close(c->sock);
-		free(c);
-		return NULL;
+		goto out;
 	}
+	if (opts != NULL && opts->token != NULL)
+		c->token = xstrdup(opts->token);
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	free(host);
 	return c;
+fail:
+	xasprintf(cause, "%s: %s", url, nng_strerror(rv));
+out:
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	free(host);
+	nng_close(c->sock);
+	free(c);
+	return NULL;
 }
 
 struct client *
-client_open_lazy(const char *url, char **cause)
+client_open(const char *url, const struct client_opts *opts, int *unreachable,
+            char **cause)
 {
-	struct client *c = xcalloc(1, sizeof *c);
-	int            rv;
+	return open_with(url, opts, 0, unreachable, cause);
+}
 
-	if ((rv = nng_req0_open(&c->sock)) != 0 ||
-	    (rv = nng_dial(c->sock, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
-		xasprintf(cause, "%s: %s", url, nng_strerror(rv));
-		nng_close(c->sock);
-		free(c);
-		return NULL;
-	}
-	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
-	                  NNG_DURATION_INFINITE);
-	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
-	return c;
+struct client *
+client_open_lazy(const char *url, const struct client_opts *opts, char **cause)
+{
+	int unreachable;
+
+	return open_with(url, opts, NNG_FLAG_NONBLOCK, &unreachable, cause);
 }
 
 void
@@ -74,6 +111,10 @@ client_close(struct client *c)
 	if (c == NULL)
 		return;
 	nng_close(c->sock);
+	if (c->token != NULL) {
+		explicit_bzero(c->token, strlen(c->token));
+		free(c->token);
+	}
 	free(c);
 }
 
@@ -93,11 +134,12 @@ client_call(struct client *c, const char *method, cJSON *params, int timeout_ms,
 	    getrandom(rnd, sizeof rnd, 0) == (ssize_t)sizeof rnd)
 		for (i = 0; i < sizeof rnd; i++)
 			snprintf(rid + 2 * i, 3, "%02x", rnd[i]);
-	req = proto_request(method, params, *rid ? rid : NULL);
+	req = proto_request(method, params, *rid ? rid : NULL, c->token);
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, 10000);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO,
 	                  timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
 	rv = nng_send(c->sock, req, strlen(req), 0);
+	explicit_bzero(req, strlen(req)); /* it may hold the token */
 	free(req);
 	if (rv != 0) {
 		xasprintf(cause, "send: %s", nng_strerror(rv));

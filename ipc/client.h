@@ -7,14 +7,22 @@
 
 #include <cjson/cJSON.h>
 
+/* For remote (tls+tcp://, tcp://) daemons. Both may be NULL. */
+struct client_opts {
+	const char *token;   /* sent with every request; copied */
+	const char *ca_file; /* PEM CA to verify a tls+tcp:// server */
+};
+
 struct client;
 
 /* Connects to url. NULL with *cause set; *unreachable is 1 when nothing
- * answers there (no daemon), 0 for other errors. */
-struct client *client_open(const char *url, int *unreachable, char **cause);
+ * answers there (no daemon), 0 for other errors. opts may be NULL. */
+struct client *client_open(const char *url, const struct client_opts *opts,
+                           int *unreachable, char **cause);
 /* The same, but connects in the background and keeps reconnecting, for
  * clients that outlive daemon restarts (calls wait for the connection). */
-struct client *client_open_lazy(const char *url, char **cause);
+struct client *client_open_lazy(const char *url, const struct client_opts *opts,
+                                char **cause);
 void           client_close(struct client *);
 
 /* Sends method with params (taken; NULL for none) and waits up to

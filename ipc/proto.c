@@ -4,6 +4,9 @@
  * checked here, and any problem becomes an error reply naming it.
  */
 #include <math.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,8 +76,8 @@ static const struct param cancel_params[] = {
 	END,
 };
 
-static const char *const topics[] = { "execution", "step", "schedule",
-	                              "approval", "daemon", NULL };
+static const char *const topics[] = { "execution", "step",   "schedule",
+	                              "approval",  "daemon", NULL };
 
 static const struct param since_params[] = {
 	{ "seq", P_INT, 1, 0, 0, INT64_MAX, NULL, "events after this seq" },
@@ -291,6 +294,15 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 		                         v->valuestring);
 		goto out;
 	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "token");
+	if (v != NULL) {
+		if (!cJSON_IsString(v) || strlen(v->valuestring) > 512) {
+			*reply = proto_reply_err(E_BAD_REQUEST,
+			                         "token: expected a string");
+			goto out;
+		}
+		req->token = xstrdup(v->valuestring);
+	}
 	v = cJSON_GetObjectItemCaseSensitive(root, "rid");
 	if (v != NULL) {
 		if (!cJSON_IsString(v) || *v->valuestring == '\0' ||
@@ -345,10 +357,28 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 	req->m = m;
 	rc = 0;
 out:
+	if (root != NULL &&
+	    (v = cJSON_GetObjectItemCaseSensitive(root, "token")) != NULL &&
+	    cJSON_IsString(v))
+		explicit_bzero(v->valuestring, strlen(v->valuestring));
 	cJSON_Delete(root);
 	if (rc != 0)
 		proto_req_fini(req);
 	return rc;
+}
+
+int
+proto_token_ok(const char *token, const char *want)
+{
+	unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+
+	if (token == NULL || want == NULL || *want == '\0')
+		return 0;
+	/* Hash both, so the comparison takes the same time whatever the
+	 * lengths, then compare in constant time. */
+	SHA256((const unsigned char *)token, strlen(token), a);
+	SHA256((const unsigned char *)want, strlen(want), b);
+	return CRYPTO_memcmp(a, b, sizeof a) == 0;
 }
 
 void
@@ -356,6 +386,10 @@ proto_req_fini(struct proto_req *req)
 {
 	cJSON_Delete(req->params);
 	free(req->rid);
+	if (req->token != NULL) {
+		explicit_bzero(req->token, strlen(req->token));
+		free(req->token);
+	}
 	memset(req, 0, sizeof *req);
 }
 
@@ -426,13 +460,14 @@ proto_event_json(const struct proto_event *ev)
 	else
 		cJSON_AddNullToObject(o, "attempt");
 	data = ev->data != NULL ? cJSON_Parse(ev->data) : NULL;
-	cJSON_AddItemToObject(o, "data", data != NULL ? data
-	                                              : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "data",
+	                      data != NULL ? data : cJSON_CreateNull());
 	return o;
 }
 
 char *
-proto_request(const char *method, cJSON *params, const char *rid)
+proto_request(const char *method, cJSON *params, const char *rid,
+              const char *token)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -440,6 +475,8 @@ proto_request(const char *method, cJSON *params, const char *rid)
 	cJSON_AddStringToObject(o, "method", method);
 	if (rid != NULL)
 		cJSON_AddStringToObject(o, "rid", rid);
+	if (token != NULL)
+		cJSON_AddStringToObject(o, "token", token);
 	cJSON_AddItemToObject(o, "params",
 	                      params != NULL ? params : cJSON_CreateObject());
 	return print_free(o);

@@ -74,7 +74,11 @@ struct proto_req {
 	const struct method *m;
 	cJSON               *params; /* owned; an object, checked */
 	char                *rid;    /* client request id, or NULL */
+	char                *token;  /* access token (remote listeners) */
 };
+
+/* 1 if the token matches want, compared in constant time. */
+int proto_token_ok(const char *token, const char *want);
 
 /* Where a reply goes: fn(arg, reply) takes the reply text and must be
  * called exactly once per request. Any thread. */
@@ -120,7 +124,9 @@ struct proto_event {
 const char *proto_event_topic(const char *type);
 cJSON      *proto_event_json(const struct proto_event *);
 
-/* Clients: builds {"v":1,"method":...,"params":...} taking params. */
-char *proto_request(const char *method, cJSON *params, const char *rid);
+/* Clients: builds {"v":1,"method":...,"params":...} taking params; rid
+ * and token may be NULL. */
+char *proto_request(const char *method, cJSON *params, const char *rid,
+                    const char *token);
 
 #endif

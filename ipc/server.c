@@ -13,7 +13,9 @@
  * the context list and counters.
  */
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -40,6 +43,10 @@ struct server {
 	struct server_opts opts;
 	nng_socket         rep, pub;
 	int                rep_open, pub_open;
+
+	char *token;
+	int  *remote; /* listener ids that need the token */
+	int   nremote;
 
 	pthread_mutex_t lock;
 	pthread_cond_t  cond;
@@ -96,6 +103,18 @@ reply_fn(void *arg, char *text)
 	nng_ctx_send(c->ctx, c->aio);
 }
 
+/* Did m come through a remote (token) listener? */
+static int
+is_remote(const struct server *s, nng_msg *m)
+{
+	int id = nng_listener_id(nng_pipe_listener(nng_msg_get_pipe(m))), i;
+
+	for (i = 0; i < s->nremote; i++)
+		if (s->remote[i] == id)
+			return 1;
+	return 0;
+}
+
 static void
 sctx_cb(void *arg)
 {
@@ -144,7 +163,12 @@ sctx_cb(void *arg)
 	/* From here on the context belongs to whoever answers. */
 	if (proto_decode(nng_msg_body(m), nng_msg_len(m), &req, &err) != 0)
 		reply_fn(c, err);
-	else
+	else if (is_remote(s, m) && !proto_token_ok(req.token, s->token)) {
+		proto_req_fini(&req);
+		reply_fn(c, proto_reply_err(E_UNAUTHORIZED,
+		                            "a valid token is required on this "
+		                            "listener"));
+	} else
 		s->opts.handler(s->opts.arg, &req, rt);
 	nng_msg_free(m);
 
@@ -155,8 +179,72 @@ sctx_cb(void *arg)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static char *
+read_file(const char *path, char **cause)
+{
+	FILE  *f = fopen(path, "r");
+	char  *buf;
+	size_t n;
+
+	if (f == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(1024 * 1024 + 1);
+	n = fread(buf, 1, 1024 * 1024, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
 static int
-listen_ipc(nng_socket sock, const char *url, int mode, char **cause)
+listen_remote(struct server *s, const char *url, char **cause)
+{
+	nng_listener    l;
+	nng_tls_config *tls = NULL;
+	char           *cert = NULL, *key = NULL;
+	int             rv, rc = -1;
+
+	if ((rv = nng_listener_create(&l, s->rep, url)) != 0)
+		goto fail;
+	if (strncmp(url, "tls+tcp://", 10) == 0) {
+		if ((cert = read_file(s->opts.tls_cert, cause)) == NULL ||
+		    (key = read_file(s->opts.tls_key, cause)) == NULL)
+			goto out;
+		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) != 0)
+			goto fail;
+		if ((rv = nng_tls_config_own_cert(tls, cert, key, NULL)) != 0) {
+			xasprintf(cause, "tls: %s, %s: %s", s->opts.tls_cert,
+			          s->opts.tls_key, nng_strerror(rv));
+			goto out;
+		}
+		if ((rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls)) !=
+		    0)
+			goto fail;
+	}
+	if ((rv = nng_listener_start(l, 0)) != 0)
+		goto fail;
+	s->remote =
+	    xrealloc(s->remote, (size_t)(s->nremote + 1) * sizeof *s->remote);
+	s->remote[s->nremote++] = nng_listener_id(l);
+	rc = 0;
+	goto out;
+fail:
+	xasprintf(cause, "listen %s: %s", url, nng_strerror(rv));
+out:
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	free(cert);
+	return rc;
+}
+
+static int
+listen_ipc(nng_socket sock, const char *url, int mode, const char *group,
+           char **cause)
 {
 	nng_listener l;
 	char        *path = url_path(url);
@@ -174,6 +262,18 @@ listen_ipc(nng_socket sock, const char *url, int mode, char **cause)
 		goto fail;
 	if ((rv = nng_listener_start(l, 0)) != 0)
 		goto fail;
+	if (group != NULL && (path = url_path(url)) != NULL) {
+		struct group *g = getgrnam(group);
+
+		if (g == NULL || chown(path, (uid_t)-1, g->gr_gid) != 0) {
+			xasprintf(
+			    cause, "socket_group %s for %s: %s", group, path,
+			    g == NULL ? "no such group" : strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
 	return 0;
 fail:
 	xasprintf(cause, "listen %s: %s", url, nng_strerror(rv));
@@ -196,14 +296,20 @@ server_start(const struct server_opts *opts, char **cause)
 		xasprintf(cause, "nng: %s", nng_strerror(rv));
 		goto fail;
 	}
-	if (listen_ipc(s->rep, opts->req_url, opts->mode, cause) != 0)
+	s->token = xstrdup(opts->token);
+	if (listen_ipc(s->rep, opts->req_url, opts->mode, opts->group, cause) !=
+	    0)
 		goto fail;
+	for (i = 0; i < opts->nlisten; i++)
+		if (listen_remote(s, opts->listen[i], cause) != 0)
+			goto fail;
 	if ((rv = nng_pub0_open(&s->pub)) != 0) {
 		xasprintf(cause, "nng: %s", nng_strerror(rv));
 		goto fail;
 	}
 	s->pub_open = 1;
-	if (listen_ipc(s->pub, opts->pub_url, opts->mode, cause) != 0)
+	if (listen_ipc(s->pub, opts->pub_url, opts->mode, opts->group, cause) !=
+	    0)
 		goto fail;
 	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < SERVER_MIN_CTX; i++) {
@@ -258,6 +364,11 @@ server_free(struct server *s)
 		free(s->ctxs[i]);
 	}
 	free(s->ctxs);
+	free(s->remote);
+	if (s->token != NULL) {
+		explicit_bzero(s->token, strlen(s->token));
+		free(s->token);
+	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);

@@ -19,11 +19,18 @@ typedef void (*server_handler)(void *arg, struct proto_req *req,
                                struct reply_to rt);
 
 struct server_opts {
-	const char    *req_url; /* "ipc:///state/herald.sock" */
-	const char    *pub_url; /* "ipc:///state/events.sock" */
-	int            mode;    /* ipc socket file mode, e.g. 0600 */
-	server_handler handler;
-	void          *arg;
+	const char *req_url; /* "ipc:///state/herald.sock" */
+	const char *pub_url; /* "ipc:///state/events.sock" */
+	int         mode;    /* ipc socket file mode, e.g. 0600 */
+	const char *group;   /* ipc socket files' group, or NULL */
+	/* Remote listeners for commands (tls+tcp:// or tcp://): every
+	 * request on them must carry token. */
+	const char *const *listen;
+	int                nlisten;
+	const char        *tls_cert, *tls_key; /* PEM files */
+	const char        *token;              /* copied; never logged */
+	server_handler     handler;
+	void              *arg;
 };
 
 struct server *server_start(const struct server_opts *, char **cause);

@@ -286,8 +286,13 @@ cli_usage(FILE *f)
 	           "       herald --help | --version\n\ncommands:\n");
 	for (i = 0; i < nitems(commands); i++)
 		usage_command(f, &commands[i]);
+	fprintf(f, "  herald events [--follow] [--since SEQ] [--topic T]\n"
+	           "      events as JSON lines, in seq order; --follow keeps "
+	           "reading\n");
 	fprintf(f, "\nglobal: --state-dir DIR | --socket URL (env "
-	           "HERALD_STATE_DIR, HERALD_SOCKET), --json\n"
+	           "HERALD_STATE_DIR, HERALD_SOCKET), --json,\n"
+	           "        --token-env NAME (a remote daemon's token), "
+	           "--tls-ca FILE (env HERALD_TLS_CA)\n"
 	           "exit: 0 ok, 1 the daemon answered with an error, 2 usage,"
 	           " 3 daemon unreachable\n");
 }
@@ -421,7 +426,8 @@ fail:
 }
 
 int
-cli_run(const char *url, int json, int argc, char **argv)
+cli_run(const char *url, const struct client_opts *opts, int json, int argc,
+        char **argv)
 {
 	const struct command *c;
 	struct client        *cl;
@@ -445,7 +451,7 @@ cli_run(const char *url, int json, int argc, char **argv)
 		free(cause);
 		return EXIT_USAGE;
 	}
-	if ((cl = client_open(url, &unreachable, &cause)) == NULL) {
+	if ((cl = client_open(url, opts, &unreachable, &cause)) == NULL) {
 		cJSON_Delete(params);
 		fprintf(stderr, "herald: %s\n", cause);
 		free(cause);

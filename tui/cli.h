@@ -6,14 +6,17 @@
 
 #include <stdio.h>
 
+struct client_opts;
+
 void cli_usage(FILE *);
 
 /* Runs the command in argv against the daemon at url; returns the exit
  * code (0 ok, 1 error reply, 2 usage, 3 unreachable). */
-int cli_run(const char *url, int json, int argc, char **argv);
+int cli_run(const char *url, const struct client_opts *, int json, int argc,
+            char **argv);
 
 /* herald events ...: argv after "events". */
-int events_run(const char *url, const char *events_url, int argc,
-               char **argv);
+int events_run(const char *url, const char    *events_url,
+               const struct client_opts *, int argc, char **argv);
 
 #endif

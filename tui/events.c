@@ -66,8 +66,9 @@ catch_up(struct client *c, int64_t *last, const char *topic, int quiet)
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"))) {
 			cJSON *err = cJSON_GetObjectItem(reply, "error");
 
-			fprintf(stderr, "herald events: %s\n",
-			        cJSON_GetObjectItem(err, "message")->valuestring);
+			fprintf(
+			    stderr, "herald events: %s\n",
+			    cJSON_GetObjectItem(err, "message")->valuestring);
 			cJSON_Delete(reply);
 			return -1;
 		}
@@ -100,25 +101,26 @@ last_seq(struct client *c, int64_t *out)
 		free(cause);
 		return -1;
 	}
-	eng = cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "result"),
-	                          "engine");
+	eng =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "result"), "engine");
 	*out = (int64_t)cJSON_GetObjectItem(eng, "last_seq")->valuedouble;
 	cJSON_Delete(reply);
 	return 0;
 }
 
 int
-events_run(const char *url, const char *events_url, int argc, char **argv)
+events_run(const char *url, const char *events_url,
+           const struct client_opts *opts, int argc, char **argv)
 {
 	static const char *const topics[] = { "execution", "step", "schedule",
 		                              "approval", "daemon" };
-	struct client *c = NULL;
-	nng_socket     sub;
-	const char    *topic = NULL;
-	char          *cause = NULL, *end, prefix[32];
-	int64_t        last = -1;
-	int            i, follow = 0, rv, unreachable, rc = 0;
-	size_t         k;
+	struct client           *c = NULL;
+	nng_socket               sub;
+	const char              *topic = NULL;
+	char                    *cause = NULL, *end, prefix[32];
+	int64_t                  last = -1;
+	int                      i, follow = 0, rv, unreachable, rc = 0;
+	size_t                   k;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--follow") == 0)
@@ -136,9 +138,10 @@ events_run(const char *url, const char *events_url, int argc, char **argv)
 				if (strcmp(topics[k], topic) == 0)
 					break;
 			if (k == nitems(topics)) {
-				fprintf(stderr, "herald events: --topic: one of "
-				                "execution, step, schedule, "
-				                "approval, daemon\n");
+				fprintf(stderr,
+				        "herald events: --topic: one of "
+				        "execution, step, schedule, "
+				        "approval, daemon\n");
 				return 2;
 			}
 		} else {
@@ -148,7 +151,7 @@ events_run(const char *url, const char *events_url, int argc, char **argv)
 		}
 	}
 	/* The first contact must work: say so at once if it cannot. */
-	if ((c = client_open(url, &unreachable, &cause)) == NULL) {
+	if ((c = client_open(url, opts, &unreachable, &cause)) == NULL) {
 		fprintf(stderr, "herald: %s\n", cause);
 		free(cause);
 		return unreachable ? 3 : 1;
@@ -166,7 +169,7 @@ events_run(const char *url, const char *events_url, int argc, char **argv)
 	}
 	client_close(c);
 	/* From here on, survive restarts: both sockets reconnect. */
-	if ((c = client_open_lazy(url, &cause)) == NULL ||
+	if ((c = client_open_lazy(url, opts, &cause)) == NULL ||
 	    (rv = nng_sub0_open(&sub)) != 0) {
 		fprintf(stderr, "herald events: %s\n", cause ? cause : "nng");
 		free(cause);
@@ -207,8 +210,8 @@ events_run(const char *url, const char *events_url, int argc, char **argv)
 		                                len - (size_t)(sp + 1 - buf))
 		        : NULL;
 		nng_free(buf, len);
-		if (ev == NULL || !cJSON_IsNumber(cJSON_GetObjectItem(ev,
-		                                                      "seq"))) {
+		if (ev == NULL ||
+		    !cJSON_IsNumber(cJSON_GetObjectItem(ev, "seq"))) {
 			cJSON_Delete(ev);
 			continue;
 		}

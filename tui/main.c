@@ -8,6 +8,7 @@
 
 #include "common/paths.h"
 #include "common/util.h"
+#include "ipc/client.h"
 #include "tui/cli.h"
 
 /* The events socket beside a command socket: ipc://DIR/herald.sock ->
@@ -34,9 +35,11 @@ int
 main(int argc, char **argv)
 {
 	const char *state_opt = NULL, *socket_opt = getenv("HERALD_SOCKET");
-	char       *state_dir = NULL, *url = NULL, *cause = NULL;
-	char       *events_url = NULL;
-	int         i, json = 0, rc;
+	const char *token_env = NULL;
+	struct client_opts opts = { NULL, getenv("HERALD_TLS_CA") };
+	char              *state_dir = NULL, *url = NULL, *cause = NULL;
+	char              *events_url = NULL;
+	int                i, json = 0, rc;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
@@ -51,6 +54,10 @@ main(int argc, char **argv)
 			state_opt = argv[++i];
 		else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
 			socket_opt = argv[++i];
+		else if (strcmp(argv[i], "--token-env") == 0 && i + 1 < argc)
+			token_env = argv[++i];
+		else if (strcmp(argv[i], "--tls-ca") == 0 && i + 1 < argc)
+			opts.ca_file = argv[++i];
 		else {
 			fprintf(stderr, "herald: unknown option %s\n", argv[i]);
 			cli_usage(stderr);
@@ -65,6 +72,14 @@ main(int argc, char **argv)
 			        (size_t)(argc - rc - 1) * sizeof *argv);
 			argc--;
 			rc--;
+		}
+	}
+	if (token_env != NULL) {
+		opts.token = getenv(token_env);
+		if (opts.token == NULL || *opts.token == '\0') {
+			fprintf(stderr, "herald: --token-env: %s is not set\n",
+			        token_env);
+			return 2;
 		}
 	}
 	if (i == argc) {
@@ -89,9 +104,10 @@ main(int argc, char **argv)
 		events_url = events_url_for(url);
 	}
 	if (strcmp(argv[i], "events") == 0)
-		rc = events_run(url, events_url, argc - i - 1, argv + i + 1);
+		rc = events_run(url, events_url, &opts, argc - i - 1,
+		                argv + i + 1);
 	else
-		rc = cli_run(url, json, argc - i, argv + i);
+		rc = cli_run(url, &opts, json, argc - i, argv + i);
 	free(url);
 	free(events_url);
 	free(state_dir);

@@ -65,7 +65,7 @@ runner(void *arg)
 	int            unreachable, i;
 
 	(void)arg;
-	if ((c = client_open(url, &unreachable, &cause)) == NULL) {
+	if ((c = client_open(url, NULL, &unreachable, &cause)) == NULL) {
 		fprintf(stderr, "bench: %s\n", cause);
 		exit(1);
 	}
@@ -170,7 +170,8 @@ main(int argc, char **argv)
 		_exit(127);
 	}
 	for (i = 0; i < 200; i++) {
-		struct client *cl = client_open(url, &unreachable, &cause);
+		struct client *cl =
+		    client_open(url, NULL, &unreachable, &cause);
 
 		free(cause);
 		cause = NULL;
@@ -203,7 +204,7 @@ main(int argc, char **argv)
 
 		if (fill > n)
 			run(fill - n, c);
-		cl = client_open(url, &unreachable, &cause);
+		cl = client_open(url, NULL, &unreachable, &cause);
 		for (k = 0; k < 20; k++) {
 			cJSON *r;
 

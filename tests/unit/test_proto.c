@@ -148,8 +148,8 @@ test_good_request(void **state)
 	proto_req_fini(&req);
 
 	/* A client's request decodes as the daemon expects. */
-	again =
-	    proto_request("workflow.list", cJSON_Parse("{\"limit\":5}"), NULL);
+	again = proto_request("workflow.list", cJSON_Parse("{\"limit\":5}"),
+	                      NULL, NULL);
 	assert_int_equal(proto_decode(again, strlen(again), &req, &reply), 0);
 	assert_int_equal(proto_int(req.params, "limit", 50), 5);
 	proto_req_fini(&req);
