@@ -2,12 +2,14 @@
 # set-up commands; both install missing Debian packages first.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 STATE_DIR  ?= $(CURDIR)/state
 CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build run test test-normal test-asan install bench clean format
+.PHONY: all deps build run test test-normal test-asan test-fuzz install bench \
+	clean format
 
 all: build
 
@@ -34,7 +36,17 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest $(CTEST_ARGS)
 
-test: test-normal test-asan
+$(FUZZ_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DCMAKE_C_COMPILER=clang -DHERALD_FUZZ=ON \
+		-DHERALD_SANITIZE=address,undefined
+
+# The protocol fuzzer, about a minute, under ASan and UBSan.
+test-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz-proto
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -R '^fuzz\.'
+
+test: test-normal test-asan test-fuzz
 
 # The prefix is configured, not only passed to --install, so the systemd
 # unit names the binary where it really lands.
@@ -50,4 +62,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
