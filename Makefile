@@ -9,7 +9,7 @@ STATE_DIR  ?= $(CURDIR)/state
 CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 
 .PHONY: all deps build run test test-normal test-asan test-fuzz install bench \
-	clean format
+	clean format docs
 
 all: build
 
@@ -57,6 +57,10 @@ install: deps $(BUILD)/CMakeCache.txt
 
 bench: build
 	$(BUILD)/bench-engine -d $(BUILD)/heraldd
+
+docs: build
+	sh tests/tools/check-protocol-doc.sh $(BUILD)/tests/protodoc \
+		docs/protocol.md --write
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

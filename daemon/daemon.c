@@ -123,8 +123,9 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	so.arg = d;
 	if ((d->server = server_start(&so, cause)) == NULL)
 		goto fail;
-	log_info("ipc_listening", "url=%s events=%s remote_listeners=%d mode=%04o",
-	         req_url, pub_url, cfg->listen.n, cfg->socket_mode);
+	log_info("ipc_listening",
+	         "url=%s events=%s remote_listeners=%d mode=%04o", req_url,
+	         pub_url, cfg->listen.n, cfg->socket_mode);
 	d->cfg = cfg;
 	return d;
 fail:

@@ -393,6 +393,8 @@ history(struct engine *e, struct exec *x, const char *type, int step,
 	char              *text = NULL, *cause = NULL;
 	cJSON             *json;
 
+	if (!proto_event_known(type))
+		fatal("event type %s is not in proto_event_types", type);
 	if (tx(e) != 0) {
 		cJSON_Delete(data);
 		return;

@@ -96,26 +96,85 @@ static const struct param resolve_params[] = {
 
 const struct method proto_methods[M_COUNT] = {
 	{ M_STATUS, "status", no_params, M_READONLY,
-	  "the daemon's version, uptime and executions by status" },
+	  "the daemon's version, uptime and executions by status",
+	  "`{version, pid, state_dir, started_at, uptime_s, workers, "
+	  "engine: {open_executions, running_steps, commits, last_seq}, "
+	  "executions: {<status>: count}}`",
+	  "internal" },
 	{ M_WORKFLOW_START, "workflow.start", start_params, M_MUTATES,
-	  "start an execution; replies with its id" },
+	  "start an execution; replies with its id",
+	  "`{id}`, once the execution is stored",
+	  "bad_request (unknown type, bad input), already_exists" },
 	{ M_WORKFLOW_EXECUTE, "workflow.execute", start_params, M_MUTATES,
-	  "start an execution and reply when it has closed" },
+	  "start an execution and reply when it has closed",
+	  "`{id, status, error}` when the execution has closed",
+	  "as workflow.start" },
 	{ M_WORKFLOW_LIST, "workflow.list", list_params, M_READONLY,
-	  "executions, newest first, a page at a time" },
+	  "executions, newest first, a page at a time",
+	  "`{executions: [{id, type, brand, status, created_at, closed_at, "
+	  "error}], next}`; `next` is the cursor for `after`, or null",
+	  "internal" },
 	{ M_WORKFLOW_DESCRIBE, "workflow.describe", id_params, M_READONLY,
-	  "one execution with its steps" },
+	  "one execution with its steps",
+	  "`{id, type, brand, status, input, created_at, closed_at, error, "
+	  "steps: [{name, status, attempt, last_error, next_attempt_at, "
+	  "started_at, finished_at, result}]}`",
+	  "not_found" },
 	{ M_WORKFLOW_SHOW, "workflow.show", show_params, M_READONLY,
-	  "the history of one execution" },
+	  "the history of one execution",
+	  "`{events: [{seq, at, type, step, attempt, data}]}`", "not_found" },
 	{ M_WORKFLOW_CANCEL, "workflow.cancel", cancel_params, M_MUTATES,
-	  "cancel a running execution" },
+	  "cancel a running execution", "`{id, status}`",
+	  "not_found, invalid_state (not running)" },
 	{ M_WORKFLOW_RETRY, "workflow.retry", id_params, M_MUTATES,
-	  "re-run a failed or cancelled execution from where it stopped" },
+	  "re-run a failed or cancelled execution from where it stopped",
+	  "`{id, status}`",
+	  "not_found, invalid_state (not failed or cancelled)" },
 	{ M_WORKFLOW_RESOLVE, "workflow.resolve", resolve_params, M_MUTATES,
-	  "decide an in_doubt step: done, or retry" },
+	  "decide an in_doubt step: done, or retry", "`{id, step, status}`",
+	  "not_found (execution or step), invalid_state (not in_doubt)" },
 	{ M_EVENTS_SINCE, "events.since", since_params, M_READONLY,
-	  "the events after a seq, oldest first, a page at a time" },
+	  "the events after a seq, oldest first, a page at a time",
+	  "`{events: [event], more}`; `more` is true when another page "
+	  "follows",
+	  "internal" },
 };
+
+const struct event_type proto_event_types[] = {
+	{ "daemon_started", "the daemon started (after recovery)",
+	  "`{version, pid, open_executions}`" },
+	{ "daemon_stopping", "the daemon is stopping",
+	  "`{version, pid, open_executions}`" },
+	{ "workflow_started", "an execution was created", "its input" },
+	{ "workflow_completed", "every step completed", "null" },
+	{ "workflow_failed", "a step failed for good", "`{error}`" },
+	{ "workflow_cancelled", "an operator cancelled it", "`{reason}`" },
+	{ "workflow_reset", "an operator retried it",
+	  "`{steps}`: the steps run again" },
+	{ "step_started", "an attempt was dispatched to a worker",
+	  "null, or `{check: true}` when it checks an unknown outcome" },
+	{ "step_completed", "an attempt succeeded", "`{duration_ms}`" },
+	{ "step_failed", "an attempt failed",
+	  "`{error, retry_at}` or `{error, final: true}`" },
+	{ "step_timed_out", "an attempt passed its start-to-close timeout",
+	  "null (a step_failed or step_in_doubt follows)" },
+	{ "step_in_doubt",
+	  "a side effect may have happened; an operator decides", "`{error}`" },
+	{ "step_resolved", "an operator decided an in_doubt step",
+	  "`{outcome}`: done or retry" },
+	{ NULL, NULL, NULL },
+};
+
+int
+proto_event_known(const char *type)
+{
+	const struct event_type *t;
+
+	for (t = proto_event_types; t->type != NULL; t++)
+		if (strcmp(t->type, type) == 0)
+			return 1;
+	return 0;
+}
 
 const struct method *
 proto_method(const char *name)
@@ -480,4 +539,85 @@ proto_request(const char *method, cJSON *params, const char *rid,
 	cJSON_AddItemToObject(o, "params",
 	                      params != NULL ? params : cJSON_CreateObject());
 	return print_free(o);
+}
+
+static const char *
+param_type_name(const struct param *p)
+{
+	switch (p->type) {
+	case P_STRING:
+		return "string";
+	case P_ID:
+		return "name";
+	case P_INT:
+		return "integer";
+	case P_BOOL:
+		return "boolean";
+	case P_JSON:
+		return "any JSON";
+	case P_ENUM:
+		return "one of";
+	}
+	return "?";
+}
+
+void
+proto_doc(FILE *f)
+{
+	const struct event_type *t;
+	const struct param      *p;
+	size_t                   i;
+	int                      k;
+
+	fprintf(f, "## Methods\n\nBesides the errors listed for each, any "
+	           "method may answer `bad_request`,\n`too_large`, "
+	           "`unauthorized` or `unavailable`.\n\n");
+	for (i = 0; i < M_COUNT; i++) {
+		const struct method *m = &proto_methods[i];
+
+		fprintf(f, "### `%s`\n\n%c%s.%s\n\n", m->name,
+		        m->summary[0] -
+		            32 * (m->summary[0] >= 'a' && m->summary[0] <= 'z'),
+		        m->summary + 1,
+		        m->flags & M_MUTATES ? " Changes state: send a `rid`."
+		                             : " Read-only.");
+		if (m->params[0].name == NULL)
+			fprintf(f, "Parameters: none.\n\n");
+		else {
+			fprintf(f, "| parameter | type | required | meaning |\n"
+			           "|---|---|---|---|\n");
+			for (p = m->params; p->name != NULL; p++) {
+				fprintf(f, "| `%s` | %s", p->name,
+				        param_type_name(p));
+				if (p->type == P_ENUM)
+					for (k = 0; p->choices[k] != NULL; k++)
+						fprintf(f, "%s`%s`",
+						        k ? ", " : " ",
+						        p->choices[k]);
+				if (p->type == P_INT && p->max == INT64_MAX)
+					fprintf(f, ", %lld or more",
+					        (long long)p->min);
+				else if (p->type == P_INT)
+					fprintf(f, ", %lld..%lld",
+					        (long long)p->min,
+					        (long long)p->max);
+				if (p->type == P_STRING)
+					fprintf(f, ", up to %zu bytes",
+					        p->max_len);
+				if (p->type == P_ID)
+					fprintf(f, " (A-Z a-z 0-9 _ . : -, "
+					           "1-128)");
+				fprintf(f, " | %s | %s |\n",
+				        p->required ? "yes" : "no", p->help);
+			}
+			fprintf(f, "\n");
+		}
+		fprintf(f, "Result: %s.\n\nErrors: %s.\n\n", m->result,
+		        m->errors);
+	}
+	fprintf(f, "## Event types\n\n"
+	           "| type | topic | when | data |\n|---|---|---|---|\n");
+	for (t = proto_event_types; t->type != NULL; t++)
+		fprintf(f, "| `%s` | %s | %s | %s |\n", t->type,
+		        proto_event_topic(t->type), t->summary, t->data);
 }

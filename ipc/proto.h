@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -62,10 +63,25 @@ struct method {
 	const char         *name;
 	const struct param *params; /* ends with a NULL name */
 	int                 flags;
-	const char         *summary;
+	const char         *summary; /* one line for --help and the docs */
+	const char         *result;  /* the result's shape, for the docs */
+	const char         *errors;  /* the error codes it may give */
 };
 
 extern const struct method proto_methods[M_COUNT];
+
+/* Every event type the daemon publishes (ends with a NULL type). */
+struct event_type {
+	const char *type;
+	const char *summary;
+	const char *data;
+};
+extern const struct event_type proto_event_types[];
+int                            proto_event_known(const char *type);
+
+/* Writes the reference part of docs/protocol.md: methods, parameters,
+ * results, errors and event types, from the tables. */
+void proto_doc(FILE *);
 
 const struct method *proto_method(const char *name);
 const char          *proto_err_code(enum proto_err);
