@@ -38,6 +38,7 @@ enum ftype {
 };
 
 #define F_REQUIRED 1
+#define F_NONEMPTY 2 /* T_STRINGS: at least one */
 
 struct schema;
 
@@ -81,7 +82,8 @@ static const struct field schedule_fields[] = {
 	{ "id", T_ID, F_REQUIRED, S(id), 0, 0, NULL, NULL },
 	{ "workflow", T_ID, F_REQUIRED, S(workflow), 0, 0, NULL, NULL },
 	{ "input", T_JSON, 0, S(input), 0, 0, NULL, NULL },
-	{ "cron", T_STRINGS, F_REQUIRED, S(cron), 0, 0, NULL, NULL },
+	{ "cron", T_STRINGS, F_REQUIRED | F_NONEMPTY, S(cron), 0, 0, NULL,
+	  NULL },
 	{ "timezone", T_STRING, 0, S(timezone), 0, 0, NULL, NULL },
 	{ "paused", T_BOOL, 0, S(paused), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
@@ -366,11 +368,11 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 	case T_STRINGS: {
 		struct cfg_list *l = p;
 
-		if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) == 0) {
-			xasprintf(cause,
-			          "%s: expected a non-empty array of "
-			          "strings",
-			          path);
+		if (!cJSON_IsArray(j) ||
+		    ((f->flags & F_NONEMPTY) && cJSON_GetArraySize(j) == 0)) {
+			xasprintf(cause, "%s: expected a%s array of strings",
+			          path,
+			          f->flags & F_NONEMPTY ? " non-empty" : "n");
 			return -1;
 		}
 		l->v = xcalloc((size_t)cJSON_GetArraySize(j), sizeof(char *));

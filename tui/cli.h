@@ -15,7 +15,8 @@ void cli_usage(FILE *);
 int cli_run(const char *url, const struct client_opts *, int json, int argc,
             char **argv);
 
-/* herald events ...: argv after "events". */
+/* herald events ...: argv after "events". events_url NULL: the daemon is
+ * remote, so --follow polls events.since instead of subscribing. */
 int events_run(const char *url, const char    *events_url,
                const struct client_opts *, int argc, char **argv);
 

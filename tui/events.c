@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
@@ -168,9 +169,27 @@ events_run(const char *url, const char *events_url,
 		return 3;
 	}
 	client_close(c);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
 	/* From here on, survive restarts: both sockets reconnect. */
-	if ((c = client_open_lazy(url, opts, &cause)) == NULL ||
-	    (rv = nng_sub0_open(&sub)) != 0) {
+	if ((c = client_open_lazy(url, opts, &cause)) == NULL) {
+		fprintf(stderr, "herald events: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if (events_url == NULL) {
+		/* A remote daemon publishes no stream: poll. */
+		while (!stop && !ferror(stdout)) {
+			struct timespec ts = { 0, 500 * 1000000L };
+
+			catch_up(c, &last, topic, 1);
+			nanosleep(&ts, NULL);
+		}
+		client_close(c);
+		return 0;
+	}
+	if ((rv = nng_sub0_open(&sub)) != 0) {
 		fprintf(stderr, "herald events: %s\n", cause ? cause : "nng");
 		free(cause);
 		client_close(c);
@@ -188,9 +207,6 @@ events_run(const char *url, const char *events_url,
 		client_close(c);
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 	catch_up(c, &last, topic, 1);
 	while (!stop) {
 		char   *buf = NULL, *sp;

@@ -11,24 +11,18 @@
 #include "ipc/client.h"
 #include "tui/cli.h"
 
-/* The events socket beside a command socket: ipc://DIR/herald.sock ->
- * ipc://DIR/events.sock; for tcp/tls, the next port. */
+/* The events socket beside an ipc command socket, or NULL: remote
+ * listeners take commands only, so events are polled over them. */
 static char *
 events_url_for(const char *url)
 {
-	const char *slash = strrchr(url, '/'), *colon = strrchr(url, ':');
+	const char *slash = strrchr(url, '/');
 	char       *out;
 
-	if (strncmp(url, "ipc://", 6) == 0 && slash != NULL) {
-		xasprintf(&out, "%.*s/events.sock", (int)(slash - url), url);
-		return out;
-	}
-	if (colon != NULL && colon > url + 6) {
-		xasprintf(&out, "%.*s:%d", (int)(colon - url), url,
-		          atoi(colon + 1) + 1);
-		return out;
-	}
-	return xstrdup(url);
+	if (strncmp(url, "ipc://", 6) != 0 || slash == NULL)
+		return NULL;
+	xasprintf(&out, "%.*s/events.sock", (int)(slash - url), url);
+	return out;
 }
 
 int

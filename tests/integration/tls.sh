@@ -29,6 +29,22 @@ expect_rc 0 "$HERALD" --socket "$R" --tls-ca "$T/cert.pem" \
 jq -e '.pid > 0' "$T/out" >/dev/null || fail "with token: $(cat "$T/out")"
 expect_rc 0 "$HERALD" --socket "$R" --tls-ca "$T/cert.pem" \
 	--token-env HT_TOKEN workflow execute --type diagnostic --id remote1
+# Events over the remote listener, polled.
+expect_rc 0 "$HERALD" --socket "$R" --tls-ca "$T/cert.pem" \
+	--token-env HT_TOKEN events --since 0
+jq -s -e 'map(select(.execution == "remote1")) | length == 14' "$T/out" \
+	>/dev/null || fail "remote events: $(head -c 300 "$T/out")"
+"$HERALD" --socket "$R" --tls-ca "$T/cert.pem" --token-env HT_TOKEN \
+	events --follow --since 0 >"$T/follow" &
+FOLLOW=$!
+h workflow execute --type diagnostic --id remote2 >/dev/null
+n=0
+until grep -q '"remote2".*workflow_completed\|workflow_completed.*"remote2"' \
+	"$T/follow" 2>/dev/null; do
+	n=$((n + 1)); [ $n -lt 100 ] || fail "remote follow saw nothing"
+	sleep 0.05
+done
+kill -TERM "$FOLLOW"; wait "$FOLLOW" || fail "remote follow exit"
 # The local socket needs no token; the token shows up nowhere.
 expect_rc 0 h workflow describe remote1
 if grep -q "$HT_TOKEN" "$T/daemon.log" "$S"/herald.db* 2>/dev/null; then

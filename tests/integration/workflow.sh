@@ -39,6 +39,19 @@ expect_rc 1 h workflow execute --json --type diagnostic --id bad1 \
 jq -e '.status == "failed" and (.error | test("s5"))' "$T/out" >/dev/null ||
 	fail "execute failed: $(cat "$T/out")"
 
+# Requests are handled concurrently: while an execute waits, everything
+# else still answers.
+"$HERALD" --state-dir "$S" workflow execute --type diagnostic --id slowx \
+	--input '{"sleep_ms":{"s1":3000}}' >"$T/slowx" &
+SLOWX=$!
+sleep 0.2
+expect_rc 0 h status
+expect_rc 0 h workflow list
+expect_rc 0 h workflow start --type diagnostic --id during-slowx
+kill -0 "$SLOWX" 2>/dev/null || fail "the slow execute finished first?"
+wait "$SLOWX" || fail "slow execute failed"
+grep -q "slowx completed" "$T/slowx" || fail "slowx: $(cat "$T/slowx")"
+
 # Unique ids.
 expect_rc 1 h workflow start --type diagnostic --id ok1
 grep -q "already_exists" "$T/err" || fail "already_exists: $(cat "$T/err")"
@@ -48,12 +61,13 @@ h workflow list --json --status failed >"$T/l"
 jq -e '[.executions[].id] == ["bad1"]' "$T/l" >/dev/null ||
 	fail "list --status: $(cat "$T/l")"
 h workflow list --json --limit 2 >"$T/l"
-jq -e '(.executions | length) == 2 and .executions[0].id == "bad1" and
-	(.next | type) == "number"' "$T/l" >/dev/null || fail "list page 1"
+jq -e '(.executions | length) == 2 and .executions[0].id == "during-slowx"
+	and (.next | type) == "number"' "$T/l" >/dev/null ||
+	fail "list page 1: $(cat "$T/l")"
 next=$(jq .next "$T/l")
-h workflow list --json --limit 2 --after "$next" >"$T/l2"
-jq -e '[.executions[].id] == ["twice"] and .next == null' "$T/l2" \
-	>/dev/null || fail "list page 2: $(cat "$T/l2")"
+h workflow list --json --limit 10 --after "$next" >"$T/l2"
+jq -e '[.executions[].id] == ["bad1", "ok1", "twice"] and .next == null' \
+	"$T/l2" >/dev/null || fail "list page 2: $(cat "$T/l2")"
 h workflow list --json --type nosuch | jq -e '.executions == []' >/dev/null ||
 	fail "list --type"
 

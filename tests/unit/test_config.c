@@ -71,6 +71,26 @@ static const struct bad_case bad_cases[] = {
 	  "schedules[1].id: \"a\" is already used by schedules[0]" },
 	{ "schedules not array", "{\"schedules\": {}}",
 	  "schedules: expected an array, got an object" },
+	{ "bad socket mode", "{\"socket_mode\": \"0999\"}",
+	  "socket_mode: expected a file mode as an octal string" },
+	{ "socket mode number", "{\"socket_mode\": 660}",
+	  "socket_mode: expected a file mode" },
+	{ "plain tcp",
+	  "{\"listen\": [\"tcp://0.0.0.0:7443\"], "
+	  "\"token_env\": \"T\"}",
+	  "listen[0]: tcp://0.0.0.0:7443 would carry the token in the clear" },
+	{ "tls without cert",
+	  "{\"listen\": [\"tls+tcp://0.0.0.0:7443\"], "
+	  "\"token_env\": \"T\"}",
+	  "listen[0]: tls+tcp://0.0.0.0:7443 needs \"tls\"" },
+	{ "listen without token",
+	  "{\"listen\": [\"tls+tcp://h:1\"], "
+	  "\"tls\": {\"cert\": \"c\", \"key\": \"k\"}}",
+	  "listen: needs \"token_env\"" },
+	{ "tls missing key", "{\"tls\": {\"cert\": \"c\"}}",
+	  "tls.key: required key is missing" },
+	{ "listen scheme", "{\"listen\": [\"ws://h:1\"], \"token_env\": \"T\"}",
+	  "listen[0]: \"ws://h:1\" is not a tls+tcp:// or tcp:// address" },
 };
 
 static char *
@@ -133,6 +153,7 @@ test_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(c->workers, 4);
+	assert_int_equal(c->socket_mode, 0600);
 	assert_int_equal(c->synchronous, CONFIG_SYNC_FULL);
 	assert_int_equal(c->log_level, -1);
 	assert_int_equal(c->brands.n, 0);
