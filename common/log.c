@@ -52,7 +52,7 @@ void
 log_msg(enum log_level level, const char *event, const char *fmt, ...)
 {
 	char    line[4096], ts[32];
-	int     n;
+	int     n, i;
 	va_list ap;
 
 	if ((int)level < atomic_load_explicit(&log_level, memory_order_relaxed))
@@ -69,6 +69,11 @@ log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	}
 	if (n > (int)sizeof line - 2)
 		n = (int)sizeof line - 2; /* truncated; keep the newline */
+	/* One event, one line: text from outside (an error body, a client's
+	 * reason) cannot forge another. */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

@@ -7,6 +7,7 @@
  * Stop: the reverse, but the server is closed first and freed last, so
  * replies still owed by the engine and queries have somewhere to go.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,15 +21,15 @@
 #include "ipc/server.h"
 
 struct daemon {
-	char             *state_dir;
-	char             *db_path;
-	struct config    *cfg;
-	int               demo;
-	struct engine    *engine;
-	struct query     *query;
-	struct server    *server;
-	struct query_info qinfo;
-	char             *req_url, *pub_url; /* borrowed by the server */
+	char                    *state_dir;
+	char                    *db_path;
+	struct config           *cfg;
+	int                      demo;
+	struct engine           *engine;
+	struct query            *query;
+	_Atomic(struct server *) server; /* read by the engine thread */
+	struct query_info        qinfo;
+	char                    *req_url, *pub_url; /* borrowed by the server */
 };
 
 static void
@@ -57,8 +58,10 @@ publish(void *arg, const char *topic, char *json)
 {
 	struct daemon *d = arg;
 
-	if (d->server != NULL)
-		server_publish(d->server, topic, json);
+	struct server *s = atomic_load(&d->server);
+
+	if (s != NULL)
+		server_publish(s, topic, json);
 	else
 		free(json);
 }
@@ -69,6 +72,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	struct daemon     *d = xcalloc(1, sizeof *d);
 	struct engine_opts eo = { 0 };
 	struct server_opts so = { 0 };
+	struct server     *srv;
 	char              *req_url, *pub_url;
 
 	d->state_dir = xstrdup(state_dir);
@@ -121,8 +125,9 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	}
 	so.handler = route;
 	so.arg = d;
-	if ((d->server = server_start(&so, cause)) == NULL)
+	if ((srv = server_start(&so, cause)) == NULL)
 		goto fail;
+	atomic_store(&d->server, srv);
 	log_info("ipc_listening",
 	         "url=%s events=%s remote_listeners=%d mode=%04o", req_url,
 	         pub_url, cfg->listen.n, cfg->socket_mode);
@@ -144,14 +149,16 @@ daemon_reload(struct daemon *d, struct config *cfg)
 void
 daemon_stop(struct daemon *d)
 {
-	struct server *s = d->server;
+	struct server *s = atomic_load(&d->server);
 
 	if (s != NULL)
 		server_close(s);
+	/* Queries read the engine's stats: stop them first. */
+	query_stop(d->query);
+	d->query = NULL;
 	engine_stop(d->engine);
 	d->engine = NULL;
-	query_stop(d->query);
-	d->server = NULL; /* the engine has stopped publishing */
+	atomic_store(&d->server, NULL); /* the engine published its last */
 	if (s != NULL)
 		server_free(s);
 	config_free(d->cfg);

@@ -86,16 +86,24 @@ struct cancel_tok {
 	atomic_int refs;
 };
 
-enum timer_kind { TM_NONE, TM_RETRY, TM_DEADLINE };
+enum timer_kind { TM_NONE, TM_RETRY, TM_DEADLINE, TM_GRACE };
+
+/* How long a side-effecting attempt that passed its timeout (and was told
+ * to abort) may take to come back before an operator must decide. */
+#define OVERDUE_GRACE_MS 30000
 
 struct exec;
 
 struct step {
-	struct exec       *x;   /* the execution it belongs to */
-	int                idx; /* its index in x->steps */
-	enum step_status   status;
-	int                attempt;
-	int                check; /* the running attempt checks an outcome */
+	struct exec     *x;   /* the execution it belongs to */
+	int              idx; /* its index in x->steps */
+	enum step_status status;
+	int              attempt; /* attempts so far; never goes back */
+	int              base;    /* of which not counted against the retry
+	                             policy: before a reset, and checks */
+	int check;                /* the running attempt checks an outcome */
+	int overdue;              /* running past its timeout (side effect):
+	                             aborted, waiting for the worker */
 	int64_t            next_at, started_at, finished_at, deadline;
 	char              *last_error;
 	char              *result; /* JSON text */
@@ -134,7 +142,8 @@ struct act_job {
 	struct engine         *e;
 	char                  *exec_id;
 	int                    step;
-	int                    attempt;
+	int                    attempt; /* the fence */
+	int                    try;     /* within the retry budget, from 1 */
 	int                    check;
 	const struct step_def *def;
 	char                  *input; /* JSON text */
@@ -200,23 +209,28 @@ struct engine {
 	int             stopping;
 
 	/* Engine thread only. */
-	struct strmap    *execs; /* id -> struct exec, open ones */
-	struct exec_list  dirty;
-	struct exec_list  closed; /* freed after the turn's effects */
-	struct step     **heap;
-	size_t            nheap, capheap;
-	int64_t           seq;
-	int               in_tx;
-	char             *tx_error; /* the first store error of this turn */
-	struct job_list   dispatch;
-	struct reply_list replies;
-	struct pub_list   pubs;
-	struct strmap    *rids; /* rid -> struct rid_rec, most recent */
-	struct rid_list   rid_lru;
-	int64_t           rid_pruned_at;
+	struct strmap      *execs; /* id -> struct exec, open ones */
+	struct exec_list    dirty;
+	struct exec_list    closed; /* freed after the turn's effects */
+	struct step       **heap;
+	size_t              nheap, capheap;
+	int64_t             seq;
+	int                 in_tx;
+	char               *tx_error; /* the first store error of this turn */
+	struct job_list     dispatch;
+	struct reply_list   replies;
+	struct pub_list     pubs;
+	struct cancel_tok **aborts; /* to abort once the turn commits */
+	size_t              naborts, capaborts;
+	struct ev_list      applied; /* results applied this turn */
+
+	struct strmap  *rids; /* rid -> struct rid_rec, most recent */
+	struct rid_list rid_lru;
+	int64_t         rid_pruned_at;
 
 	/* Stats, read by any thread. */
 	atomic_llong active, running, commits, last_seq;
+	atomic_llong inflight; /* jobs a worker has not finished */
 };
 
 static void exec_free(struct exec *);
@@ -359,6 +373,7 @@ save_step(struct engine *e, struct exec *x, int i)
 	row.name = x->wf->steps[i].name;
 	row.status = step_status_names[s->status];
 	row.attempt = s->attempt;
+	row.attempt_base = s->base;
 	row.next_attempt_at = s->status == SS_RETRY_WAIT ? s->next_at : 0;
 	row.started_at = s->started_at;
 	row.finished_at = s->finished_at;
@@ -516,7 +531,10 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 
 	s->status = SS_RUNNING;
 	s->attempt++;
+	if (check)
+		s->base++; /* a check does not use up the retry budget */
 	s->check = check;
+	s->overdue = 0;
 	s->started_at = now;
 	s->finished_at = 0;
 	s->next_at = 0;
@@ -538,6 +556,7 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 	j->exec_id = xstrdup(x->id);
 	j->step = i;
 	j->attempt = s->attempt;
+	j->try = s->attempt - s->base;
 	j->check = check;
 	j->def = d;
 	j->input = xstrdup(x->input);
@@ -547,6 +566,21 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 	TAILQ_INSERT_TAIL(&e->dispatch, j, entry);
 	log_debug("step_started", "execution=%s step=%s attempt=%d%s", x->id,
 	          d->name, s->attempt, check ? " check=1" : "");
+}
+
+/* Aborts a running job once the turn has committed (rule 1: no side
+ * effect before the state change is durable). Takes the reference. */
+static void
+abort_later(struct engine *e, struct cancel_tok *t)
+{
+	if (t == NULL)
+		return;
+	if (e->naborts == e->capaborts) {
+		e->capaborts = e->capaborts ? 2 * e->capaborts : 16;
+		e->aborts =
+		    xrealloc(e->aborts, e->capaborts * sizeof *e->aborts);
+	}
+	e->aborts[e->naborts++] = t;
 }
 
 /* Ends step i's current state: its attempt if running (aborting it), and
@@ -559,9 +593,7 @@ end_attempt(struct engine *e, struct exec *x, int i)
 	timer_clear(e, s);
 	if (s->status == SS_RUNNING) {
 		x->running--;
-		if (s->cancel != NULL)
-			atomic_store(&s->cancel->flag, 1);
-		tok_unref(s->cancel);
+		abort_later(e, s->cancel);
 		s->cancel = NULL;
 	}
 }
@@ -611,15 +643,16 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	cJSON                 *data = cJSON_CreateObject();
 	char                   ts[32];
 	int64_t                delay;
+	int                    used;
 
 	end_attempt(e, x, i);
 	set_str(&s->last_error, error);
 	s->finished_at = clock_ms();
 	cJSON_AddStringToObject(data, "error", error);
+	used = s->attempt - s->base;
 	if (retryable && !x->failing &&
-	    (d->retry.max_attempts == 0 ||
-	     s->attempt < d->retry.max_attempts)) {
-		delay = retry_delay_ms(&d->retry, s->attempt);
+	    (d->retry.max_attempts == 0 || used < d->retry.max_attempts)) {
+		delay = retry_delay_ms(&d->retry, used);
 		if (retry_after > delay)
 			delay = retry_after;
 		s->status = SS_RETRY_WAIT;
@@ -640,8 +673,7 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 			xasprintf(&x->error,
 			          "step %s failed after %d attempt%s: "
 			          "%s",
-			          d->name, s->attempt,
-			          s->attempt == 1 ? "" : "s", error);
+			          d->name, used, used == 1 ? "" : "s", error);
 		}
 		log_warn("step_failed",
 		         "execution=%s step=%s attempt=%d final=1 error=\"%s\"",
@@ -655,7 +687,8 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 /* The outcome of a side-effecting step is unknown: check it if the step
  * can, else leave it to an operator. */
 static void
-step_unknown(struct engine *e, struct exec *x, int i, const char *error)
+step_unknown(struct engine *e, struct exec *x, int i, const char *error,
+             int may_check)
 {
 	const struct step_def *d = &x->wf->steps[i];
 	struct step           *s = &x->steps[i];
@@ -664,7 +697,7 @@ step_unknown(struct engine *e, struct exec *x, int i, const char *error)
 
 	end_attempt(e, x, i);
 	set_str(&s->last_error, error);
-	if (d->check != NULL && !was_check && !x->failing) {
+	if (may_check && d->check != NULL && !was_check && !x->failing) {
 		start_attempt(e, x, i, 1);
 		return;
 	}
@@ -820,6 +853,7 @@ exec_from_store(struct engine *e, const struct store_exec *r)
 		st = status_index(step_status_names, SS_COUNT, p->status);
 		s->status = st < 0 ? SS_PENDING : (enum step_status)st;
 		s->attempt = p->attempt;
+		s->base = p->attempt_base;
 		s->next_at = p->next_attempt_at;
 		s->started_at = p->started_at;
 		s->finished_at = p->finished_at;
@@ -864,7 +898,8 @@ adopt(struct engine *e, struct exec *x, int crashed)
 				step_unknown(
 				    e, x, i,
 				    "interrupted: heraldd stopped while "
-				    "the step was running");
+				    "the step was running",
+				    1);
 			else
 				step_failed(
 				    e, x, i,
@@ -1060,6 +1095,19 @@ not_found_or_error(const char *id, char *cause)
 	return reply;
 }
 
+/* An open execution is always in memory, unless reloading after a store
+ * failure failed too: then its copy from the store must not be changed. */
+static char *
+loaded_running(const struct exec *x, int loaded)
+{
+	if (!loaded || x->status != XS_RUNNING)
+		return NULL;
+	return proto_reply_err(E_UNAVAILABLE,
+	                       "execution %s is not loaded (the store failed "
+	                       "earlier); restart heraldd",
+	                       x->id);
+}
+
 static char *
 call_cancel(struct engine *e, cJSON *params)
 {
@@ -1073,9 +1121,11 @@ call_cancel(struct engine *e, cJSON *params)
 	if ((x = find_exec(e, id, &loaded, &cause)) == NULL)
 		return not_found_or_error(id, cause);
 	if (loaded || x->status != XS_RUNNING) {
-		reply = proto_reply_err(E_INVALID_STATE,
-		                        "execution %s is %s, not running", id,
-		                        exec_status_names[x->status]);
+		reply = loaded_running(x, loaded);
+		if (reply == NULL)
+			reply = proto_reply_err(
+			    E_INVALID_STATE, "execution %s is %s, not running",
+			    id, exec_status_names[x->status]);
 		if (loaded)
 			exec_free(x);
 		return reply;
@@ -1142,7 +1192,7 @@ call_retry(struct engine *e, cJSON *params)
 		if (s->status == SS_COMPLETED || s->status == SS_IN_DOUBT)
 			continue;
 		s->status = SS_PENDING;
-		s->attempt = 0;
+		s->base = s->attempt; /* a fresh retry budget */
 		s->next_at = 0;
 		save_step(e, x, i);
 		cJSON_AddItemToArray(reset,
@@ -1189,6 +1239,8 @@ call_resolve(struct engine *e, cJSON *params)
 		    E_NOT_FOUND, "execution %s has no step %s", id, name);
 		goto out;
 	}
+	if ((reply = loaded_running(x, loaded)) != NULL)
+		goto out;
 	s = &x->steps[i];
 	if (x->status != XS_RUNNING || s->status != SS_IN_DOUBT) {
 		reply = proto_reply_err(
@@ -1357,6 +1409,13 @@ rid_record(struct engine *e, struct ev *ev, const char *exec_id,
 	rid_cache(e, r);
 }
 
+static int
+transient(const char *reply)
+{
+	return strstr(reply, "\"code\":\"internal\"") != NULL ||
+	       strstr(reply, "\"code\":\"unavailable\"") != NULL;
+}
+
 static void
 apply_call(struct engine *e, struct ev *ev)
 {
@@ -1389,7 +1448,8 @@ apply_call(struct engine *e, struct ev *ev)
 		                        proto_methods[ev->method].name);
 		break;
 	}
-	if (ev->rid != NULL)
+	/* Answers that may differ next time are not remembered. */
+	if (ev->rid != NULL && (reply == NULL || !transient(reply)))
 		rid_record(e, ev, reply == NULL ? created : NULL, reply);
 	if (reply != NULL)
 		reply_later(e, ev->rt, reply);
@@ -1402,12 +1462,22 @@ apply_result(struct engine *e, struct act_job *j)
 	struct exec *x = strmap_get(e->execs, j->exec_id);
 	struct step *s;
 
-	atomic_fetch_sub(&e->running, 1);
 	if (x == NULL || (s = &x->steps[j->step])->status != SS_RUNNING ||
 	    s->attempt != j->attempt) {
 		log_debug("result_dropped",
 		          "execution=%s step=%s attempt=%d reason=fenced",
 		          j->exec_id, j->def->name, j->attempt);
+		return;
+	}
+	if (s->overdue && j->out.status != ACT_OK) {
+		/* The aborted, timed-out attempt of a side effect is back:
+		 * whatever it says, it may have taken effect. */
+		char *msg;
+
+		xasprintf(&msg, "timed out after %lld ms, then: %s",
+		          (long long)j->def->timeout_ms, j->out.error);
+		step_unknown(e, x, j->step, msg, 1);
+		free(msg);
 		return;
 	}
 	switch (j->out.status) {
@@ -1423,7 +1493,7 @@ apply_result(struct engine *e, struct act_job *j)
 		break;
 	case ACT_UNKNOWN:
 		if (j->def->side_effect)
-			step_unknown(e, x, j->step, j->out.error);
+			step_unknown(e, x, j->step, j->out.error, 1);
 		else
 			step_failed(e, x, j->step, j->out.error, 1, 0);
 		break;
@@ -1454,12 +1524,22 @@ fire_timers(struct engine *e, int64_t now)
 			          (long long)x->wf->steps[s->idx].timeout_ms);
 			history(e, x, "step_timed_out", s->idx, s->attempt,
 			        NULL);
-			/* A timed-out publish may have gone out. */
-			if (x->wf->steps[s->idx].side_effect)
-				step_unknown(e, x, s->idx, msg);
-			else
+			if (x->wf->steps[s->idx].side_effect) {
+				/* A publish may be going out right now: abort
+				 * it and wait for the worker to say how it
+				 * ended, so that no check or retry races it. */
+				s->overdue = 1;
+				abort_later(e, tok_ref(s->cancel));
+				timer_set(e, s, now + OVERDUE_GRACE_MS,
+				          TM_GRACE);
+			} else
 				step_failed(e, x, s->idx, msg, 1, 0);
 			free(msg);
+		} else if (kind == TM_GRACE && s->status == SS_RUNNING) {
+			step_unknown(e, x, s->idx,
+			             "timed out, and the worker did not stop "
+			             "when told to",
+			             0);
 		}
 	}
 }
@@ -1481,7 +1561,7 @@ job_run(struct job *job, void *ctx)
 	memset(&c, 0, sizeof c);
 	c.exec_id = j->exec_id;
 	c.step = j->def->name;
-	c.attempt = j->attempt;
+	c.attempt = j->try;
 	c.check = j->check;
 	c.input = input;
 	c.deps = deps;
@@ -1507,6 +1587,7 @@ job_run(struct job *job, void *ctx)
 	} else if (j->out.error == NULL)
 		j->out.error = xstrdup("activity failed without a message");
 
+	atomic_fetch_sub(&e->inflight, 1);
 	ev = xcalloc(1, sizeof *ev);
 	ev->type = EV_RESULT;
 	ev->job = j;
@@ -1522,6 +1603,7 @@ job_drop(struct job *job)
 	struct act_job *j = (struct act_job *)job;
 
 	atomic_fetch_sub(&j->e->running, 1);
+	atomic_fetch_sub(&j->e->inflight, 1);
 	act_job_free(j);
 }
 
@@ -1530,6 +1612,8 @@ job_drop(struct job *job)
 static void
 ev_free(struct ev *ev)
 {
+	if (ev->job != NULL)
+		atomic_fetch_sub(&ev->job->e->running, 1);
 	cJSON_Delete(ev->params);
 	free(ev->rid);
 	act_job_free(ev->job);
@@ -1562,6 +1646,8 @@ drop_effects(struct engine *e)
 		cJSON_free(p->json);
 		free(p);
 	}
+	while (e->naborts > 0)
+		tok_unref(e->aborts[--e->naborts]);
 }
 
 static void
@@ -1571,9 +1657,16 @@ run_effects(struct engine *e)
 	struct reply   *r;
 	struct pub     *p;
 
+	while (e->naborts > 0) {
+		struct cancel_tok *t = e->aborts[--e->naborts];
+
+		atomic_store(&t->flag, 1);
+		tok_unref(t);
+	}
 	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
 		TAILQ_REMOVE(&e->dispatch, j, entry);
 		atomic_fetch_add(&e->running, 1);
+		atomic_fetch_add(&e->inflight, 1);
 		pool_submit(e->pool, &j->job);
 	}
 	while ((p = TAILQ_FIRST(&e->pubs)) != NULL) {
@@ -1604,14 +1697,41 @@ free_closed(struct engine *e)
 static void
 reload(struct engine *e)
 {
-	struct exec *x;
-	char        *cause = NULL;
-	size_t       pos = 0;
+	struct strmap *old;
+	struct exec   *x;
+	char          *cause = NULL;
+	size_t         pos = 0;
 
 	TAILQ_INIT(&e->dirty);
 	rid_forget_all(e);
+	old = e->execs;
+	e->execs = strmap_new();
+	atomic_store(&e->active, 0);
+	e->nheap = 0;
+	e->seq = store_last_seq(e->store);
+	if (load_open(e, 0, &cause) != 0) {
+		log_error("store_reload_failed", "error=\"%s\"", cause);
+		free(cause);
+	}
+	/* Jobs still on workers keep their abort flag: hand each running
+	 * step the token its job holds. */
 	while ((x = strmap_next(e->execs, &pos)) != NULL) {
-		/* Running jobs keep their own token reference. */
+		struct exec *ox = strmap_get(old, x->id);
+		int          i;
+
+		for (i = 0; ox != NULL && i < x->wf->nsteps; i++) {
+			struct step *s = &x->steps[i], *os = &ox->steps[i];
+
+			if (s->status == SS_RUNNING && os->cancel != NULL &&
+			    os->attempt == s->attempt) {
+				tok_unref(s->cancel);
+				s->cancel = os->cancel;
+				os->cancel = NULL;
+			}
+		}
+	}
+	pos = 0;
+	while ((x = strmap_next(old, &pos)) != NULL) {
 		struct waiter *w = x->waiters;
 
 		x->waiters = NULL;
@@ -1628,22 +1748,15 @@ reload(struct engine *e)
 		}
 		exec_free(x);
 	}
-	strmap_free(e->execs);
-	e->execs = strmap_new();
-	atomic_store(&e->active, 0);
-	e->nheap = 0;
-	e->seq = store_last_seq(e->store);
-	if (load_open(e, 0, &cause) != 0) {
-		log_error("store_reload_failed", "error=\"%s\"", cause);
-		free(cause);
-	}
+	strmap_free(old);
 }
 
 /* One turn's end: commit, then effects; or roll back and reload. */
 static void
 finish_turn(struct engine *e)
 {
-	char *cause = NULL;
+	struct ev *ev;
+	char      *cause = NULL;
 
 	if (e->in_tx && e->tx_error == NULL &&
 	    store_commit(e->store, &cause) != 0)
@@ -1655,9 +1768,12 @@ finish_turn(struct engine *e)
 		drop_effects(e);
 		free_closed(e);
 		reload(e);
-		/* Anything reload itself wrote (nothing, unless recovery
-		 * had to) goes the normal way next turn. */
-		drop_effects(e);
+		/* The results of this turn were not stored: apply them again
+		 * next turn, first thing. */
+		pthread_mutex_lock(&e->lock);
+		TAILQ_CONCAT(&e->applied, &e->inbox, entry);
+		TAILQ_CONCAT(&e->inbox, &e->applied, entry);
+		pthread_mutex_unlock(&e->lock);
 		free(e->tx_error);
 		e->tx_error = NULL;
 		return;
@@ -1666,6 +1782,10 @@ finish_turn(struct engine *e)
 	atomic_store(&e->last_seq, e->seq);
 	run_effects(e);
 	free_closed(e);
+	while ((ev = TAILQ_FIRST(&e->applied)) != NULL) {
+		TAILQ_REMOVE(&e->applied, ev, entry);
+		ev_free(ev);
+	}
 }
 
 /* Forgets remembered requests once they are a day old (checked hourly). */
@@ -1736,11 +1856,15 @@ engine_main(void *arg)
 
 		while ((ev = TAILQ_FIRST(&batch)) != NULL) {
 			TAILQ_REMOVE(&batch, ev, entry);
-			if (ev->type == EV_CALL)
+			if (ev->type == EV_CALL) {
 				apply_call(e, ev);
-			else
+				ev_free(ev);
+			} else {
+				/* Kept until the turn commits: if it does
+				 * not, the result is applied again. */
 				apply_result(e, ev->job);
-			ev_free(ev);
+				TAILQ_INSERT_TAIL(&e->applied, ev, entry);
+			}
 		}
 		fire_timers(e, clock_ms());
 		prune_requests(e);
@@ -1806,6 +1930,7 @@ engine_start(const struct engine_opts *opts, char **cause)
 	TAILQ_INIT(&e->dispatch);
 	TAILQ_INIT(&e->replies);
 	TAILQ_INIT(&e->pubs);
+	TAILQ_INIT(&e->applied);
 	e->execs = strmap_new();
 	e->rids = strmap_new();
 	TAILQ_INIT(&e->rid_lru);
@@ -1848,13 +1973,78 @@ fail:
 	return NULL;
 }
 
+/* After the workers have stopped: stores the results they came back with
+ * (a publish that went out must not look unknown at the next start), and
+ * starts nothing new. Engine thread gone; called from engine_stop. */
+static void
+final_turn(struct engine *e)
+{
+	struct act_job *j;
+	struct reply   *r;
+	struct pub     *p;
+	struct ev      *ev;
+	struct exec    *x;
+	char           *cause = NULL;
+	int             ok;
+
+	while ((ev = TAILQ_FIRST(&e->inbox)) != NULL) {
+		TAILQ_REMOVE(&e->inbox, ev, entry);
+		if (ev->type == EV_RESULT)
+			apply_result(e, ev->job);
+		else
+			ev->rt.fn(ev->rt.arg,
+			          proto_reply_err(E_UNAVAILABLE,
+			                          "heraldd is stopping"));
+		ev_free(ev);
+	}
+	while ((x = TAILQ_FIRST(&e->dirty)) != NULL) {
+		TAILQ_REMOVE(&e->dirty, x, dirty_entry);
+		x->dirty = 0; /* the next start takes it from here */
+	}
+	ok = e->tx_error == NULL &&
+	     (!e->in_tx || store_commit(e->store, &cause) == 0);
+	if (!ok) {
+		log_error("commit_failed", "error=\"%s\" when=stopping",
+		          e->tx_error ? e->tx_error : cause);
+		store_rollback(e->store);
+		free(cause);
+	}
+	e->in_tx = 0;
+	/* Nothing new is dispatched: the pool has stopped. A check
+	 * started here is committed as running, and recovery redoes it. */
+	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
+		TAILQ_REMOVE(&e->dispatch, j, entry);
+		act_job_free(j);
+	}
+	while ((p = TAILQ_FIRST(&e->pubs)) != NULL) {
+		TAILQ_REMOVE(&e->pubs, p, entry);
+		if (ok && e->opts.publish != NULL)
+			e->opts.publish(e->opts.publish_arg, p->topic, p->json);
+		else
+			cJSON_free(p->json);
+		free(p);
+	}
+	while ((r = TAILQ_FIRST(&e->replies)) != NULL) {
+		TAILQ_REMOVE(&e->replies, r, entry);
+		r->rt.fn(r->rt.arg, r->text);
+		free(r);
+	}
+	while (e->naborts > 0)
+		tok_unref(e->aborts[--e->naborts]);
+	free(e->tx_error);
+	e->tx_error = NULL;
+	free_closed(e);
+}
+
 void
 engine_stop(struct engine *e)
 {
-	struct ev   *ev;
-	struct exec *x;
-	size_t       pos = 0;
-	int          k;
+	struct timespec tick = { 0, 10 * 1000000L };
+	struct ev      *ev;
+	struct exec    *x;
+	size_t          pos = 0;
+	int64_t         drain, t0;
+	int             k;
 
 	if (e == NULL)
 		return;
@@ -1864,14 +2054,25 @@ engine_stop(struct engine *e)
 		pthread_cond_signal(&e->cond);
 		pthread_mutex_unlock(&e->lock);
 		pthread_join(e->thread, NULL);
-		/* Abort running activities; their steps stay "running" in
-		 * the store and recovery takes them up at the next start. */
+		/* Let running activities finish for a while (a publish half
+		 * done is worse than a late exit), then abort the rest. The
+		 * final turn stores what they came back with. */
+		drain = e->opts.drain_ms != 0 ? e->opts.drain_ms : 10000;
+		for (t0 = mono_ms();
+		     atomic_load(&e->inflight) > 0 && mono_ms() - t0 < drain;)
+			nanosleep(&tick, NULL);
+		if (atomic_load(&e->inflight) > 0)
+			log_warn("engine_stopping",
+			         "aborting=%lld after_ms=%lld",
+			         (long long)atomic_load(&e->inflight),
+			         (long long)drain);
 		while ((x = strmap_next(e->execs, &pos)) != NULL)
 			for (k = 0; k < x->wf->nsteps; k++)
 				if (x->steps[k].cancel != NULL)
 					atomic_store(&x->steps[k].cancel->flag,
 					             1);
 		pool_stop(e->pool);
+		final_turn(e);
 	}
 	while ((ev = TAILQ_FIRST(&e->inbox)) != NULL) {
 		TAILQ_REMOVE(&e->inbox, ev, entry);
@@ -1888,6 +2089,9 @@ engine_stop(struct engine *e)
 	free_closed(e);
 	rid_forget_all(e);
 	strmap_free(e->rids);
+	while (e->naborts > 0)
+		tok_unref(e->aborts[--e->naborts]);
+	free(e->aborts);
 	free(e->heap);
 	store_close(e->store);
 	pthread_mutex_destroy(&e->lock);

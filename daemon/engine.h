@@ -19,9 +19,12 @@
 #include "ipc/proto.h"
 
 struct engine_opts {
-	const char                   *db_path;
-	int                           sync_full;
-	int                           workers;
+	const char *db_path;
+	int         sync_full;
+	int         workers;
+	/* On stop, how long running activities may finish before they are
+	 * aborted: 0 for the default (10 s), negative for no wait. */
+	int64_t                       drain_ms;
 	const struct workflow *const *types; /* NULL-terminated, static */
 	/* Called on the engine thread after each commit, once per event, in
 	 * seq order; takes json. May be NULL. */

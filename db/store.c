@@ -41,6 +41,7 @@ static const char *const migrations[] = {
 	"  name            TEXT NOT NULL,"
 	"  status          TEXT NOT NULL,"
 	"  attempt         INTEGER NOT NULL,"
+	"  attempt_base    INTEGER NOT NULL DEFAULT 0,"
 	"  next_attempt_at INTEGER,"
 	"  started_at      INTEGER,"
 	"  finished_at     INTEGER,"
@@ -94,9 +95,9 @@ static const char *const writer_sql[ST_COUNT] = {
 	[ST_EXEC_UPDATE] = "UPDATE executions SET status = ?, closed_at = ?, "
 	                   "error = ? WHERE n = ?",
 	[ST_STEP_UPDATE] =
-	    "UPDATE steps SET status = ?, attempt = ?, next_attempt_at = ?, "
-	    "started_at = ?, finished_at = ?, last_error = ?, result = ? "
-	    "WHERE exec_n = ? AND idx = ?",
+	    "UPDATE steps SET status = ?, attempt = ?, attempt_base = ?, "
+	    "next_attempt_at = ?, started_at = ?, finished_at = ?, "
+	    "last_error = ?, result = ? WHERE exec_n = ? AND idx = ?",
 	[ST_EVENT_ADD] = "INSERT INTO events (seq, at, exec_n, topic, type, "
 	                 "step, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_REQUEST_ADD] = "INSERT OR REPLACE INTO requests (rid, at, method, "
@@ -367,13 +368,14 @@ store_step_update(struct store *s, int64_t n, const struct store_step *p,
 
 	bind_text(st, 1, p->status);
 	sqlite3_bind_int(st, 2, p->attempt);
-	bind_time(st, 3, p->next_attempt_at);
-	bind_time(st, 4, p->started_at);
-	bind_time(st, 5, p->finished_at);
-	bind_text(st, 6, p->last_error);
-	bind_text(st, 7, p->result);
-	sqlite3_bind_int64(st, 8, n);
-	sqlite3_bind_int(st, 9, p->idx);
+	sqlite3_bind_int(st, 3, p->attempt_base);
+	bind_time(st, 4, p->next_attempt_at);
+	bind_time(st, 5, p->started_at);
+	bind_time(st, 6, p->finished_at);
+	bind_text(st, 7, p->last_error);
+	bind_text(st, 8, p->result);
+	sqlite3_bind_int64(st, 9, n);
+	sqlite3_bind_int(st, 10, p->idx);
 	return run(s, ST_STEP_UPDATE, cause);
 }
 
@@ -468,7 +470,7 @@ read_exec(sqlite3_stmt *st, struct store_exec *x)
 
 #define STEP_COLS                                                              \
 	"idx, name, status, attempt, next_attempt_at, "                        \
-	"started_at, finished_at, last_error, result"
+	"started_at, finished_at, last_error, result, attempt_base"
 
 /* Copies one step row: its text must outlive the next sqlite3_step. */
 static void
@@ -483,6 +485,7 @@ read_step(sqlite3_stmt *st, struct store_step *p)
 	p->finished_at = sqlite3_column_int64(st, 6);
 	p->last_error = xstrdup(col_text(st, 7));
 	p->result = xstrdup(col_text(st, 8));
+	p->attempt_base = sqlite3_column_int(st, 9);
 }
 
 static void

@@ -22,6 +22,7 @@ struct store_step {
 	const char *name;
 	const char *status;
 	int         attempt;
+	int         attempt_base; /* attempts not counted by the policy */
 	int64_t     next_attempt_at;
 	int64_t     started_at;
 	int64_t     finished_at;

@@ -135,6 +135,14 @@ client_call(struct client *c, const char *method, cJSON *params, int timeout_ms,
 		for (i = 0; i < sizeof rnd; i++)
 			snprintf(rid + 2 * i, 3, "%02x", rnd[i]);
 	req = proto_request(method, params, *rid ? rid : NULL, c->token);
+	if (strlen(req) > PROTO_MAX_REQUEST) {
+		/* nng would drop it unanswered, and REQ send it again. */
+		xasprintf(cause, "request of %zu bytes is over the limit of %d",
+		          strlen(req), PROTO_MAX_REQUEST);
+		explicit_bzero(req, strlen(req));
+		free(req);
+		return NULL;
+	}
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, 10000);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO,
 	                  timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);

@@ -16,7 +16,10 @@
 #include "common/util.h"
 #include "ipc/proto.h"
 
-#define ID_MAX   128
+#define ID_MAX 128
+#define PRINTABLE                                                              \
+	"!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"   \
+	"abcdefghijklmnopqrstuvwxyz{|}~"
 #define TEXT_MAX 4096
 #define END                                                                    \
 	{                                                                      \
@@ -271,7 +274,8 @@ check_param(const struct param *p, const cJSON *v)
 		    v->valuedouble != floor(v->valuedouble))
 			xasprintf(&why, "expected an integer");
 		else if (v->valuedouble < (double)p->min ||
-		         v->valuedouble > (double)p->max)
+		         v->valuedouble > (double)p->max ||
+		         v->valuedouble >= 0x1p63) /* (double)INT64_MAX */
 			xasprintf(&why, "out of range %lld..%lld",
 			          (long long)p->min, (long long)p->max);
 		break;
@@ -365,10 +369,12 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 	v = cJSON_GetObjectItemCaseSensitive(root, "rid");
 	if (v != NULL) {
 		if (!cJSON_IsString(v) || *v->valuestring == '\0' ||
-		    strlen(v->valuestring) > 64) {
+		    strlen(v->valuestring) > 64 ||
+		    strspn(v->valuestring, PRINTABLE) !=
+		        strlen(v->valuestring)) {
 			*reply = proto_reply_err(E_BAD_REQUEST,
-			                         "rid: expected a string of "
-			                         "1-64 bytes");
+			                         "rid: expected 1-64 printable "
+			                         "ASCII characters");
 			goto out;
 		}
 		req->rid = xstrdup(v->valuestring);

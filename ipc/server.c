@@ -103,6 +103,12 @@ reply_fn(void *arg, char *text)
 	nng_ctx_send(c->ctx, c->aio);
 }
 
+static void
+wipe(nng_msg *m)
+{
+	explicit_bzero(nng_msg_body(m), nng_msg_len(m));
+}
+
 /* Did m come through a remote (token) listener? */
 static int
 is_remote(const struct server *s, nng_msg *m)
@@ -124,7 +130,7 @@ sctx_cb(void *arg)
 	struct reply_to  rt = { reply_fn, c };
 	nng_msg         *m;
 	char            *err = NULL;
-	int              rv = nng_aio_result(c->aio), closing;
+	int              rv = nng_aio_result(c->aio), closing, full;
 
 	if (c->sending) {
 		c->sending = 0;
@@ -158,7 +164,21 @@ sctx_cb(void *arg)
 	if (s->idle == 0 && s->nctx < SERVER_MAX_CTX && (rv = sctx_add(s)) != 0)
 		log_warn("ipc_context_failed", "error=\"%s\"",
 		         nng_strerror(rv));
+	/* The last context must go on receiving, or the daemon would stop
+	 * answering anyone while thousands of calls wait. */
+	full = s->idle == 0;
 	pthread_mutex_unlock(&s->lock);
+	if (full) {
+		wipe(m);
+		nng_msg_free(m);
+		reply_fn(c, proto_reply_err(E_UNAVAILABLE,
+		                            "too many requests in progress"));
+		pthread_mutex_lock(&s->lock);
+		if (--s->in_handler == 0)
+			pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
 
 	/* From here on the context belongs to whoever answers. */
 	if (proto_decode(nng_msg_body(m), nng_msg_len(m), &req, &err) != 0)
@@ -170,6 +190,7 @@ sctx_cb(void *arg)
 		                            "listener"));
 	} else
 		s->opts.handler(s->opts.arg, &req, rt);
+	wipe(m); /* it may hold a token */
 	nng_msg_free(m);
 
 	/* server_close waits for this, so no handler runs after it. */

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <sqlite3.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -89,6 +90,37 @@ act_unknown(const struct act_call *c, struct act_out *out)
 	out->error = xstrdup("connection reset after the request went out");
 }
 
+static atomic_int runs;
+
+/* Ignores cancellation: the first run takes 300 ms, later ones 600. */
+static void
+act_run_count(const struct act_call *c, struct act_out *out)
+{
+	int n = atomic_fetch_add(&runs, 1) + 1;
+
+	(void)c;
+	sleep_ms(n == 1 ? 300 : 600);
+	out->status = ACT_OK;
+	xasprintf(&out->result, "{\"run\":%d}", n);
+}
+
+/* A publish that outlives its timeout and ignores the abort: input.ok
+ * says whether it then reports success. */
+static void
+act_slow_publish(const struct act_call *c, struct act_out *out)
+{
+	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(c->input, "ok");
+
+	sleep_ms(300);
+	if (cJSON_IsTrue(ok)) {
+		out->status = ACT_OK;
+		out->result = xstrdup("{\"post\":\"p-1\"}");
+	} else {
+		out->status = ACT_RETRY;
+		out->error = xstrdup("connection reset");
+	}
+}
+
 static void
 check_found(const struct act_call *c, struct act_out *out)
 {
@@ -129,13 +161,24 @@ static const struct step_def checked_steps[] = {
 };
 static const struct workflow wf_checked = { "checked", checked_steps, 1, NULL };
 
+static const struct step_def rerun_steps[] = {
+	{ "work", act_run_count, NULL, { NULL }, 5000, FAST_RETRY, 0 },
+};
+static const struct workflow wf_rerun = { "rerun", rerun_steps, 1, NULL };
+
+static const struct step_def overdue_steps[] = {
+	{ "publish", act_slow_publish, NULL, { NULL }, 100, FAST_RETRY, 1 },
+};
+static const struct workflow wf_overdue = { "overdue", overdue_steps, 1, NULL };
+
 static const struct workflow *const test_types[] = {
-	&workflow_diagnostic, &wf_fast, &wf_slow, &wf_flaky, &wf_checked, NULL,
+	&workflow_diagnostic, &wf_fast,  &wf_slow,    &wf_flaky,
+	&wf_checked,          &wf_rerun, &wf_overdue, NULL,
 };
 
 /* Harness. */
 
-static char            dir[64], db[128];
+static char            dir[64], db[192];
 static struct engine  *E;
 static pthread_mutex_t rlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t  rcond = PTHREAD_COND_INITIALIZER;
@@ -155,6 +198,17 @@ collect(void *arg, char *text)
 	pthread_mutex_unlock(&rlock);
 }
 
+/* How long engine_stop lets activities finish: by default not at all
+ * (they are aborted), so tests stop fast. */
+static int64_t drain_ms = -1;
+
+static void
+stop_engine_now(void)
+{
+	engine_stop(E);
+	E = NULL;
+}
+
 static void
 start_engine(void)
 {
@@ -164,6 +218,7 @@ start_engine(void)
 	o.db_path = db;
 	o.sync_full = 0;
 	o.workers = 4;
+	o.drain_ms = drain_ms;
 	o.types = test_types;
 	E = engine_start(&o, &cause);
 	if (E == NULL)
@@ -566,9 +621,10 @@ test_retry_reset(void **state)
 	atomic_store(&healed, 1);
 	call_ok(M_WORKFLOW_RETRY, "{\"id\":\"rr\"}");
 	x = wait_status("rr", "completed", 5000);
-	/* The completed step kept its result and was not run again. */
+	/* The completed step kept its result and was not run again; the
+	 * retried one goes on counting (attempt numbers fence results). */
 	assert_int_equal(step_attempt(x, "first"), 1);
-	assert_int_equal(step_attempt(x, "second"), 1);
+	assert_int_equal(step_attempt(x, "second"), 3);
 	evs = events("rr");
 	assert_int_equal(count_events(evs, "step_completed", "first"), 1);
 	assert_int_equal(count_events(evs, "workflow_reset", NULL), 1);
@@ -660,9 +716,31 @@ test_unknown_outcome_checked(void **state)
 	cJSON_Delete(evs);
 }
 
+/* What a crash would leave on disk right now: a consistent copy of the
+ * store as of its last commit. */
 static void
-test_recovery_after_stop(void **state)
+snapshot(const char *to)
 {
+	sqlite3        *src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+
+	assert_int_equal(sqlite3_open_v2(db, &src, SQLITE_OPEN_READONLY, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_open(to, &dst), SQLITE_OK);
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	assert_non_null(b);
+	assert_int_equal(sqlite3_backup_step(b, -1), SQLITE_DONE);
+	sqlite3_backup_finish(b);
+	sqlite3_close(dst);
+	sqlite3_close(src);
+}
+
+/* A crash while s4 (side effect) and s5 run: after a restart s4 is in
+ * doubt, s5 runs again, and nothing completes twice. */
+static void
+test_recovery_after_crash(void **state)
+{
+	char   crashed[160];
 	cJSON *x, *evs;
 
 	(void)state;
@@ -671,7 +749,10 @@ test_recovery_after_stop(void **state)
 	        "\"input\":{\"sleep_ms\":{\"s4\":3000,\"s5\":3000}}}");
 	cJSON_Delete(wait_step("rec", "s4", "running", 5000));
 	cJSON_Delete(wait_step("rec", "s5", "running", 5000));
-	engine_stop(E);
+	snprintf(crashed, sizeof crashed, "%s/crashed.db", dir);
+	snapshot(crashed);
+	stop_engine_now();
+	snprintf(db, sizeof db, "%s", crashed);
 	start_engine();
 	/* s4 has side effects: in doubt. s5 is idempotent: run again. */
 	x = wait_step("rec", "s4", "in_doubt", 5000);
@@ -686,6 +767,86 @@ test_recovery_after_stop(void **state)
 	assert_int_equal(step_attempt(x, "s5"), 2);
 	evs = events("rec");
 	assert_int_equal(count_events(evs, "step_completed", "s5"), 1);
+	assert_int_equal(count_events(evs, "step_completed", "s6"), 1);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+/* A cancelled attempt still on a worker must not complete the attempt
+ * that a retry started. */
+static void
+test_fence_after_retry(void **state)
+{
+	cJSON *x, *res;
+
+	(void)state;
+	atomic_store(&runs, 0);
+	call_ok(M_WORKFLOW_START, "{\"type\":\"rerun\",\"id\":\"fr\"}");
+	cJSON_Delete(wait_step("fr", "work", "running", 5000));
+	call_ok(M_WORKFLOW_CANCEL, "{\"id\":\"fr\"}");
+	call_ok(M_WORKFLOW_RETRY, "{\"id\":\"fr\"}");
+	x = wait_status("fr", "completed", 5000);
+	res = cJSON_GetObjectItemCaseSensitive(step_of(x, "work"), "result");
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(res, "run")->valueint,
+	                 2);
+	assert_int_equal(step_attempt(x, "work"), 2);
+	cJSON_Delete(x);
+}
+
+/* A side effect past its timeout is aborted, and the engine waits for the
+ * worker instead of racing it with a retry or a check. */
+static void
+test_overdue_side_effect(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	call_ok(
+	    M_WORKFLOW_START,
+	    "{\"type\":\"overdue\",\"id\":\"od1\",\"input\":{\"ok\":true}}");
+	x = wait_status("od1", "completed", 5000);
+	assert_int_equal(step_attempt(x, "publish"), 1);
+	evs = events("od1");
+	assert_int_equal(count_events(evs, "step_timed_out", "publish"), 1);
+	assert_int_equal(count_events(evs, "step_started", "publish"), 1);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+
+	call_ok(
+	    M_WORKFLOW_START,
+	    "{\"type\":\"overdue\",\"id\":\"od2\",\"input\":{\"ok\":false}}");
+	x = wait_step("od2", "publish", "in_doubt", 5000);
+	assert_int_equal(step_attempt(x, "publish"), 1);
+	assert_non_null(strstr(sget(step_of(x, "publish"), "last_error"),
+	                       "timed out after 100 ms, then: connection "
+	                       "reset"));
+	cJSON_Delete(x);
+}
+
+/* SIGTERM with steps running: they may finish, and what they did is
+ * stored, so nothing is in doubt at the next start. */
+static void
+test_stop_drains(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	engine_stop(E);
+	drain_ms = 0; /* the daemon's default */
+	start_engine();
+	drain_ms = -1;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dr\","
+	                          "\"input\":{\"sleep_ms\":{\"s4\":300}}}");
+	cJSON_Delete(wait_step("dr", "s4", "running", 5000));
+	engine_stop(E);
+	x = describe("dr");
+	assert_string_equal(sget(step_of(x, "s4"), "status"), "completed");
+	cJSON_Delete(x);
+	start_engine();
+	x = wait_status("dr", "completed", 5000);
+	assert_int_equal(step_attempt(x, "s4"), 1);
+	evs = events("dr");
+	assert_int_equal(count_events(evs, "step_in_doubt", NULL), 0);
 	assert_int_equal(count_events(evs, "step_completed", "s6"), 1);
 	cJSON_Delete(x);
 	cJSON_Delete(evs);
@@ -714,7 +875,13 @@ main(void)
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_outcome_checked,
 		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recovery_after_stop, setup,
+		cmocka_unit_test_setup_teardown(test_recovery_after_crash,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_drains, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_fence_after_retry, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_overdue_side_effect, setup,
 		                                teardown),
 	};
 

@@ -81,7 +81,12 @@ static const struct bad bad[] = {
 	  "\"step\":\"s\",\"outcome\":\"maybe\"}}",
 	  "bad_request", "params.outcome" },
 	{ "{\"v\":1,\"method\":\"status\",\"rid\":7}", "bad_request",
-	  "rid: expected a string" },
+	  "rid: expected 1-64 printable" },
+	{ "{\"v\":1,\"method\":\"status\",\"rid\":\"a\\nb\"}", "bad_request",
+	  "rid: expected 1-64 printable" },
+	{ "{\"v\":1,\"method\":\"workflow.show\",\"params\":{\"id\":\"x\","
+	  "\"after\":9223372036854775808}}",
+	  "bad_request", "params.after: out of range" },
 	{ "{\"v\":1,\"method\":\"status\"} trailing", "bad_request",
 	  "not valid JSON" },
 };
