@@ -4,6 +4,7 @@
  * memory, and checking every malloc hides the real error paths.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,13 +99,41 @@ fatal(const char *fmt, ...)
 	abort();
 }
 
-int64_t
-clock_ms(void)
+static int64_t        clock_offset;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+static int64_t
+real_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+clock_init(void)
+{
+	const char *v = getenv("HERALD_TEST_CLOCK");
+	struct tm   tm;
+	char       *end;
+
+	if (v == NULL || *v == '\0')
+		return;
+	memset(&tm, 0, sizeof tm);
+	end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		fatal("HERALD_TEST_CLOCK: \"%s\" is not like "
+		      "2026-11-28T08:59:58Z",
+		      v);
+	clock_offset = (int64_t)timegm(&tm) * 1000 - real_ms();
+}
+
+int64_t
+clock_ms(void)
+{
+	pthread_once(&clock_once, clock_init);
+	return real_ms() + clock_offset;
 }
 
 int64_t
@@ -172,4 +201,52 @@ utf8_valid(const char *str, size_t n)
 		i += len;
 	}
 	return 1;
+}
+
+int
+parse_duration(const char *text, int64_t *ms, char **cause)
+{
+	static const struct {
+		const char *unit;
+		int64_t     ms;
+	} units[] = { { "ms", 1 },
+		      { "s", 1000 },
+		      { "m", 60000 },
+		      { "h", 3600000 },
+		      { "d", 86400000 } };
+	const char *s = text;
+	int64_t     total = 0;
+	size_t      i;
+
+	if (*s == '\0')
+		goto bad;
+	while (*s != '\0') {
+		int64_t n = 0;
+
+		if (*s < '0' || *s > '9')
+			goto bad;
+		while (*s >= '0' && *s <= '9') {
+			n = n * 10 + (*s++ - '0');
+			if (n > 1000000000)
+				goto bad;
+		}
+		for (i = 0; i < nitems(units); i++)
+			if (strncmp(s, units[i].unit, strlen(units[i].unit)) ==
+			    0)
+				break; /* "ms" is tried before "m" and "s" */
+		if (i == nitems(units))
+			goto bad;
+		s += strlen(units[i].unit);
+		total += n * units[i].ms;
+		if (total > 366LL * 86400000)
+			goto bad;
+	}
+	*ms = total;
+	return 0;
+bad:
+	xasprintf(cause,
+	          "\"%s\" is not a duration (like 90s, 15m, 1h30m, "
+	          "up to a year)",
+	          text);
+	return -1;
 }

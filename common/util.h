@@ -24,13 +24,19 @@ int xvasprintf(char **, const char *, va_list)
 /* For broken invariants only, never for outside input. */
 _Noreturn void fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
 
-/* Wall clock, UTC milliseconds since the epoch. */
+/* Wall clock, UTC milliseconds since the epoch. For tests, the
+ * environment variable HERALD_TEST_CLOCK="2026-11-28T08:59:58Z" makes the
+ * clock start at that instant (and run at the normal pace). */
 int64_t clock_ms(void);
 /* Monotonic milliseconds, for measuring intervals. */
 int64_t mono_ms(void);
 
 /* Writes ms as "2026-11-28T09:00:00.000Z" into buf (at least 25 bytes). */
 char *iso8601(int64_t ms, char *buf, size_t len);
+
+/* "90s", "15m", "1h30m", "500ms", "2d" (up to a year) into milliseconds;
+ * 0, or -1 with *cause. */
+int parse_duration(const char *text, int64_t *ms, char **cause);
 
 /* 1 if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);

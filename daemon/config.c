@@ -18,23 +18,26 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/tz.h"
 #include "daemon/config.h"
+#include "daemon/cron.h"
 
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 
 enum ftype {
-	T_STRING, /* char * */
-	T_ID,     /* char *, [A-Za-z0-9_.-]{1,64} */
-	T_INT,    /* int, within [min, max] */
-	T_BOOL,   /* int */
-	T_ENUM,   /* int: index into choices */
-	T_LEVEL,  /* int: enum log_level */
-	T_JSON,   /* char *: any JSON value, printed */
-	T_MODE,   /* int: a file mode as an octal string, "0660" */
-	T_OBJECT, /* an embedded struct, decoded with sub */
-	T_MAP,    /* struct cfg_list: object of objects, member name kept */
-	T_LIST,   /* struct cfg_list: array of objects */
-	T_STRINGS /* struct cfg_list of char *: non-empty array of strings */
+	T_STRING,   /* char * */
+	T_ID,       /* char *, [A-Za-z0-9_.-]{1,64} */
+	T_INT,      /* int, within [min, max] */
+	T_BOOL,     /* int */
+	T_ENUM,     /* int: index into choices */
+	T_LEVEL,    /* int: enum log_level */
+	T_JSON,     /* char *: any JSON value, printed */
+	T_MODE,     /* int: a file mode as an octal string, "0660" */
+	T_DURATION, /* int64_t ms: "90s", "1h30m" */
+	T_OBJECT,   /* an embedded struct, decoded with sub */
+	T_MAP,      /* struct cfg_list: object of objects, member name kept */
+	T_LIST,     /* struct cfg_list: array of objects */
+	T_STRINGS   /* struct cfg_list of char *: non-empty array of strings */
 };
 
 #define F_REQUIRED 1
@@ -63,6 +66,8 @@ struct schema {
 static const char *const sync_choices[] = { "full", "normal", NULL };
 static const char *const approval_choices[] = { "auto", "required", NULL };
 static const char *const language_choices[] = { "nl", "fr", "en", NULL };
+const char *const config_overlap_names[] = { "skip", "buffer_one", "allow_all",
+	                                     NULL };
 
 #define B(f) offsetof(struct config_brand, f)
 static const struct field brand_fields[] = {
@@ -85,6 +90,10 @@ static const struct field schedule_fields[] = {
 	{ "cron", T_STRINGS, F_REQUIRED | F_NONEMPTY, S(cron), 0, 0, NULL,
 	  NULL },
 	{ "timezone", T_STRING, 0, S(timezone), 0, 0, NULL, NULL },
+	{ "overlap", T_ENUM, 0, S(overlap), 0, 0, config_overlap_names, NULL },
+	/* For durations, min is the default. */
+	{ "catchup", T_DURATION, 0, S(catchup_ms), 3600000, 0, NULL, NULL },
+	{ "jitter", T_DURATION, 0, S(jitter_ms), 0, 0, NULL, NULL },
 	{ "paused", T_BOOL, 0, S(paused), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
@@ -217,6 +226,7 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
              char **cause)
 {
 	const cJSON *it;
+	char        *why = NULL;
 	int          i, n;
 
 	switch (f->type) {
@@ -301,6 +311,20 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		*(int *)p = (int)m;
 		return 0;
 	}
+	case T_DURATION:
+		if (!cJSON_IsString(j)) {
+			xasprintf(cause,
+			          "%s: expected a duration like \"90s\", "
+			          "\"15m\" or \"1h\"",
+			          path);
+			return -1;
+		}
+		if (parse_duration(j->valuestring, (int64_t *)p, &why) != 0) {
+			xasprintf(cause, "%s: %s", path, why);
+			free(why);
+			return -1;
+		}
+		return 0;
 	case T_OBJECT:
 		if (!cJSON_IsObject(j)) {
 			xasprintf(cause, "%s: expected an object, got %s", path,
@@ -430,6 +454,8 @@ decode_object(const struct schema *sc, const cJSON *obj, void *out,
 		sub = join_path(path, f->key);
 		if (it == NULL) {
 			rc = 0;
+			if (f->type == T_DURATION)
+				*(int64_t *)((char *)out + f->off) = f->min;
 			if (f->flags & F_REQUIRED) {
 				xasprintf(cause, "%s: required key is missing",
 				          sub);
@@ -471,6 +497,40 @@ check_unique(const struct cfg_list *l, const struct schema *sc,
 				          path, i, f->key, a, path, k);
 				return -1;
 			}
+		}
+	}
+	return 0;
+}
+
+/* Cron expressions and time zones are checked when the config is read,
+ * so a typo stops the daemon at start, with the key to fix. */
+static int
+check_schedules(const struct config *c, char **cause)
+{
+	const struct config_schedule *s = c->schedules.v;
+	struct cron                   cr;
+	struct tz                    *z;
+	char                         *why = NULL;
+	int                           i, k;
+
+	for (i = 0; i < c->schedules.n; i++) {
+		for (k = 0; k < s[i].cron.n; k++) {
+			if (cron_parse(((char **)s[i].cron.v)[k], &cr, &why) !=
+			    0) {
+				xasprintf(cause, "schedules[%d].cron[%d]: %s",
+				          i, k, why);
+				free(why);
+				return -1;
+			}
+		}
+		if (s[i].timezone != NULL) {
+			if ((z = tz_load(s[i].timezone, &why)) == NULL) {
+				xasprintf(cause, "schedules[%d].timezone: %s",
+				          i, why);
+				free(why);
+				return -1;
+			}
+			tz_free(z);
 		}
 	}
 	return 0;
@@ -566,7 +626,7 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 	if (decode_object(&config_schema, root, c, "", &why) != 0 ||
 	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
 	        0 ||
-	    check_listen(c, &why) != 0) {
+	    check_listen(c, &why) != 0 || check_schedules(c, &why) != 0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

@@ -7,6 +7,7 @@
 #define HERALD_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A decoded JSON array or object of objects: n elements in one block. */
 struct cfg_list {
@@ -30,8 +31,18 @@ struct config_schedule {
 	char           *input;    /* JSON text; "null" when absent */
 	struct cfg_list cron;     /* char * */
 	char           *timezone; /* NULL: UTC */
-	int             paused;
+	int             overlap;  /* enum config_overlap */
+	int64_t         catchup_ms;
+	int64_t         jitter_ms;
+	int             paused; /* when first created; then the operator's */
 };
+
+enum config_overlap {
+	CONFIG_OVERLAP_SKIP,
+	CONFIG_OVERLAP_BUFFER_ONE,
+	CONFIG_OVERLAP_ALLOW_ALL
+};
+extern const char *const config_overlap_names[];
 
 struct config_tls {
 	char *cert; /* PEM certificate (chain) file */

@@ -39,6 +39,49 @@ log_config(const struct config *c)
 	         c->source, c->brands.n, c->schedules.n, c->workers);
 }
 
+/* The config's schedules as rows for the engine (strings borrowed from
+ * cfg, except the cron arrays: free with free_rows). */
+static struct store_sched *
+config_rows(const struct config *cfg)
+{
+	const struct config_schedule *cs = cfg->schedules.v;
+	struct store_sched           *rows;
+	int                           i, k;
+
+	rows = xcalloc((size_t)cfg->schedules.n + 1, sizeof *rows);
+	for (i = 0; i < cfg->schedules.n; i++) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (k = 0; k < cs[i].cron.n; k++)
+			cJSON_AddItemToArray(
+			    arr,
+			    cJSON_CreateString(((char **)cs[i].cron.v)[k]));
+		rows[i].id = cs[i].id;
+		rows[i].workflow = cs[i].workflow;
+		rows[i].input = cs[i].input != NULL ? cs[i].input : "null";
+		rows[i].cron = cJSON_PrintUnformatted(arr);
+		cJSON_Delete(arr);
+		rows[i].timezone =
+		    cs[i].timezone != NULL ? cs[i].timezone : "UTC";
+		rows[i].overlap = config_overlap_names[cs[i].overlap];
+		rows[i].catchup_ms = cs[i].catchup_ms;
+		rows[i].jitter_ms = cs[i].jitter_ms;
+		rows[i].source = "config";
+		rows[i].paused = cs[i].paused;
+	}
+	return rows;
+}
+
+static void
+free_rows(struct store_sched *rows, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free((char *)rows[i].cron);
+	free(rows);
+}
+
 static void
 route(void *arg, struct proto_req *req, struct reply_to rt)
 {
@@ -69,11 +112,12 @@ publish(void *arg, const char *topic, char *json)
 struct daemon *
 daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 {
-	struct daemon     *d = xcalloc(1, sizeof *d);
-	struct engine_opts eo = { 0 };
-	struct server_opts so = { 0 };
-	struct server     *srv;
-	char              *req_url, *pub_url;
+	struct daemon      *d = xcalloc(1, sizeof *d);
+	struct engine_opts  eo = { 0 };
+	struct server_opts  so = { 0 };
+	struct server      *srv;
+	struct store_sched *rows;
+	char               *req_url, *pub_url;
 
 	d->state_dir = xstrdup(state_dir);
 	d->demo = demo;
@@ -93,7 +137,12 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	eo.types = workflow_types;
 	eo.publish = publish;
 	eo.publish_arg = d;
-	if ((d->engine = engine_start(&eo, cause)) == NULL)
+	rows = config_rows(cfg);
+	eo.scheds = rows;
+	eo.nscheds = cfg->schedules.n;
+	d->engine = engine_start(&eo, cause);
+	free_rows(rows, cfg->schedules.n);
+	if (d->engine == NULL)
 		goto fail;
 
 	d->qinfo.db_path = d->db_path;
@@ -141,6 +190,10 @@ fail:
 void
 daemon_reload(struct daemon *d, struct config *cfg)
 {
+	struct store_sched *rows = config_rows(cfg);
+
+	engine_reload(d->engine, rows, cfg->schedules.n);
+	free_rows(rows, cfg->schedules.n);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_config(cfg);

@@ -47,11 +47,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/strmap.h"
 #include "common/util.h"
 #include "daemon/engine.h"
 #include "daemon/pool.h"
+#include "daemon/sched.h"
 #include "db/store.h"
 
 enum step_status {
@@ -127,9 +129,10 @@ struct exec {
 	enum exec_status       status;
 	int64_t                created_at, closed_at;
 	char                  *error;
-	int                    running; /* steps running */
-	int                    failing; /* a step failed for good */
-	int                    dirty;   /* on the dirty list */
+	char                  *schedule; /* that started it, or NULL */
+	int                    running;  /* steps running */
+	int                    failing;  /* a step failed for good */
+	int                    dirty;    /* on the dirty list */
 	TAILQ_ENTRY(exec) dirty_entry;
 	TAILQ_ENTRY(exec) closed_entry;
 	struct waiter *waiters; /* workflow.execute calls */
@@ -155,16 +158,18 @@ struct act_job {
 };
 TAILQ_HEAD(job_list, act_job);
 
-enum ev_type { EV_CALL, EV_RESULT };
+enum ev_type { EV_CALL, EV_RESULT, EV_CONFIG };
 
 struct ev {
 	TAILQ_ENTRY(ev) entry;
-	enum ev_type    type;
-	enum method_id  method;
-	cJSON          *params;
-	char           *rid;
-	struct reply_to rt;
-	struct act_job *job;
+	enum ev_type      type;
+	enum method_id    method;
+	cJSON            *params;
+	char             *rid;
+	struct reply_to   rt;
+	struct act_job   *job;
+	struct schedule **scheds; /* EV_CONFIG: the config's schedules */
+	int               nscheds;
 };
 TAILQ_HEAD(ev_list, ev);
 
@@ -209,7 +214,8 @@ struct engine {
 	int             stopping;
 
 	/* Engine thread only. */
-	struct strmap      *execs; /* id -> struct exec, open ones */
+	struct strmap      *execs;  /* id -> struct exec, open ones */
+	struct strmap      *scheds; /* id -> struct schedule */
 	struct exec_list    dirty;
 	struct exec_list    closed; /* freed after the turn's effects */
 	struct step       **heap;
@@ -234,6 +240,7 @@ struct engine {
 };
 
 static void exec_free(struct exec *);
+static void sched_run_closed(struct engine *, const char *);
 
 /* Cancel tokens. */
 
@@ -628,6 +635,8 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
 	strmap_del(e->execs, x->id);
 	TAILQ_INSERT_TAIL(&e->closed, x, closed_entry);
 	atomic_fetch_sub(&e->active, 1);
+	if (x->schedule != NULL)
+		sched_run_closed(e, x->schedule);
 	log_info(type, "execution=%s status=%s", x->id,
 	         exec_status_names[status]);
 }
@@ -809,6 +818,7 @@ exec_free(struct exec *x)
 	free(x->input);
 	free(x->brand);
 	free(x->error);
+	free(x->schedule);
 	free(x);
 }
 
@@ -844,6 +854,7 @@ exec_from_store(struct engine *e, const struct store_exec *r)
 	x->created_at = r->created_at;
 	x->closed_at = r->closed_at;
 	x->error = xstrdup(r->error);
+	x->schedule = xstrdup(r->schedule);
 	st = status_index(exec_status_names, XS_COUNT, r->status);
 	x->status = st < 0 ? XS_RUNNING : (enum exec_status)st;
 	for (i = 0; i < r->nsteps; i++) {
@@ -988,18 +999,82 @@ new_id(const struct workflow *wf)
 	return id;
 }
 
+/* Creates and stores an execution of wf (input already checked), started
+ * by schedule (or NULL). Returns it, or NULL with *reply set to the error
+ * reply (already_exists, or unavailable when the store failed). */
+static struct exec *
+create_exec(struct engine *e, const struct workflow *wf, const char *id,
+            const cJSON *input, const char *schedule, char **reply)
+{
+	struct store_exec row;
+	struct store_step rows[WF_MAX_STEPS];
+	struct exec      *x;
+	char             *cause = NULL, *text;
+	int               i, rc;
+
+	if (strmap_get(e->execs, id) != NULL) {
+		*reply = proto_reply_err(E_ALREADY_EXISTS,
+		                         "execution %s already exists", id);
+		return NULL;
+	}
+	if (tx(e) != 0) {
+		*reply = proto_reply_err(E_UNAVAILABLE, "store error");
+		return NULL;
+	}
+	text = cJSON_PrintUnformatted(input);
+	x = exec_new(wf, id, text, workflow_brand(input));
+	cJSON_free(text);
+	x->schedule = xstrdup(schedule);
+	x->created_at = clock_ms();
+	memset(&row, 0, sizeof row);
+	row.id = x->id;
+	row.type = wf->name;
+	row.brand = x->brand;
+	row.status = exec_status_names[XS_RUNNING];
+	row.input = x->input;
+	row.created_at = x->created_at;
+	row.schedule = schedule;
+	row.nsteps = wf->nsteps;
+	row.steps = rows;
+	for (i = 0; i < wf->nsteps; i++) {
+		memset(&rows[i], 0, sizeof rows[i]);
+		rows[i].idx = i;
+		rows[i].name = wf->steps[i].name;
+		rows[i].status = step_status_names[SS_PENDING];
+	}
+	rc = store_exec_insert(e->store, &row, &cause);
+	if (rc != 0) {
+		if (rc == 1)
+			*reply = proto_reply_err(E_ALREADY_EXISTS,
+			                         "execution %s already exists",
+			                         x->id);
+		else {
+			tx_check(e, -1, cause);
+			*reply = proto_reply_err(E_UNAVAILABLE, "store error");
+		}
+		exec_free(x);
+		return NULL;
+	}
+	x->n = row.n;
+	strmap_put(e->execs, x->id, x);
+	atomic_fetch_add(&e->active, 1);
+	history(e, x, "workflow_started", -1, 0, cJSON_Duplicate(input, 1));
+	log_info("workflow_started", "execution=%s type=%s%s%s", x->id,
+	         wf->name, schedule ? " schedule=" : "",
+	         schedule ? schedule : "");
+	mark_dirty(e, x);
+	return x;
+}
+
 static char *
 call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait,
            const char **created)
 {
 	const struct workflow *wf;
 	const cJSON           *input;
-	struct store_exec      row;
-	struct store_step      rows[WF_MAX_STEPS];
 	struct exec           *x;
-	char                  *cause = NULL, *text, *id, *reply;
+	char                  *cause = NULL, *id, *reply = NULL;
 	const char            *type = proto_str(params, "type");
-	int                    i, rc;
 
 	if ((wf = workflow_find(e->opts.types, type)) == NULL)
 		return proto_reply_err(E_BAD_REQUEST,
@@ -1015,58 +1090,11 @@ call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait,
 	}
 	id = proto_str(params, "id") ? xstrdup(proto_str(params, "id"))
 	                             : new_id(wf);
-	if (strmap_get(e->execs, id) != NULL) {
-		reply = proto_reply_err(E_ALREADY_EXISTS,
-		                        "execution %s already exists", id);
-		free(id);
-		return reply;
-	}
-	if (tx(e) != 0) {
-		free(id);
-		return proto_reply_err(E_UNAVAILABLE, "store error");
-	}
-	text = cJSON_PrintUnformatted(input);
-	x = exec_new(wf, id, text, workflow_brand(input));
-	cJSON_free(text);
+	x = create_exec(e, wf, id, input, NULL, &reply);
 	free(id);
-	x->created_at = clock_ms();
-	memset(&row, 0, sizeof row);
-	row.id = x->id;
-	row.type = wf->name;
-	row.brand = x->brand;
-	row.status = exec_status_names[XS_RUNNING];
-	row.input = x->input;
-	row.created_at = x->created_at;
-	row.nsteps = wf->nsteps;
-	row.steps = rows;
-	for (i = 0; i < wf->nsteps; i++) {
-		memset(&rows[i], 0, sizeof rows[i]);
-		rows[i].idx = i;
-		rows[i].name = wf->steps[i].name;
-		rows[i].status = step_status_names[SS_PENDING];
-	}
-	rc = store_exec_insert(e->store, &row, &cause);
-	if (rc != 0) {
-		if (rc == 1)
-			reply = proto_reply_err(E_ALREADY_EXISTS,
-			                        "execution %s already exists",
-			                        x->id);
-		else {
-			tx_check(e, -1, cause);
-			reply = proto_reply_err(E_UNAVAILABLE, "store error");
-		}
-		exec_free(x);
+	if (x == NULL)
 		return reply;
-	}
-	x->n = row.n;
 	*created = x->id;
-	strmap_put(e->execs, x->id, x);
-	atomic_fetch_add(&e->active, 1);
-	history(e, x, "workflow_started", -1, 0,
-	        cJSON_Duplicate(
-	            cJSON_GetObjectItemCaseSensitive(params, "input"), 1));
-	log_info("workflow_started", "execution=%s type=%s", x->id, wf->name);
-	mark_dirty(e, x);
 	if (wait) {
 		struct waiter *w = xcalloc(1, sizeof *w);
 
@@ -1164,11 +1192,12 @@ call_cancel(struct engine *e, cJSON *params)
 static char *
 call_retry(struct engine *e, cJSON *params)
 {
-	const char  *id = proto_str(params, "id");
-	struct exec *x;
-	cJSON       *data, *r, *reset;
-	char        *cause = NULL;
-	int          loaded, i;
+	struct schedule *sc;
+	const char      *id = proto_str(params, "id");
+	struct exec     *x;
+	cJSON           *data, *r, *reset;
+	char            *cause = NULL;
+	int              loaded, i;
 
 	if ((x = find_exec(e, id, &loaded, &cause)) == NULL)
 		return not_found_or_error(id, cause);
@@ -1210,6 +1239,9 @@ call_retry(struct engine *e, cJSON *params)
 	log_info("workflow_reset", "execution=%s", id);
 	strmap_put(e->execs, x->id, x);
 	atomic_fetch_add(&e->active, 1);
+	if (x->schedule != NULL &&
+	    (sc = strmap_get(e->scheds, x->schedule)) != NULL)
+		sc->open_runs++;
 	mark_dirty(e, x);
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "id", id);
@@ -1276,6 +1308,551 @@ out:
 	if (loaded)
 		exec_free(x);
 	return reply;
+}
+
+/* Schedules: firing, catch-up after downtime, overlap, and the operator's
+ * calls. All on the engine thread; a fire and its record (the execution it
+ * starts, the fire row, the cursor) commit in one transaction, and the
+ * execution's id is derived from the fire time, so no fire starts twice. */
+
+static void
+sched_save(struct engine *e, struct schedule *s)
+{
+	struct store_sched row;
+	char              *cause = NULL;
+
+	if (tx(e) != 0)
+		return;
+	schedule_to_row(s, &row);
+	tx_check(e, store_sched_state(e->store, &row, &cause), cause);
+}
+
+static void
+sched_put(struct engine *e, struct schedule *s)
+{
+	struct store_sched row;
+	char              *cause = NULL;
+
+	if (tx(e) != 0)
+		return;
+	schedule_to_row(s, &row);
+	tx_check(e, store_sched_put(e->store, &row, &cause), cause);
+}
+
+static void
+add_ms(cJSON *o, const char *key, int64_t ms)
+{
+	char ts[32];
+
+	if (ms <= 0)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, iso8601(ms, ts, sizeof ts));
+}
+
+/* A schedule event; takes data, adds the schedule's id to it. */
+static void
+sched_event(struct engine *e, struct schedule *s, struct exec *x,
+            const char *type, cJSON *data)
+{
+	if (data == NULL)
+		data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "schedule", s->id);
+	history(e, x, type, -1, 0, data);
+}
+
+/* Fires s for the nominal time t: starts a run or records why not.
+ * trigger: an operator's, now. Returns the outcome; *exec_out (if not
+ * NULL) gets the execution's id, *detail_out why nothing started. */
+static const char *
+sched_fire(struct engine *e, struct schedule *s, int64_t t, int trigger,
+           char **exec_out, char **detail_out)
+{
+	const char  *outcome;
+	struct exec *x = NULL;
+	cJSON       *input = NULL, *data, *r;
+	char        *detail = NULL, *cause = NULL, *id, *reply = NULL, ts[32];
+	char        *store_cause = NULL;
+
+	if (s->wf == NULL) {
+		outcome = "failed";
+		xasprintf(&detail, "this heraldd has no workflow type %s",
+		          s->workflow);
+	} else if (s->open_runs > 0 && s->overlap == OVERLAP_SKIP) {
+		outcome = "skipped";
+		detail = xstrdup("a run is still open (overlap: skip)");
+	} else if (s->open_runs > 0 && s->overlap == OVERLAP_BUFFER_ONE) {
+		if (s->buffered_at == 0) {
+			s->buffered_at = t;
+			outcome = "buffered";
+			detail = xstrdup("starts when the open run closes");
+		} else {
+			outcome = "skipped";
+			detail = xstrdup("a run is open and another is "
+			                 "buffered (overlap: buffer_one)");
+		}
+	} else {
+		input = json_parse(s->input, strlen(s->input), NULL);
+		if (s->wf->check_input != NULL &&
+		    s->wf->check_input(input, &cause) != 0) {
+			outcome = "failed";
+			xasprintf(&detail, "bad input: %s", cause);
+			free(cause);
+		} else {
+			id = schedule_exec_id(s, t);
+			x = create_exec(e, s->wf, id, input, s->id, &reply);
+			free(id);
+			if (x != NULL) {
+				outcome = "started";
+				s->open_runs++;
+			} else {
+				r = cJSON_Parse(reply);
+				outcome = "failed";
+				detail = xstrdup(
+				    cJSON_GetStringValue(cJSON_GetObjectItem(
+				        cJSON_GetObjectItem(r, "error"),
+				        "message")));
+				cJSON_Delete(r);
+				free(reply);
+			}
+		}
+		cJSON_Delete(input);
+	}
+	if (tx(e) == 0)
+		tx_check(e,
+		         store_fire_add(e->store, s->id, t, clock_ms(), outcome,
+		                        x ? x->id : NULL, detail, &store_cause),
+		         store_cause);
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "fire_at", iso8601(t, ts, sizeof ts));
+	cJSON_AddStringToObject(data, "outcome", outcome);
+	if (detail != NULL)
+		cJSON_AddStringToObject(data, "detail", detail);
+	cJSON_AddBoolToObject(data, "trigger", trigger);
+	sched_event(e, s, x, "schedule_fired", data);
+	log_msg(strcmp(outcome, "started") == 0 ? LOG_INFO : LOG_WARN,
+	        "schedule_fired", "schedule=%s fire_at=%s outcome=%s%s%s%s%s",
+	        s->id, ts, outcome, x ? " execution=" : "", x ? x->id : "",
+	        detail ? " detail=" : "", detail ? detail : "");
+	if (exec_out != NULL)
+		*exec_out = x != NULL ? xstrdup(x->id) : NULL;
+	if (detail_out != NULL)
+		*detail_out = detail;
+	else
+		free(detail);
+	return outcome;
+}
+
+/* Due fires of every schedule. */
+static void
+sched_fire_due(struct engine *e, int64_t now)
+{
+	struct schedule *s;
+	size_t           pos = 0;
+	int              n;
+
+	while ((s = strmap_next(e->scheds, &pos)) != NULL) {
+		for (n = 0; !s->paused && s->next_at >= 0 &&
+		            schedule_due(s, s->next_at) <= now && n < 100;
+		     n++) {
+			sched_fire(e, s, s->next_at, 0, NULL, NULL);
+			s->cursor_at = s->next_at;
+			s->next_at = schedule_next(s, s->cursor_at);
+			sched_save(e, s);
+		}
+	}
+}
+
+/* When the engine must wake for the next fire, or -1. */
+static int64_t
+sched_next_due(struct engine *e)
+{
+	struct schedule *s;
+	size_t           pos = 0;
+	int64_t          best = -1, due;
+
+	while ((s = strmap_next(e->scheds, &pos)) != NULL) {
+		if (s->paused || s->next_at < 0)
+			continue;
+		due = schedule_due(s, s->next_at);
+		if (best < 0 || due < best)
+			best = due;
+	}
+	return best;
+}
+
+/* After downtime: fires inside the catch-up window run (overlap
+ * permitting); older ones are recorded as missed. */
+static void
+sched_catch_up(struct engine *e, struct schedule *s, int64_t now)
+{
+	int64_t last[50], t = s->cursor_at, f;
+	int64_t count = 0, first = 0, i, n;
+	cJSON  *data;
+	char    ts[32], *cause = NULL;
+
+	if (s->paused)
+		return;
+	for (n = 0; n < 1000000; n++) {
+		f = schedule_next(s, t);
+		if (f < 0 || schedule_due(s, f) > now)
+			break;
+		if (f >= now - s->catchup_ms)
+			sched_fire(e, s, f, 0, NULL, NULL);
+		else {
+			if (count == 0)
+				first = f;
+			last[count % 50] = f;
+			count++;
+		}
+		t = f;
+	}
+	if (count > 0) {
+		for (i = count > 50 ? count - 50 : 0; i < count; i++)
+			if (tx(e) == 0)
+				tx_check(e,
+				         store_fire_add(
+				             e->store, s->id, last[i % 50], now,
+				             "missed", NULL,
+				             "heraldd was down; outside "
+				             "the catch-up window",
+				             &cause),
+				         cause);
+		data = cJSON_CreateObject();
+		cJSON_AddNumberToObject(data, "count", (double)count);
+		add_ms(data, "first", first);
+		add_ms(data, "last", last[(count - 1) % 50]);
+		sched_event(e, s, NULL, "schedule_missed", data);
+		log_warn("schedule_missed", "schedule=%s count=%lld last=%s",
+		         s->id, (long long)count,
+		         iso8601(last[(count - 1) % 50], ts, sizeof ts));
+	}
+	if (t > s->cursor_at)
+		s->cursor_at = t;
+	s->next_at = schedule_next(s, s->cursor_at);
+	sched_save(e, s);
+}
+
+/* An execution a schedule started has closed: a buffered fire may go. */
+static void
+sched_run_closed(struct engine *e, const char *id)
+{
+	struct schedule *s = strmap_get(e->scheds, id);
+	int64_t          t;
+
+	if (s == NULL)
+		return;
+	if (s->open_runs > 0)
+		s->open_runs--;
+	if (s->open_runs == 0 && s->buffered_at != 0) {
+		t = s->buffered_at;
+		s->buffered_at = 0;
+		sched_fire(e, s, t, 0, NULL, NULL);
+		sched_save(e, s);
+	}
+}
+
+static int
+sched_same_spec(const struct schedule *a, const struct schedule *b)
+{
+	return strcmp(a->workflow, b->workflow) == 0 &&
+	       strcmp(a->input, b->input) == 0 &&
+	       strcmp(a->cron, b->cron) == 0 &&
+	       strcmp(a->timezone, b->timezone) == 0 &&
+	       a->overlap == b->overlap && a->catchup_ms == b->catchup_ms &&
+	       a->jitter_ms == b->jitter_ms;
+}
+
+/* Takes ns, a schedule built from the config: creates it, or updates the
+ * spec of the one with its id, keeping its runtime state. */
+static void
+sched_adopt_config(struct engine *e, struct schedule *ns, int64_t now)
+{
+	struct schedule *old = strmap_get(e->scheds, ns->id);
+	cJSON           *data = cJSON_CreateObject();
+
+	free(ns->source);
+	ns->source = xstrdup("config");
+	if (old == NULL) {
+		ns->cursor_at = now;
+		ns->created_at = now;
+		ns->next_at = schedule_next(ns, now);
+		strmap_put(e->scheds, ns->id, ns);
+		sched_put(e, ns);
+		cJSON_AddStringToObject(data, "source", "config");
+		add_ms(data, "next_fire", ns->paused ? 0 : ns->next_at);
+		sched_event(e, ns, NULL, "schedule_created", data);
+		log_info("schedule_created", "schedule=%s source=config",
+		         ns->id);
+		return;
+	}
+	/* The operator's state survives a reload. */
+	ns->paused = old->paused;
+	free(ns->note);
+	ns->note = xstrdup(old->note);
+	ns->cursor_at = old->cursor_at;
+	ns->buffered_at = old->buffered_at;
+	ns->created_at = old->created_at;
+	ns->open_runs = old->open_runs;
+	ns->next_at = schedule_next(ns, ns->cursor_at);
+	if (sched_same_spec(ns, old) && strcmp(old->source, "config") == 0) {
+		cJSON_Delete(data);
+	} else {
+		sched_put(e, ns);
+		add_ms(data, "next_fire", ns->paused ? 0 : ns->next_at);
+		sched_event(e, ns, NULL, "schedule_updated", data);
+		log_info("schedule_updated", "schedule=%s", ns->id);
+	}
+	strmap_put(e->scheds, ns->id, ns);
+	schedule_free(old);
+}
+
+static void
+sched_remove(struct engine *e, struct schedule *s)
+{
+	char *cause = NULL;
+
+	if (tx(e) == 0)
+		tx_check(e, store_sched_del(e->store, s->id, &cause), cause);
+	sched_event(e, s, NULL, "schedule_deleted", NULL);
+	log_info("schedule_deleted", "schedule=%s", s->id);
+	strmap_del(e->scheds, s->id);
+	schedule_free(s);
+}
+
+/* The config's schedules now: list (taken) of n. Config schedules that
+ * left the config are deleted; those made at run time stay. */
+static void
+sched_sync(struct engine *e, struct schedule **list, int n)
+{
+	struct schedule *s;
+	size_t           pos = 0;
+	int64_t          now = clock_ms();
+	int              i, keep;
+
+	for (;;) {
+		pos = 0;
+		while ((s = strmap_next(e->scheds, &pos)) != NULL) {
+			if (strcmp(s->source, "config") != 0)
+				continue;
+			for (keep = 0, i = 0; i < n && !keep; i++)
+				keep = strcmp(list[i]->id, s->id) == 0;
+			if (!keep)
+				break;
+		}
+		if (s == NULL)
+			break;
+		sched_remove(e, s); /* the map changed: look again */
+	}
+	for (i = 0; i < n; i++)
+		sched_adopt_config(e, list[i], now);
+	free(list);
+}
+
+static struct schedule *
+find_sched(struct engine *e, cJSON *params, char **reply)
+{
+	const char      *id = proto_str(params, "id");
+	struct schedule *s = strmap_get(e->scheds, id);
+
+	if (s == NULL)
+		*reply = proto_reply_err(E_NOT_FOUND, "no schedule %s", id);
+	return s;
+}
+
+static char *
+call_sched_create(struct engine *e, cJSON *params)
+{
+	struct store_sched row;
+	struct schedule   *s;
+	const cJSON       *input, *paused;
+	cJSON             *res, *data;
+	char              *cause = NULL, *reply, *cron, *in;
+	const char        *v;
+	int64_t            now = clock_ms();
+
+	memset(&row, 0, sizeof row);
+	row.id = proto_str(params, "id");
+	if (strmap_get(e->scheds, row.id) != NULL)
+		return proto_reply_err(E_ALREADY_EXISTS,
+		                       "schedule %s already exists", row.id);
+	row.workflow = proto_str(params, "workflow");
+	if (workflow_find(e->opts.types, row.workflow) == NULL)
+		return proto_reply_err(E_BAD_REQUEST,
+		                       "params.workflow: no workflow type "
+		                       "\"%s\"",
+		                       row.workflow);
+	input = cJSON_GetObjectItemCaseSensitive(params, "input");
+	row.timezone = proto_str(params, "timezone");
+	row.overlap = proto_str(params, "overlap")
+	                  ? proto_str(params, "overlap")
+	                  : "skip";
+	row.catchup_ms = 3600000;
+	if ((v = proto_str(params, "catchup")) != NULL &&
+	    parse_duration(v, &row.catchup_ms, &cause) != 0)
+		goto bad_catchup;
+	if ((v = proto_str(params, "jitter")) != NULL &&
+	    parse_duration(v, &row.jitter_ms, &cause) != 0)
+		goto bad_jitter;
+	row.source = "api";
+	paused = cJSON_GetObjectItemCaseSensitive(params, "paused");
+	row.paused = cJSON_IsTrue(paused);
+	row.note = proto_str(params, "note");
+	row.cursor_at = now;
+	row.created_at = row.updated_at = now;
+	cron = cJSON_PrintUnformatted(
+	    cJSON_GetObjectItemCaseSensitive(params, "cron"));
+	in = input != NULL ? cJSON_PrintUnformatted(input) : xstrdup("null");
+	row.cron = cron;
+	row.input = in;
+	s = schedule_from_row(&row, e->opts.types, &cause);
+	if (s != NULL && s->wf->check_input != NULL) {
+		cJSON *parsed = cJSON_Parse(in);
+
+		if (s->wf->check_input(parsed, &cause) != 0) {
+			schedule_free(s);
+			s = NULL;
+		}
+		cJSON_Delete(parsed);
+	}
+	cJSON_free(cron);
+	cJSON_free(in);
+	if (s == NULL) {
+		reply = proto_reply_err(E_BAD_REQUEST, "params.%s", cause);
+		free(cause);
+		return reply;
+	}
+	strmap_put(e->scheds, s->id, s);
+	sched_put(e, s);
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "source", "api");
+	add_ms(data, "next_fire", s->paused ? 0 : s->next_at);
+	sched_event(e, s, NULL, "schedule_created", data);
+	log_info("schedule_created", "schedule=%s source=api", s->id);
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "id", s->id);
+	add_ms(res, "next_fire", s->paused ? 0 : s->next_at);
+	return proto_reply_ok(res);
+bad_catchup:
+	reply = proto_reply_err(E_BAD_REQUEST, "params.catchup: %s", cause);
+	free(cause);
+	return reply;
+bad_jitter:
+	reply = proto_reply_err(E_BAD_REQUEST, "params.jitter: %s", cause);
+	free(cause);
+	return reply;
+}
+
+static char *
+call_sched_pause(struct engine *e, cJSON *params, int pause)
+{
+	struct schedule *s;
+	const char      *note = proto_str(params, "note");
+	cJSON           *res, *data;
+	char            *reply = NULL;
+	int64_t          now = clock_ms();
+
+	if ((s = find_sched(e, params, &reply)) == NULL)
+		return reply;
+	free(s->note);
+	s->note = xstrdup(note);
+	if (pause)
+		s->paused = 1;
+	else if (s->paused) {
+		/* Fires that came while it was paused do not run now. */
+		s->paused = 0;
+		if (s->cursor_at < now)
+			s->cursor_at = now;
+		s->next_at = schedule_next(s, s->cursor_at);
+	}
+	sched_save(e, s);
+	data = cJSON_CreateObject();
+	if (note != NULL)
+		cJSON_AddStringToObject(data, "note", note);
+	if (!pause)
+		add_ms(data, "next_fire", s->next_at);
+	sched_event(e, s, NULL, pause ? "schedule_paused" : "schedule_unpaused",
+	            data);
+	log_info(pause ? "schedule_paused" : "schedule_unpaused",
+	         "schedule=%s note=\"%s\"", s->id, note ? note : "");
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "id", s->id);
+	cJSON_AddBoolToObject(res, "paused", s->paused);
+	if (s->note != NULL)
+		cJSON_AddStringToObject(res, "note", s->note);
+	else
+		cJSON_AddNullToObject(res, "note");
+	if (!pause)
+		add_ms(res, "next_fire", s->next_at);
+	return proto_reply_ok(res);
+}
+
+static char *
+call_sched_trigger(struct engine *e, cJSON *params)
+{
+	struct schedule *s;
+	const char      *outcome;
+	cJSON           *res;
+	char            *reply = NULL, *exec = NULL, *detail = NULL;
+	int64_t          now = clock_ms();
+
+	if ((s = find_sched(e, params, &reply)) == NULL)
+		return reply;
+	outcome = sched_fire(e, s, now - now % 1000, 1, &exec, &detail);
+	sched_save(e, s);
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "id", s->id);
+	cJSON_AddStringToObject(res, "outcome", outcome);
+	if (exec != NULL)
+		cJSON_AddStringToObject(res, "execution", exec);
+	else
+		cJSON_AddNullToObject(res, "execution");
+	if (detail != NULL)
+		cJSON_AddStringToObject(res, "detail", detail);
+	else
+		cJSON_AddNullToObject(res, "detail");
+	free(exec);
+	free(detail);
+	return proto_reply_ok(res);
+}
+
+static char *
+call_sched_delete(struct engine *e, cJSON *params)
+{
+	struct schedule *s;
+	cJSON           *res;
+	char            *reply = NULL;
+
+	if ((s = find_sched(e, params, &reply)) == NULL)
+		return reply;
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "id", s->id);
+	cJSON_AddTrueToObject(res, "deleted");
+	sched_remove(e, s);
+	return proto_reply_ok(res);
+}
+
+static int
+sched_load_cb(void *arg, const struct store_sched *r)
+{
+	struct engine   *e = arg;
+	struct schedule *s;
+	char            *cause = NULL;
+
+	if ((s = schedule_from_row(r, e->opts.types, &cause)) == NULL) {
+		/* A zone file removed, say: keep the daemon up. */
+		log_error("schedule_unloadable", "schedule=%s error=\"%s\"",
+		          r->id, cause);
+		free(cause);
+		return 0;
+	}
+	if (s->wf == NULL)
+		log_warn("schedule_workflow_missing",
+		         "schedule=%s workflow=%s reason=\"this heraldd has no "
+		         "such workflow type; its fires will fail\"",
+		         s->id, s->workflow);
+	strmap_put(e->scheds, s->id, s);
+	return 0;
 }
 
 static void
@@ -1442,6 +2019,21 @@ apply_call(struct engine *e, struct ev *ev)
 		break;
 	case M_WORKFLOW_RESOLVE:
 		reply = call_resolve(e, ev->params);
+		break;
+	case M_SCHEDULE_CREATE:
+		reply = call_sched_create(e, ev->params);
+		break;
+	case M_SCHEDULE_PAUSE:
+		reply = call_sched_pause(e, ev->params, 1);
+		break;
+	case M_SCHEDULE_UNPAUSE:
+		reply = call_sched_pause(e, ev->params, 0);
+		break;
+	case M_SCHEDULE_TRIGGER:
+		reply = call_sched_trigger(e, ev->params);
+		break;
+	case M_SCHEDULE_DELETE:
+		reply = call_sched_delete(e, ev->params);
 		break;
 	default:
 		reply = proto_reply_err(E_INTERNAL, "%s is not an engine call",
@@ -1612,6 +2204,11 @@ job_drop(struct job *job)
 static void
 ev_free(struct ev *ev)
 {
+	int i;
+
+	for (i = 0; ev->scheds != NULL && i < ev->nscheds; i++)
+		schedule_free(ev->scheds[i]);
+	free(ev->scheds);
 	if (ev->job != NULL)
 		atomic_fetch_sub(&ev->job->e->running, 1);
 	cJSON_Delete(ev->params);
@@ -1822,16 +2419,19 @@ engine_main(void *arg)
 	struct ev      *ev;
 	struct exec    *x;
 	struct timespec ts;
-	int64_t         now, wait_ms;
+	int64_t         now, wait_ms, due;
 
 	pthread_setname_np(pthread_self(), "engine");
 	for (;;) {
 		pthread_mutex_lock(&e->lock);
 		while (!e->stopping && TAILQ_EMPTY(&e->inbox)) {
 			now = clock_ms();
-			if (e->nheap > 0 && e->heap[0]->due <= now)
+			due = sched_next_due(e);
+			if (e->nheap > 0 && (due < 0 || e->heap[0]->due < due))
+				due = e->heap[0]->due;
+			if (due >= 0 && due <= now)
 				break;
-			wait_ms = e->nheap > 0 ? e->heap[0]->due - now : 60000;
+			wait_ms = due >= 0 ? due - now : 60000;
 			if (wait_ms > 60000)
 				wait_ms = 60000;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1859,6 +2459,10 @@ engine_main(void *arg)
 			if (ev->type == EV_CALL) {
 				apply_call(e, ev);
 				ev_free(ev);
+			} else if (ev->type == EV_CONFIG) {
+				sched_sync(e, ev->scheds, ev->nscheds);
+				ev->scheds = NULL;
+				ev_free(ev);
 			} else {
 				/* Kept until the turn commits: if it does
 				 * not, the result is applied again. */
@@ -1867,6 +2471,7 @@ engine_main(void *arg)
 			}
 		}
 		fire_timers(e, clock_ms());
+		sched_fire_due(e, clock_ms());
 		prune_requests(e);
 		while ((x = TAILQ_FIRST(&e->dirty)) != NULL) {
 			TAILQ_REMOVE(&e->dirty, x, dirty_entry);
@@ -1911,6 +2516,77 @@ engine_stats(struct engine *e, struct engine_stats *st)
 	st->last_seq = atomic_load(&e->last_seq);
 }
 
+/* Builds the config's schedules (NULL entries dropped, logged). */
+static struct schedule **
+build_config(const struct engine *e, const struct store_sched *rows, int n,
+             int *count)
+{
+	struct schedule **list = xcalloc((size_t)n + 1, sizeof *list);
+	char             *cause = NULL;
+	int               i;
+
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		list[*count] =
+		    schedule_from_row(&rows[i], e->opts.types, &cause);
+		if (list[*count] == NULL) {
+			log_error("schedule_invalid",
+			          "schedule=%s error=\"%s\"", rows[i].id,
+			          cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (list[*count]->wf == NULL)
+			log_warn(
+			    "schedule_workflow_missing",
+			    "schedule=%s workflow=%s reason=\"this heraldd "
+			    "has no such workflow type; its fires will "
+			    "fail\"",
+			    rows[i].id, rows[i].workflow);
+		(*count)++;
+	}
+	return list;
+}
+
+/* Part of the recovery turn: stored schedules, their open runs, the
+ * config's schedules, then what was missed while heraldd was down. */
+static int
+start_schedules(struct engine *e, char **cause)
+{
+	struct schedule *s, **list;
+	struct exec     *x;
+	size_t           pos = 0;
+	int64_t          now = clock_ms();
+	int              n;
+
+	if (store_sched_load(e->store, sched_load_cb, e, cause) != 0)
+		return -1;
+	while ((x = strmap_next(e->execs, &pos)) != NULL)
+		if (x->schedule != NULL &&
+		    (s = strmap_get(e->scheds, x->schedule)) != NULL)
+			s->open_runs++;
+	list = build_config(e, e->opts.scheds, e->opts.nscheds, &n);
+	sched_sync(e, list, n);
+	pos = 0;
+	while ((s = strmap_next(e->scheds, &pos)) != NULL)
+		sched_catch_up(e, s, now);
+	return 0;
+}
+
+void
+engine_reload(struct engine *e, const struct store_sched *rows, int n)
+{
+	struct ev *ev = xcalloc(1, sizeof *ev);
+
+	ev->type = EV_CONFIG;
+	ev->scheds = build_config(e, rows, n, &ev->nscheds);
+	pthread_mutex_lock(&e->lock);
+	TAILQ_INSERT_TAIL(&e->inbox, ev, entry);
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+}
+
 struct engine *
 engine_start(const struct engine_opts *opts, char **cause)
 {
@@ -1932,6 +2608,7 @@ engine_start(const struct engine_opts *opts, char **cause)
 	TAILQ_INIT(&e->pubs);
 	TAILQ_INIT(&e->applied);
 	e->execs = strmap_new();
+	e->scheds = strmap_new();
 	e->rids = strmap_new();
 	TAILQ_INIT(&e->rid_lru);
 	if ((e->store = store_open(opts->db_path, opts->sync_full, cause)) ==
@@ -1944,6 +2621,8 @@ engine_start(const struct engine_opts *opts, char **cause)
 
 	/* Recovery runs as the first turn, before any call is taken. */
 	if (load_open(e, 1, cause) != 0)
+		goto fail;
+	if (start_schedules(e, cause) != 0)
 		goto fail;
 	while ((x = TAILQ_FIRST(&e->dirty)) != NULL) {
 		TAILQ_REMOVE(&e->dirty, x, dirty_entry);
@@ -2039,12 +2718,13 @@ final_turn(struct engine *e)
 void
 engine_stop(struct engine *e)
 {
-	struct timespec tick = { 0, 10 * 1000000L };
-	struct ev      *ev;
-	struct exec    *x;
-	size_t          pos = 0;
-	int64_t         drain, t0;
-	int             k;
+	struct timespec  tick = { 0, 10 * 1000000L };
+	struct ev       *ev;
+	struct exec     *x;
+	struct schedule *sc;
+	size_t           pos = 0;
+	int64_t          drain, t0;
+	int              k;
 
 	if (e == NULL)
 		return;
@@ -2086,6 +2766,10 @@ engine_stop(struct engine *e)
 	while ((x = strmap_next(e->execs, &pos)) != NULL)
 		exec_free(x);
 	strmap_free(e->execs);
+	pos = 0;
+	while ((sc = strmap_next(e->scheds, &pos)) != NULL)
+		schedule_free(sc);
+	strmap_free(e->scheds);
 	free_closed(e);
 	rid_forget_all(e);
 	strmap_free(e->rids);

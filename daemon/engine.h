@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "daemon/workflow.h"
+#include "db/store.h"
 #include "ipc/proto.h"
 
 struct engine_opts {
@@ -24,7 +25,10 @@ struct engine_opts {
 	int         workers;
 	/* On stop, how long running activities may finish before they are
 	 * aborted: 0 for the default (10 s), negative for no wait. */
-	int64_t                       drain_ms;
+	int64_t drain_ms;
+	/* The config's schedules (borrowed during engine_start). */
+	const struct store_sched     *scheds;
+	int                           nscheds;
 	const struct workflow *const *types; /* NULL-terminated, static */
 	/* Called on the engine thread after each commit, once per event, in
 	 * seq order; takes json. May be NULL. */
@@ -57,6 +61,10 @@ void engine_stop(struct engine *);
  * error. */
 void engine_call(struct engine *, enum method_id, cJSON *params,
                  const char *rid, struct reply_to rt);
+
+/* The config was reloaded: these are its schedules now (borrowed). Main
+ * thread. */
+void engine_reload(struct engine *, const struct store_sched *rows, int n);
 
 /* A snapshot of counters; any thread. */
 void engine_stats(struct engine *, struct engine_stats *);

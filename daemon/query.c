@@ -10,6 +10,7 @@
 #include "daemon/engine.h"
 #include "daemon/pool.h"
 #include "daemon/query.h"
+#include "daemon/sched.h"
 #include "db/store.h"
 
 struct query {
@@ -119,6 +120,146 @@ do_since(struct store_reader *r, const cJSON *params)
 	return proto_reply_ok(res);
 }
 
+struct sched_ctx {
+	struct store_reader *r;
+	cJSON               *arr;
+	int                  full; /* describe: next fires and history */
+	char                *cause;
+};
+
+static void
+add_ms(cJSON *o, const char *key, int64_t ms)
+{
+	char ts[32];
+
+	if (ms <= 0)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, iso8601(ms, ts, sizeof ts));
+}
+
+/* A schedule as the protocol shows it: its row, and what its spec says
+ * about the future (computed here, from the same code the engine uses). */
+static int
+sched_json(void *arg, const struct store_sched *row)
+{
+	struct sched_ctx *c = arg;
+	struct schedule  *s;
+	cJSON            *o = cJSON_CreateObject(), *fires = NULL, *next, *it;
+	char             *why = NULL, *desc = NULL, *tmp;
+	int64_t           t, now = clock_ms();
+	int               i;
+
+	cJSON_AddStringToObject(o, "id", row->id);
+	cJSON_AddStringToObject(o, "workflow", row->workflow);
+	cJSON_AddItemToObject(o, "input", cJSON_Parse(row->input));
+	cJSON_AddItemToObject(o, "cron", cJSON_Parse(row->cron));
+	cJSON_AddStringToObject(o, "timezone", row->timezone);
+	cJSON_AddStringToObject(o, "overlap", row->overlap);
+	cJSON_AddNumberToObject(o, "catchup_ms", (double)row->catchup_ms);
+	cJSON_AddNumberToObject(o, "jitter_ms", (double)row->jitter_ms);
+	cJSON_AddStringToObject(o, "source", row->source);
+	cJSON_AddBoolToObject(o, "paused", row->paused);
+	if (row->note != NULL)
+		cJSON_AddStringToObject(o, "note", row->note);
+	else
+		cJSON_AddNullToObject(o, "note");
+	add_ms(o, "created_at", row->created_at);
+	add_ms(o, "buffered_fire", row->buffered_at);
+	s = schedule_from_row(row, NULL, &why);
+	if (s != NULL) {
+		for (i = 0; i < s->ncron; i++) {
+			char *d = cron_describe(s->exprs[i]);
+
+			xasprintf(&tmp, "%s%s%s", desc ? desc : "",
+			          desc ? "; " : "", d);
+			free(d);
+			free(desc);
+			desc = tmp;
+		}
+		xasprintf(&tmp, "%s (%s)", desc, s->timezone);
+		free(desc);
+		desc = tmp;
+		cJSON_AddStringToObject(o, "description", desc);
+		free(desc);
+		t = schedule_next(s, s->cursor_at > now ? s->cursor_at : now);
+		add_ms(o, "next_fire", row->paused ? 0 : t);
+		if (c->full) {
+			next = cJSON_AddArrayToObject(o, "next_fires");
+			for (i = 0; i < 5 && t >= 0; i++) {
+				char ts[32];
+
+				cJSON_AddItemToArray(
+				    next, cJSON_CreateString(
+				              iso8601(t, ts, sizeof ts)));
+				t = schedule_next(s, t);
+			}
+		}
+		schedule_free(s);
+	} else {
+		cJSON_AddStringToObject(o, "description", why);
+		cJSON_AddNullToObject(o, "next_fire");
+		free(why);
+	}
+	if (store_sched_fires(c->r, row->id, c->full ? 100 : 1, &fires,
+	                      &c->cause) != 0) {
+		cJSON_Delete(o);
+		return -1;
+	}
+	it = cJSON_GetArrayItem(fires, 0);
+	cJSON_AddItemToObject(o, "last_fire",
+	                      it != NULL ? cJSON_Duplicate(it, 1)
+	                                 : cJSON_CreateNull());
+	if (c->full) {
+		cJSON *missed = cJSON_CreateArray(), *recent;
+
+		cJSON_ArrayForEach(it, fires) if (strcmp(
+		                                      cJSON_GetStringValue(
+		                                          cJSON_GetObjectItem(
+		                                              it, "outcome")),
+		                                      "missed") == 0)
+		    cJSON_AddItemToArray(missed, cJSON_Duplicate(it, 1));
+		recent = cJSON_CreateArray();
+		for (i = 0; i < 20 && i < cJSON_GetArraySize(fires); i++)
+			cJSON_AddItemToArray(
+			    recent,
+			    cJSON_Duplicate(cJSON_GetArrayItem(fires, i), 1));
+		cJSON_AddItemToObject(o, "fires", recent);
+		cJSON_AddItemToObject(o, "missed", missed);
+	}
+	cJSON_Delete(fires);
+	cJSON_AddItemToArray(c->arr, o);
+	return 0;
+}
+
+static char *
+do_schedules(struct store_reader *r, const char *id)
+{
+	struct sched_ctx c = { r, cJSON_CreateArray(), id != NULL, NULL };
+	cJSON           *res;
+	char            *reply;
+	int              rc;
+
+	rc = store_sched_read(r, id, sched_json, &c, &c.cause);
+	if (rc != 0) {
+		cJSON_Delete(c.arr);
+		if (rc == 1)
+			return proto_reply_err(E_NOT_FOUND, "no schedule %s",
+			                       id);
+		reply = proto_reply_err(E_INTERNAL, "store: %s", c.cause);
+		free(c.cause);
+		return reply;
+	}
+	if (id != NULL) {
+		res = cJSON_DetachItemFromArray(c.arr, 0);
+		cJSON_Delete(c.arr);
+		return proto_reply_ok(res);
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddItemToObject(res, "schedules", c.arr);
+	return proto_reply_ok(res);
+}
+
 static void
 query_run(struct job *job, void *ctx)
 {
@@ -156,6 +297,12 @@ query_run(struct job *job, void *ctx)
 		break;
 	case M_EVENTS_SINCE:
 		reply = do_since(r, j->params);
+		break;
+	case M_SCHEDULE_LIST:
+		reply = do_schedules(r, NULL);
+		break;
+	case M_SCHEDULE_DESCRIBE:
+		reply = do_schedules(r, id);
 		break;
 	default:
 		reply = proto_reply_err(E_INTERNAL, "%s is not a query",

@@ -65,6 +65,34 @@ static const char *const migrations[] = {
 	"  exec_id TEXT,"
 	"  reply   TEXT) WITHOUT ROWID;"
 	"CREATE INDEX requests_at ON requests(at);",
+	/* 2: schedules and their fires. */
+	"ALTER TABLE executions ADD COLUMN schedule TEXT;"
+	"CREATE INDEX executions_schedule ON executions(schedule, n);"
+	"CREATE TABLE schedules ("
+	"  id          TEXT PRIMARY KEY,"
+	"  workflow    TEXT NOT NULL,"
+	"  input       TEXT NOT NULL,"
+	"  cron        TEXT NOT NULL,"
+	"  timezone    TEXT NOT NULL,"
+	"  overlap     TEXT NOT NULL,"
+	"  catchup_ms  INTEGER NOT NULL,"
+	"  jitter_ms   INTEGER NOT NULL,"
+	"  source      TEXT NOT NULL,"
+	"  paused      INTEGER NOT NULL,"
+	"  note        TEXT,"
+	"  cursor_at   INTEGER NOT NULL,"
+	"  buffered_at INTEGER,"
+	"  created_at  INTEGER NOT NULL,"
+	"  updated_at  INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE schedule_fires ("
+	"  n         INTEGER PRIMARY KEY,"
+	"  schedule  TEXT NOT NULL,"
+	"  fire_at   INTEGER NOT NULL,"
+	"  at        INTEGER NOT NULL,"
+	"  outcome   TEXT NOT NULL,"
+	"  execution TEXT,"
+	"  detail    TEXT);"
+	"CREATE INDEX schedule_fires_schedule ON schedule_fires(schedule, n);",
 };
 
 enum {
@@ -79,6 +107,10 @@ enum {
 	ST_REQUEST_ADD,
 	ST_REQUEST_GET,
 	ST_REQUEST_PRUNE,
+	ST_SCHED_PUT,
+	ST_SCHED_STATE,
+	ST_SCHED_DEL,
+	ST_FIRE_ADD,
 	ST_COUNT
 };
 
@@ -88,7 +120,7 @@ static const char *const writer_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_EXEC_INSERT] =
 	    "INSERT INTO executions (id, type, brand, status, input, "
-	    "created_at) VALUES (?, ?, ?, ?, ?, ?) "
+	    "created_at, schedule) VALUES (?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT (id) DO NOTHING",
 	[ST_STEP_INSERT] = "INSERT INTO steps (exec_n, idx, name, status, "
 	                   "attempt) VALUES (?, ?, ?, ?, 0)",
@@ -105,6 +137,22 @@ static const char *const writer_sql[ST_COUNT] = {
 	[ST_REQUEST_GET] = "SELECT method, exec_id, reply FROM requests "
 	                   "WHERE rid = ?",
 	[ST_REQUEST_PRUNE] = "DELETE FROM requests WHERE at < ?",
+	/* The spec changes; runtime state (paused, note, cursor) stays. */
+	[ST_SCHED_PUT] =
+	    "INSERT INTO schedules (id, workflow, input, cron, timezone, "
+	    "overlap, catchup_ms, jitter_ms, source, paused, note, cursor_at, "
+	    "buffered_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) "
+	    "ON CONFLICT (id) DO UPDATE SET workflow = ?2, input = ?3, "
+	    "cron = ?4, timezone = ?5, overlap = ?6, catchup_ms = ?7, "
+	    "jitter_ms = ?8, source = ?9, updated_at = ?14",
+	[ST_SCHED_STATE] =
+	    "UPDATE schedules SET paused = ?, note = ?, cursor_at = ?, "
+	    "buffered_at = ?, updated_at = ? WHERE id = ?",
+	[ST_SCHED_DEL] = "DELETE FROM schedules WHERE id = ?",
+	[ST_FIRE_ADD] =
+	    "INSERT INTO schedule_fires (schedule, fire_at, at, outcome, "
+	    "execution, detail) VALUES (?, ?, ?, ?, ?, ?)",
 };
 
 struct store {
@@ -330,6 +378,7 @@ store_exec_insert(struct store *s, struct store_exec *x, char **cause)
 	bind_text(st, 4, x->status);
 	bind_text(st, 5, x->input);
 	sqlite3_bind_int64(st, 6, x->created_at);
+	bind_text(st, 7, x->schedule);
 	if (run(s, ST_EXEC_INSERT, cause) != 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -450,8 +499,8 @@ store_request_prune(struct store *s, int64_t before, char **cause)
 }
 
 #define EXEC_COLS                                                              \
-	"n, id, type, brand, status, input, created_at, "                      \
-	"closed_at, error"
+	"n, id, type, brand, status, input, created_at, closed_at, error, "    \
+	"schedule"
 
 static void
 read_exec(sqlite3_stmt *st, struct store_exec *x)
@@ -466,6 +515,7 @@ read_exec(sqlite3_stmt *st, struct store_exec *x)
 	x->created_at = sqlite3_column_int64(st, 6);
 	x->closed_at = sqlite3_column_int64(st, 7);
 	x->error = col_text(st, 8);
+	x->schedule = col_text(st, 9);
 }
 
 #define STEP_COLS                                                              \
@@ -679,6 +729,7 @@ exec_json(const struct store_exec *x)
 	add_time(o, "created_at", x->created_at);
 	add_time(o, "closed_at", x->closed_at);
 	add_text(o, "error", x->error);
+	add_text(o, "schedule", x->schedule);
 	return o;
 }
 
@@ -937,5 +988,187 @@ store_events_since(struct store_reader *r, int64_t after, int limit,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return reader_fail(r, st, cause);
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Schedules. */
+
+int
+store_sched_put(struct store *s, const struct store_sched *r, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_SCHED_PUT];
+
+	bind_text(st, 1, r->id);
+	bind_text(st, 2, r->workflow);
+	bind_text(st, 3, r->input);
+	bind_text(st, 4, r->cron);
+	bind_text(st, 5, r->timezone);
+	bind_text(st, 6, r->overlap);
+	sqlite3_bind_int64(st, 7, r->catchup_ms);
+	sqlite3_bind_int64(st, 8, r->jitter_ms);
+	bind_text(st, 9, r->source);
+	sqlite3_bind_int(st, 10, r->paused);
+	bind_text(st, 11, r->note);
+	sqlite3_bind_int64(st, 12, r->cursor_at);
+	bind_time(st, 13, r->buffered_at);
+	sqlite3_bind_int64(st, 14, r->updated_at);
+	return run(s, ST_SCHED_PUT, cause);
+}
+
+int
+store_sched_state(struct store *s, const struct store_sched *r, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_SCHED_STATE];
+
+	sqlite3_bind_int(st, 1, r->paused);
+	bind_text(st, 2, r->note);
+	sqlite3_bind_int64(st, 3, r->cursor_at);
+	bind_time(st, 4, r->buffered_at);
+	sqlite3_bind_int64(st, 5, r->updated_at);
+	bind_text(st, 6, r->id);
+	return run(s, ST_SCHED_STATE, cause);
+}
+
+int
+store_sched_del(struct store *s, const char *id, char **cause)
+{
+	bind_text(s->st[ST_SCHED_DEL], 1, id);
+	return run(s, ST_SCHED_DEL, cause);
+}
+
+int
+store_fire_add(struct store *s, const char *schedule, int64_t fire_at,
+               int64_t at, const char *outcome, const char *execution,
+               const char *detail, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_FIRE_ADD];
+
+	bind_text(st, 1, schedule);
+	sqlite3_bind_int64(st, 2, fire_at);
+	sqlite3_bind_int64(st, 3, at);
+	bind_text(st, 4, outcome);
+	bind_text(st, 5, execution);
+	bind_text(st, 6, detail);
+	return run(s, ST_FIRE_ADD, cause);
+}
+
+#define SCHED_COLS                                                             \
+	"id, workflow, input, cron, timezone, overlap, catchup_ms, "           \
+	"jitter_ms, source, paused, note, cursor_at, buffered_at, "            \
+	"created_at, updated_at"
+
+static void
+read_sched(sqlite3_stmt *st, struct store_sched *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = col_text(st, 0);
+	r->workflow = col_text(st, 1);
+	r->input = col_text(st, 2);
+	r->cron = col_text(st, 3);
+	r->timezone = col_text(st, 4);
+	r->overlap = col_text(st, 5);
+	r->catchup_ms = sqlite3_column_int64(st, 6);
+	r->jitter_ms = sqlite3_column_int64(st, 7);
+	r->source = col_text(st, 8);
+	r->paused = sqlite3_column_int(st, 9);
+	r->note = col_text(st, 10);
+	r->cursor_at = sqlite3_column_int64(st, 11);
+	r->buffered_at = sqlite3_column_int64(st, 12);
+	r->created_at = sqlite3_column_int64(st, 13);
+	r->updated_at = sqlite3_column_int64(st, 14);
+}
+
+static int
+sched_rows(sqlite3 *db, const char                             *id,
+           int (*fn)(void *, const struct store_sched *), void *arg,
+           char **cause)
+{
+	sqlite3_stmt      *st = NULL;
+	struct store_sched r;
+	int                rc, found = 0;
+
+	if (sqlite3_prepare_v2(
+	        db,
+	        id != NULL ? "SELECT " SCHED_COLS " FROM schedules WHERE id = ?"
+	                   : "SELECT " SCHED_COLS " FROM schedules ORDER BY id",
+	        -1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (id != NULL)
+		bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_sched(st, &r);
+		found = 1;
+		if (fn(arg, &r) != 0) {
+			xasprintf(cause, "schedule %s could not be loaded",
+			          r.id);
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return id != NULL && !found ? 1 : 0;
+}
+
+int
+store_sched_load(struct store *s, int (*fn)(void *, const struct store_sched *),
+                 void *arg, char **cause)
+{
+	return sched_rows(s->db, NULL, fn, arg, cause);
+}
+
+int
+store_sched_read(struct store_reader *r, const char                  *id,
+                 int (*fn)(void *, const struct store_sched *), void *arg,
+                 char **cause)
+{
+	return sched_rows(r->db, id, fn, arg, cause);
+}
+
+int
+store_sched_fires(struct store_reader *r, const char *id, int limit,
+                  cJSON **out, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	cJSON        *arr = cJSON_CreateArray(), *o;
+	int           rc;
+
+	/* Newest first, with the outcome of the execution each started. */
+	if (sqlite3_prepare_v2(
+	        r->db,
+	        "SELECT f.fire_at, f.at, f.outcome, f.execution, "
+	        "f.detail, x.status, x.error "
+	        "FROM schedule_fires f LEFT JOIN executions x "
+	        "ON x.id = f.execution WHERE f.schedule = ? "
+	        "ORDER BY f.n DESC LIMIT ?",
+	        -1, &st, NULL) != SQLITE_OK) {
+		cJSON_Delete(arr);
+		return reader_fail(r, st, cause);
+	}
+	bind_text(st, 1, id);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		add_time(o, "fire_at", sqlite3_column_int64(st, 0));
+		add_time(o, "at", sqlite3_column_int64(st, 1));
+		cJSON_AddStringToObject(o, "outcome", col_text(st, 2));
+		add_text(o, "execution", col_text(st, 3));
+		add_text(o, "detail", col_text(st, 4));
+		add_text(o, "execution_status", col_text(st, 5));
+		add_text(o, "execution_error", col_text(st, 6));
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(arr);
+		return reader_fail(r, st, cause);
+	}
+	sqlite3_finalize(st);
+	*out = arr;
 	return 0;
 }

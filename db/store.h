@@ -39,7 +39,8 @@ struct store_exec {
 	const char        *input; /* JSON text */
 	int64_t            created_at;
 	int64_t            closed_at;
-	const char        *error; /* may be NULL */
+	const char        *error;    /* may be NULL */
+	const char        *schedule; /* the schedule that started it, or NULL */
 	int                nsteps;
 	struct store_step *steps;
 };
@@ -104,6 +105,32 @@ int store_load_one(struct store *, const char                             *id,
                    int (*fn)(void *arg, const struct store_exec *x), void *arg,
                    char **cause);
 
+/* Schedules: the spec, and runtime state that survives restarts. */
+struct store_sched {
+	const char *id, *workflow, *input, *cron, *timezone, *overlap;
+	int64_t     catchup_ms, jitter_ms;
+	const char *source; /* "config" or "api" */
+	int         paused;
+	const char *note;
+	int64_t     cursor_at;   /* fires at or before this are handled */
+	int64_t     buffered_at; /* a fire waiting (buffer_one), or 0 */
+	int64_t     created_at, updated_at;
+};
+
+/* Creates a schedule, or updates its spec keeping its state. */
+int store_sched_put(struct store *, const struct store_sched *, char **cause);
+/* Saves paused, note, cursor_at, buffered_at. */
+int store_sched_state(struct store *, const struct store_sched *, char **cause);
+int store_sched_del(struct store *, const char *id, char **cause);
+/* Calls fn for every schedule (valid during the call). */
+int store_sched_load(struct store *,
+                     int (*fn)(void *arg, const struct store_sched *),
+                     void *arg, char **cause);
+/* outcome: started, skipped, buffered, missed, failed. */
+int store_fire_add(struct store *, const char *schedule, int64_t fire_at,
+                   int64_t at, const char *outcome, const char *execution,
+                   const char *detail, char **cause);
+
 /* Readers. */
 struct store_reader *store_reader_open(const char *path, char **cause);
 void                 store_reader_close(struct store_reader *);
@@ -129,6 +156,14 @@ int store_events_since(struct store_reader *, int64_t after, int limit,
                        const char *topic,
                        void (*fn)(void *arg, const struct store_event *),
                        void *arg, int *more, char **cause);
+
+/* One schedule (id) or all (NULL): 0, 1 not found, -1 error. */
+int store_sched_read(struct store_reader *, const char *id,
+                     int (*fn)(void *arg, const struct store_sched *),
+                     void *arg, char **cause);
+/* The last `limit` fires of a schedule, newest first, as a JSON array. */
+int store_sched_fires(struct store_reader *, const char *id, int limit,
+                      cJSON **out, char **cause);
 
 /* {"running": N, ...}: executions per status. */
 int store_counts(struct store_reader *, cJSON **out, char **cause);

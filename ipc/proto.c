@@ -89,6 +89,39 @@ static const struct param since_params[] = {
 	END,
 };
 
+static const char *const overlaps[] = { "skip", "buffer_one", "allow_all",
+	                                NULL };
+
+static const struct param sched_id_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "schedule id" },
+	END,
+};
+
+static const struct param sched_note_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "schedule id" },
+	{ "note", P_STRING, 0, TEXT_MAX, 0, 0, NULL, "why, shown with it" },
+	END,
+};
+
+static const struct param sched_create_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "schedule id (names its runs)" },
+	{ "workflow", P_ID, 1, 0, 0, 0, NULL, "workflow type to start" },
+	{ "input", P_JSON, 0, 0, 0, 0, NULL, "input of each run (JSON)" },
+	{ "cron", P_STRINGS, 1, 128, 0, 0, NULL,
+	  "cron expressions (5 fields or @daily...)" },
+	{ "timezone", P_STRING, 0, 64, 0, 0, NULL,
+	  "IANA time zone (default UTC)" },
+	{ "overlap", P_ENUM, 0, 0, 0, 0, overlaps,
+	  "when a run is still open (default skip)" },
+	{ "catchup", P_STRING, 0, 32, 0, 0, NULL,
+	  "how far back missed fires still run, e.g. 1h (default)" },
+	{ "jitter", P_STRING, 0, 32, 0, 0, NULL,
+	  "start up to this much after each fire, e.g. 30s" },
+	{ "paused", P_BOOL, 0, 0, 0, 0, NULL, "create it paused" },
+	{ "note", P_STRING, 0, TEXT_MAX, 0, 0, NULL, "a note shown with it" },
+	END,
+};
+
 static const struct param resolve_params[] = {
 	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
 	{ "step", P_ID, 1, 0, 0, 0, NULL, "the in_doubt step" },
@@ -141,6 +174,37 @@ const struct method proto_methods[M_COUNT] = {
 	  "`{events: [event], more}`; `more` is true when another page "
 	  "follows",
 	  "internal" },
+	{ M_SCHEDULE_LIST, "schedule.list", no_params, M_READONLY,
+	  "every schedule with its next and last fire",
+	  "`{schedules: [{id, workflow, input, cron, description, timezone, "
+	  "overlap, catchup_ms, jitter_ms, source, paused, note, next_fire, "
+	  "last_fire}]}`",
+	  "internal" },
+	{ M_SCHEDULE_DESCRIBE, "schedule.describe", sched_id_params, M_READONLY,
+	  "one schedule: its next 5 fires, its last fires and missed fires",
+	  "as in schedule.list, plus `next_fires`, `fires` (newest first: "
+	  "`{fire_at, at, outcome, execution, execution_status, detail}`) "
+	  "and `missed`",
+	  "not_found" },
+	{ M_SCHEDULE_CREATE, "schedule.create", sched_create_params, M_MUTATES,
+	  "add a schedule at run time", "`{id, next_fire}`",
+	  "already_exists, bad_request (a bad expression, zone or input)" },
+	{ M_SCHEDULE_PAUSE, "schedule.pause", sched_note_params, M_MUTATES,
+	  "stop a schedule firing, with a note saying why",
+	  "`{id, paused, note}`", "not_found" },
+	{ M_SCHEDULE_UNPAUSE, "schedule.unpause", sched_note_params, M_MUTATES,
+	  "let a schedule fire again (fires missed while paused do not run)",
+	  "`{id, paused, note, next_fire}`", "not_found" },
+	{ M_SCHEDULE_TRIGGER, "schedule.trigger", sched_id_params, M_MUTATES,
+	  "fire a schedule now (its overlap policy applies)",
+	  "`{id, outcome, execution, detail}`; outcome is started, "
+	  "buffered, skipped or failed (detail says why: e.g. a run of "
+	  "that second exists already)",
+	  "not_found" },
+	{ M_SCHEDULE_DELETE, "schedule.delete", sched_id_params, M_MUTATES,
+	  "delete a schedule (one from the config returns at the next "
+	  "reload)",
+	  "`{id, deleted}`", "not_found" },
 };
 
 const struct event_type proto_event_types[] = {
@@ -165,6 +229,23 @@ const struct event_type proto_event_types[] = {
 	  "a side effect may have happened; an operator decides", "`{error}`" },
 	{ "step_resolved", "an operator decided an in_doubt step",
 	  "`{outcome}`: done or retry" },
+	{ "schedule_created", "a schedule was added (config or API)",
+	  "`{schedule, source, next_fire}`" },
+	{ "schedule_updated", "its spec changed in the config",
+	  "`{schedule, next_fire}`" },
+	{ "schedule_deleted", "a schedule was removed", "`{schedule}`" },
+	{ "schedule_paused", "an operator paused it", "`{schedule, note}`" },
+	{ "schedule_unpaused", "an operator let it fire again",
+	  "`{schedule, note, next_fire}`" },
+	{ "schedule_fired",
+	  "a fire time came (or a trigger); `execution` is the run it "
+	  "started",
+	  "`{schedule, fire_at, outcome, detail, trigger}`; outcome: started, "
+	  "buffered, skipped, failed" },
+	{ "schedule_missed",
+	  "fires passed while heraldd was down, outside the "
+	  "catch-up window",
+	  "`{schedule, count, first, last}`" },
 	{ NULL, NULL, NULL },
 };
 
@@ -285,6 +366,29 @@ check_param(const struct param *p, const cJSON *v)
 		break;
 	case P_JSON:
 		break;
+	case P_STRINGS: {
+		const cJSON *it;
+		int          n = 0;
+
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0 ||
+		    cJSON_GetArraySize(v) > 32) {
+			xasprintf(&why, "expected an array of 1-32 strings");
+			break;
+		}
+		cJSON_ArrayForEach(it, v)
+		{
+			if (!cJSON_IsString(it) ||
+			    strlen(it->valuestring) > p->max_len) {
+				xasprintf(&why,
+				          "[%d]: expected a string of at most "
+				          "%zu bytes",
+				          n, p->max_len);
+				break;
+			}
+			n++;
+		}
+		break;
+	}
 	case P_ENUM:
 		if (cJSON_IsString(v))
 			for (i = 0; p->choices[i] != NULL; i++)
@@ -563,6 +667,8 @@ param_type_name(const struct param *p)
 		return "any JSON";
 	case P_ENUM:
 		return "one of";
+	case P_STRINGS:
+		return "array of strings";
 	}
 	return "?";
 }

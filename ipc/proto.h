@@ -41,10 +41,25 @@ enum method_id {
 	M_WORKFLOW_RETRY,
 	M_WORKFLOW_RESOLVE,
 	M_EVENTS_SINCE,
+	M_SCHEDULE_LIST,
+	M_SCHEDULE_DESCRIBE,
+	M_SCHEDULE_CREATE,
+	M_SCHEDULE_PAUSE,
+	M_SCHEDULE_UNPAUSE,
+	M_SCHEDULE_TRIGGER,
+	M_SCHEDULE_DELETE,
 	M_COUNT
 };
 
-enum param_type { P_STRING, P_ID, P_INT, P_BOOL, P_JSON, P_ENUM };
+enum param_type {
+	P_STRING,
+	P_ID,
+	P_INT,
+	P_BOOL,
+	P_JSON,
+	P_ENUM,
+	P_STRINGS /* a non-empty array of strings, each up to max_len */
+};
 
 struct param {
 	const char        *name;

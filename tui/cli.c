@@ -45,6 +45,9 @@ static void print_list(const cJSON *);
 static void print_describe(const cJSON *);
 static void print_show(const cJSON *);
 static void print_changed(const cJSON *);
+static void print_schedules(const cJSON *);
+static void print_schedule(const cJSON *);
+static void print_sched_changed(const cJSON *);
 
 static const struct alias resolve_aliases[] = {
 	{ "--done", "outcome", "done" },
@@ -96,6 +99,48 @@ static const struct command commands[] = {
 	  { "id", "step", NULL },
 	  resolve_aliases,
 	  print_changed,
+	  0 },
+	{ "schedule list",
+	  M_SCHEDULE_LIST,
+	  { NULL },
+	  NULL,
+	  print_schedules,
+	  0 },
+	{ "schedule describe",
+	  M_SCHEDULE_DESCRIBE,
+	  { "id", NULL },
+	  NULL,
+	  print_schedule,
+	  0 },
+	{ "schedule create",
+	  M_SCHEDULE_CREATE,
+	  { "id", NULL },
+	  NULL,
+	  print_sched_changed,
+	  0 },
+	{ "schedule pause",
+	  M_SCHEDULE_PAUSE,
+	  { "id", NULL },
+	  NULL,
+	  print_sched_changed,
+	  0 },
+	{ "schedule unpause",
+	  M_SCHEDULE_UNPAUSE,
+	  { "id", NULL },
+	  NULL,
+	  print_sched_changed,
+	  0 },
+	{ "schedule trigger",
+	  M_SCHEDULE_TRIGGER,
+	  { "id", NULL },
+	  NULL,
+	  print_sched_changed,
+	  0 },
+	{ "schedule delete",
+	  M_SCHEDULE_DELETE,
+	  { "id", NULL },
+	  NULL,
+	  print_sched_changed,
 	  0 },
 };
 
@@ -240,6 +285,105 @@ print_show(const cJSON *r)
 	}
 }
 
+static const char *
+fire_text(const cJSON *f, char *buf, size_t len)
+{
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(f, "execution");
+
+	if (!cJSON_IsObject(f))
+		return "-";
+	snprintf(buf, len, "%s %s%s%s%s%s", str(f, "fire_at"),
+	         str(f, "outcome"), cJSON_IsString(ex) ? " " : "",
+	         cJSON_IsString(ex) ? ex->valuestring : "",
+	         cJSON_IsString(cJSON_GetObjectItem(f, "execution_status"))
+	             ? " "
+	             : "",
+	         cJSON_IsString(cJSON_GetObjectItem(f, "execution_status"))
+	             ? str(f, "execution_status")
+	             : "");
+	return buf;
+}
+
+static void
+print_schedules(const cJSON *r)
+{
+	const cJSON *it;
+	char         buf[256];
+
+	printf("%-24s %-22s %-8s %-26s %s\n", "ID", "WORKFLOW", "STATE",
+	       "NEXT FIRE", "LAST FIRE");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "schedules"))
+	{
+		printf("%-24s %-22s %-8s %-26s %s\n", str(it, "id"),
+		       str(it, "workflow"),
+		       cJSON_IsTrue(cJSON_GetObjectItem(it, "paused"))
+		           ? "paused"
+		           : "active",
+		       str(it, "next_fire"),
+		       fire_text(cJSON_GetObjectItem(it, "last_fire"), buf,
+		                 sizeof buf));
+		printf("  %s", str(it, "description"));
+		if (cJSON_IsString(cJSON_GetObjectItem(it, "note")))
+			printf("  note: %s", str(it, "note"));
+		printf("\n");
+	}
+}
+
+static void
+print_schedule(const cJSON *r)
+{
+	const cJSON *it;
+	char        *in, buf[256];
+
+	in = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "input"));
+	printf("id:        %s\n", str(r, "id"));
+	printf("workflow:  %s\n", str(r, "workflow"));
+	printf("input:     %s\n", in ? in : "null");
+	cJSON_free(in);
+	printf("when:      %s\n", str(r, "description"));
+	printf("overlap:   %s, catch-up %.0f s, jitter %.0f s, from %s\n",
+	       str(r, "overlap"), num(r, "catchup_ms") / 1000,
+	       num(r, "jitter_ms") / 1000, str(r, "source"));
+	printf("state:     %s%s%s\n",
+	       cJSON_IsTrue(cJSON_GetObjectItem(r, "paused")) ? "paused"
+	                                                      : "active",
+	       cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? ", note: " : "",
+	       cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? str(r, "note")
+	                                                      : "");
+	printf("next fires:\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "next_fires"))
+	    printf("  %s\n", it->valuestring);
+	printf("last fires:\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "fires"))
+	    printf("  %s\n", fire_text(it, buf, sizeof buf));
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "missed")) > 0) {
+		printf("missed:\n");
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "missed"))
+		    printf("  %s\n", str(it, "fire_at"));
+	}
+}
+
+static void
+print_sched_changed(const cJSON *r)
+{
+	const cJSON *v;
+
+	printf("%s", str(r, "id"));
+	if ((v = cJSON_GetObjectItem(r, "outcome")) != NULL)
+		printf(": %s", v->valuestring);
+	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "execution")))
+		printf(" %s", v->valuestring);
+	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "detail")))
+		printf(" (%s)", v->valuestring);
+	if ((v = cJSON_GetObjectItem(r, "paused")) != NULL)
+		printf(": %s", cJSON_IsTrue(v) ? "paused" : "active");
+	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "next_fire")))
+		printf(", next fire %s", v->valuestring);
+	if (cJSON_IsTrue(cJSON_GetObjectItem(r, "deleted")))
+		printf(": deleted");
+	printf("\n");
+}
+
 /* Usage. */
 
 static void
@@ -267,10 +411,12 @@ usage_command(FILE *f, const struct command *c)
 				        a->flag);
 			continue;
 		}
-		fprintf(f, " %s--%s %s%s", p->required ? "" : "[", p->name,
+		fprintf(f, " %s--%s %s%s%s", p->required ? "" : "[", p->name,
 		        p->type == P_INT    ? "N"
 		        : p->type == P_JSON ? "JSON"
+		        : p->type == P_BOOL ? "true|false"
 		                            : "VALUE",
+		        p->type == P_STRINGS ? " ..." : "",
 		        p->required ? "" : "]");
 	}
 	fprintf(f, "\n      %s\n", m->summary);
@@ -406,6 +552,16 @@ parse_args(const struct command *c, int argc, char **argv, char **cause)
 		if (i + 1 >= argc) {
 			xasprintf(cause, "%s needs a value", arg);
 			goto fail;
+		}
+		if (p->type == P_STRINGS) {
+			/* Repeatable: --cron A --cron B. */
+			cJSON *arr = cJSON_GetObjectItem(params, p->name);
+
+			if (arr == NULL)
+				arr = cJSON_AddArrayToObject(params, p->name);
+			cJSON_AddItemToArray(arr,
+			                     cJSON_CreateString(argv[++i]));
+			continue;
 		}
 		if ((v = param_value(p, argv[++i], cause)) == NULL)
 			goto fail;

@@ -89,6 +89,23 @@ static const struct bad_case bad_cases[] = {
 	  "listen: needs \"token_env\"" },
 	{ "tls missing key", "{\"tls\": {\"cert\": \"c\"}}",
 	  "tls.key: required key is missing" },
+	{ "bad cron",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[\"0 9 * * *\", \"0 25 * * *\"]}]}",
+	  "schedules[0].cron[1]: \"0 25 * * *\": hour 25 out of range 0-23" },
+	{ "bad timezone",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[\"@daily\"], \"timezone\": \"Europe/Nowhere\"}]}",
+	  "schedules[0].timezone: unknown time zone \"Europe/Nowhere\"" },
+	{ "bad overlap",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[\"@daily\"], \"overlap\": \"queue\"}]}",
+	  "schedules[0].overlap: expected one of \"skip\", \"buffer_one\", "
+	  "\"allow_all\"" },
+	{ "bad duration",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
+	  "[\"@daily\"], \"catchup\": \"1 hour\"}]}",
+	  "schedules[0].catchup: \"1 hour\" is not a duration" },
 	{ "listen scheme", "{\"listen\": [\"ws://h:1\"], \"token_env\": \"T\"}",
 	  "listen[0]: \"ws://h:1\" is not a tls+tcp:// or tcp:// address" },
 };
@@ -202,6 +219,9 @@ test_good(void **state)
 	assert_string_equal(((char **)s->cron.v)[1], "@daily");
 	assert_true(s->paused);
 	assert_null(s->timezone);
+	assert_int_equal(s->catchup_ms, 3600000);
+	assert_int_equal(s->jitter_ms, 0);
+	assert_int_equal(s->overlap, CONFIG_OVERLAP_SKIP);
 	config_free(c);
 }
 
