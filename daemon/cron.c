@@ -314,11 +314,21 @@ cron_next(const struct cron *c, const struct tz *z, int64_t after)
 {
 	const int64_t window = 6 * 3600;
 	int64_t       wall, best = -1, best_wall = 0, out[2], gap_end, cand;
-	int           n, i;
+	int           n, i, off;
 
-	/* Start before `after`: during a repeated hour the next instant
-	 * may carry an earlier wall time. */
-	wall = after + tz_offset(z, after) - window;
+	/* Fast path, away from clock changes: one offset covers `after`
+	 * and the next matching wall time, so that time is the answer. */
+	off = tz_offset(z, after);
+	wall = next_match(c, after + off + 1);
+	if (wall < 0)
+		return -1;
+	if (tz_offset(z, after - window) == off &&
+	    tz_offset(z, wall - off + window) == off &&
+	    tz_resolve(z, wall, out, &gap_end) == 1 && out[0] > after)
+		return out[0];
+	/* Near a change: start before `after`, since during a repeated hour
+	 * the next instant may carry an earlier wall time. */
+	wall = after + off - window;
 	for (;;) {
 		if ((wall = next_match(c, wall)) < 0)
 			return best;

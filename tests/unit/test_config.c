@@ -246,6 +246,40 @@ test_shipped(void **state)
 	}
 }
 
+static void
+test_durations(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t     ms; /* -1: refused */
+	} cases[] = {
+		{ "90s", 90000 }, { "15m", 900000 },   { "1h30m", 5400000 },
+		{ "500ms", 500 }, { "2d", 172800000 }, { "1h", 3600000 },
+		{ "0s", 0 },      { "", -1 },          { "1 hour", -1 },
+		{ "h", -1 },      { "10", -1 },        { "5x", -1 },
+		{ "400d", -1 },   { "-5m", -1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		char   *cause = NULL;
+		int64_t ms = 0;
+		int     rc = parse_duration(cases[i].text, &ms, &cause);
+
+		if (cases[i].ms < 0) {
+			if (rc == 0)
+				fail_msg("\"%s\" accepted", cases[i].text);
+			assert_non_null(strstr(cause, "is not a duration"));
+			free(cause);
+		} else {
+			if (rc != 0)
+				fail_msg("\"%s\": %s", cases[i].text, cause);
+			assert_int_equal(ms, cases[i].ms);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -255,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_durations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
