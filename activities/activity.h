@@ -26,12 +26,23 @@ struct act_call {
 	int         attempt;        /* 1 for the first */
 	int         check;          /* 1: find out whether an earlier attempt
 	                               took effect, instead of acting */
-	const cJSON      *input;    /* the execution's input */
-	const cJSON      *deps;     /* {"<dep step>": result, ...} */
+	const cJSON *input;         /* the execution's input */
+	const cJSON *deps;          /* {"<dep step>": result, ...} */
+	const cJSON *settings;      /* {"state_dir", "brand": {...}} */
+	const cJSON *taken;         /* step_def.claims: the keys other runs
+	                               hold (array of strings), else NULL */
 	int64_t           deadline; /* wall clock ms: give up by then */
 	const atomic_int *cancel;   /* non-zero: stop as soon as possible */
 };
 
+/* A result (ACT_OK) may ask the engine, which alone writes the store, to
+ * record things in the same transaction as the step's completion:
+ *   "_claim": {"kind": "photo", "key": "..."}   reserve a key for this run
+ *                  (in the run's brand); if another run holds it, the step
+ *                  fails retryably instead;
+ *   "_publications": [{"channel", "post_id", "permalink", "caption",
+ *                  "photo_key", "model", "input_tokens", "output_tokens",
+ *                  "cost_usd"}]                  report what went out. */
 struct act_out {
 	enum act_status status;
 	char           *result;         /* ACT_OK: JSON text (malloc'd) */

@@ -66,14 +66,56 @@ struct schema {
 static const char *const sync_choices[] = { "full", "normal", NULL };
 static const char *const approval_choices[] = { "auto", "required", NULL };
 static const char *const language_choices[] = { "nl", "fr", "en", NULL };
+const char *const        config_language_names[] = { "nl", "fr", "en", NULL };
 const char *const config_overlap_names[] = { "skip", "buffer_one", "allow_all",
 	                                     NULL };
+
+static const char *const photo_sources[] = { "dir", NULL };
+static const char *const writers[] = { "offline", NULL };
+static const char *const publishers[] = { "outbox", NULL };
+
+#define P(f) offsetof(struct config_photos, f)
+static const struct field photos_fields[] = {
+	{ "source", T_ENUM, F_REQUIRED, P(source), 0, 0, photo_sources, NULL },
+	{ "path", T_STRING, F_REQUIRED, P(path), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef P
+static const struct schema photos_schema = { photos_fields,
+	                                     sizeof(struct config_photos), 0, 0,
+	                                     NULL };
+
+#define W(f) offsetof(struct config_captions, f)
+static const struct field captions_fields[] = {
+	{ "writer", T_ENUM, 0, W(writer), 0, 0, writers, NULL },
+	{ "hashtags", T_STRINGS, 0, W(hashtags), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef W
+static const struct schema captions_schema = { captions_fields,
+	                                       sizeof(struct config_captions),
+	                                       0, 0, NULL };
+
+#define U(f) offsetof(struct config_publish, f)
+static const struct field publish_fields[] = {
+	{ "to", T_ENUM, 0, U(to), 0, 0, publishers, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef U
+static const struct schema publish_schema = { publish_fields,
+	                                      sizeof(struct config_publish), 0,
+	                                      0, NULL };
 
 #define B(f) offsetof(struct config_brand, f)
 static const struct field brand_fields[] = {
 	{ "language", T_ENUM, F_REQUIRED, B(language), 0, 0, language_choices,
 	  NULL },
 	{ "approval", T_ENUM, 0, B(approval), 0, 0, approval_choices, NULL },
+	{ "display_name", T_STRING, 0, B(display_name), 0, 0, NULL, NULL },
+	{ "photos", T_OBJECT, F_REQUIRED, B(photos), 0, 0, NULL,
+	  &photos_schema },
+	{ "captions", T_OBJECT, 0, B(captions), 0, 0, NULL, &captions_schema },
+	{ "publish", T_OBJECT, 0, B(publish), 0, 0, NULL, &publish_schema },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef B

@@ -19,11 +19,35 @@ enum config_sync { CONFIG_SYNC_FULL, CONFIG_SYNC_NORMAL };
 enum config_approval { CONFIG_APPROVAL_AUTO, CONFIG_APPROVAL_REQUIRED };
 enum config_language { CONFIG_LANG_NL, CONFIG_LANG_FR, CONFIG_LANG_EN };
 
-struct config_brand {
-	char *name;     /* its key in "brands" */
-	int   language; /* enum config_language */
-	int   approval; /* enum config_approval */
+enum config_photo_source { CONFIG_PHOTOS_DIR };
+enum config_writer { CONFIG_WRITER_OFFLINE };
+enum config_publisher { CONFIG_PUBLISH_OUTBOX };
+
+struct config_photos {
+	int   source; /* enum config_photo_source */
+	char *path;   /* dir: relative to the config's folder */
 };
+
+struct config_captions {
+	int             writer;   /* enum config_writer */
+	struct cfg_list hashtags; /* char * */
+};
+
+struct config_publish {
+	int to; /* enum config_publisher */
+};
+
+struct config_brand {
+	char                  *name;         /* its key in "brands" */
+	char                  *display_name; /* NULL: the name */
+	int                    language;     /* enum config_language */
+	int                    approval;     /* enum config_approval */
+	struct config_photos   photos;
+	struct config_captions captions;
+	struct config_publish  publish;
+};
+
+extern const char *const config_language_names[];
 
 struct config_schedule {
 	char           *id;

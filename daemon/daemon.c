@@ -7,6 +7,9 @@
  * Stop: the reverse, but the server is closed first and freed last, so
  * replies still owed by the engine and queries have somewhere to go.
  */
+#include <sys/stat.h>
+
+#include <libgen.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +75,79 @@ config_rows(const struct config *cfg)
 	return rows;
 }
 
+/* Where the demo's photos and prompts are: $HERALD_ASSETS_DIR, else the
+ * source tree's assets (running from a checkout), else the installed
+ * ones. */
+static const char *
+assets_dir(void)
+{
+	const char *v = getenv("HERALD_ASSETS_DIR");
+	struct stat sb;
+
+	if (v != NULL && *v != '\0')
+		return v;
+	if (stat(HERALD_SOURCE_ASSETS, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return HERALD_SOURCE_ASSETS;
+	return HERALD_INSTALLED_ASSETS;
+}
+
+/* What activities may know of the config (no secrets: those stay in the
+ * environment), with paths made absolute. */
+static char *
+settings_text(const struct config *cfg, const char *state_dir)
+{
+	const struct config_brand *b = cfg->brands.v;
+	cJSON                     *o = cJSON_CreateObject(), *brands, *bo, *x;
+	char                      *base, *text, *path;
+	int                        i, k;
+
+	if (strcmp(cfg->source, "<demo>") == 0 ||
+	    strcmp(cfg->source, "<defaults>") == 0)
+		base = xstrdup(assets_dir());
+	else {
+		char *copy = xstrdup(cfg->source);
+
+		base = xstrdup(dirname(copy));
+		free(copy);
+	}
+	cJSON_AddStringToObject(o, "state_dir", state_dir);
+	brands = cJSON_AddObjectToObject(o, "brands");
+	for (i = 0; i < cfg->brands.n; i++) {
+		bo = cJSON_AddObjectToObject(brands, b[i].name);
+		cJSON_AddStringToObject(bo, "name", b[i].name);
+		cJSON_AddStringToObject(bo, "display_name",
+		                        b[i].display_name ? b[i].display_name
+		                                          : b[i].name);
+		cJSON_AddStringToObject(bo, "language",
+		                        config_language_names[b[i].language]);
+		cJSON_AddStringToObject(
+		    bo, "approval",
+		    b[i].approval == CONFIG_APPROVAL_REQUIRED ? "required"
+		                                              : "auto");
+		x = cJSON_AddObjectToObject(bo, "photos");
+		cJSON_AddStringToObject(x, "source", "dir");
+		if (b[i].photos.path[0] == '/')
+			path = xstrdup(b[i].photos.path);
+		else
+			xasprintf(&path, "%s/%s", base, b[i].photos.path);
+		cJSON_AddStringToObject(x, "path", path);
+		free(path);
+		x = cJSON_AddObjectToObject(bo, "captions");
+		cJSON_AddStringToObject(x, "writer", "offline");
+		x = cJSON_AddArrayToObject(x, "hashtags");
+		for (k = 0; k < b[i].captions.hashtags.n; k++)
+			cJSON_AddItemToArray(
+			    x, cJSON_CreateString(
+			           ((char **)b[i].captions.hashtags.v)[k]));
+		x = cJSON_AddObjectToObject(bo, "publish");
+		cJSON_AddStringToObject(x, "to", "outbox");
+	}
+	free(base);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
 static void
 free_rows(struct store_sched *rows, int n)
 {
@@ -117,7 +193,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	struct server_opts  so = { 0 };
 	struct server      *srv;
 	struct store_sched *rows;
-	char               *req_url, *pub_url;
+	char               *req_url, *pub_url, *settings;
 
 	d->state_dir = xstrdup(state_dir);
 	d->demo = demo;
@@ -140,8 +216,11 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	rows = config_rows(cfg);
 	eo.scheds = rows;
 	eo.nscheds = cfg->schedules.n;
+	settings = settings_text(cfg, state_dir);
+	eo.settings = settings;
 	d->engine = engine_start(&eo, cause);
 	free_rows(rows, cfg->schedules.n);
+	free(settings);
 	if (d->engine == NULL)
 		goto fail;
 
@@ -191,9 +270,11 @@ void
 daemon_reload(struct daemon *d, struct config *cfg)
 {
 	struct store_sched *rows = config_rows(cfg);
+	char               *settings = settings_text(cfg, d->state_dir);
 
-	engine_reload(d->engine, rows, cfg->schedules.n);
+	engine_reload(d->engine, rows, cfg->schedules.n, settings);
 	free_rows(rows, cfg->schedules.n);
+	free(settings);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_config(cfg);

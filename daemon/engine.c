@@ -149,8 +149,10 @@ struct act_job {
 	int                    try;     /* within the retry budget, from 1 */
 	int                    check;
 	const struct step_def *def;
-	char                  *input; /* JSON text */
-	char                  *deps;  /* JSON text */
+	char                  *input;    /* JSON text */
+	char                  *deps;     /* JSON text */
+	char                  *settings; /* JSON text */
+	char                  *taken;    /* JSON text, or NULL */
 	int64_t                deadline;
 	struct cancel_tok     *cancel;
 	struct act_out         out;
@@ -214,8 +216,9 @@ struct engine {
 	int             stopping;
 
 	/* Engine thread only. */
-	struct strmap      *execs;  /* id -> struct exec, open ones */
-	struct strmap      *scheds; /* id -> struct schedule */
+	struct strmap      *execs;    /* id -> struct exec, open ones */
+	struct strmap      *scheds;   /* id -> struct schedule */
+	cJSON              *settings; /* {"state_dir", "brands": {...}} */
 	struct exec_list    dirty;
 	struct exec_list    closed; /* freed after the turn's effects */
 	struct step       **heap;
@@ -498,6 +501,8 @@ act_job_free(struct act_job *j)
 	free(j->exec_id);
 	free(j->input);
 	free(j->deps);
+	free(j->settings);
+	free(j->taken);
 	free(j->out.result);
 	free(j->out.error);
 	tok_unref(j->cancel);
@@ -524,6 +529,27 @@ deps_json(struct exec *x, int i)
 	xasprintf(&tmp, "%s}", out);
 	free(out);
 	return tmp;
+}
+
+/* What an activity may know of the daemon's settings: the state dir and
+ * its run's brand (secrets are not in here: they stay in the
+ * environment). */
+static char *
+settings_json(struct engine *e, const struct exec *x)
+{
+	cJSON *o = cJSON_CreateObject(), *brands, *b;
+	char  *text;
+
+	cJSON_AddItemToObject(
+	    o, "state_dir",
+	    cJSON_Duplicate(cJSON_GetObjectItem(e->settings, "state_dir"), 1));
+	brands = cJSON_GetObjectItem(e->settings, "brands");
+	b = x->brand != NULL ? cJSON_GetObjectItem(brands, x->brand) : NULL;
+	cJSON_AddItemToObject(
+	    o, "brand", b != NULL ? cJSON_Duplicate(b, 1) : cJSON_CreateNull());
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
 }
 
 /* Counts and commits a new attempt of step i, then queues its job. */
@@ -568,6 +594,14 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 	j->def = d;
 	j->input = xstrdup(x->input);
 	j->deps = deps_json(x, i);
+	j->settings = settings_json(e, x);
+	if (d->claims != NULL && x->brand != NULL) {
+		char *cause = NULL;
+
+		if (store_claims_taken(e->store, d->claims, x->brand, &j->taken,
+		                       &cause) != 0)
+			tx_check(e, -1, cause);
+	}
 	j->deadline = s->deadline;
 	j->cancel = tok_ref(s->cancel);
 	TAILQ_INSERT_TAIL(&e->dispatch, j, entry);
@@ -617,6 +651,18 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
 	x->status = status;
 	x->closed_at = clock_ms();
 	save_exec(e, x);
+	/* A completed run used what it claimed (its photo); any other end
+	 * gives it back. */
+	if (tx(e) == 0) {
+		char *cause = NULL;
+
+		tx_check(e,
+		         store_claims_close(e->store, x->n,
+		                            status == XS_COMPLETED ? "used"
+		                                                   : "released",
+		                            &cause),
+		         cause);
+	}
 	history(e, x, type, -1, 0, data);
 	for (w = x->waiters; w != NULL; w = next) {
 		cJSON *r = cJSON_CreateObject();
@@ -1066,6 +1112,30 @@ create_exec(struct engine *e, const struct workflow *wf, const char *id,
 	return x;
 }
 
+/* A workflow that works for a brand needs one the config knows. */
+static int
+check_brand(struct engine *e, const struct workflow *wf, const cJSON *input,
+            char **cause)
+{
+	const char *brand = workflow_brand(input);
+
+	if (!wf->needs_brand)
+		return 0;
+	if (brand == NULL) {
+		xasprintf(cause,
+		          "input: %s needs a brand: \"name\" or "
+		          "{\"brand\": \"name\"}",
+		          wf->name);
+		return -1;
+	}
+	if (cJSON_GetObjectItem(cJSON_GetObjectItem(e->settings, "brands"),
+	                        brand) == NULL) {
+		xasprintf(cause, "input: no brand \"%s\" in the config", brand);
+		return -1;
+	}
+	return 0;
+}
+
 static char *
 call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait,
            const char **created)
@@ -1083,7 +1153,8 @@ call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait,
 	input = cJSON_GetObjectItemCaseSensitive(params, "input");
 	if (input == NULL)
 		input = cJSON_AddNullToObject(params, "input");
-	if (wf->check_input != NULL && wf->check_input(input, &cause) != 0) {
+	if ((wf->check_input != NULL && wf->check_input(input, &cause) != 0) ||
+	    check_brand(e, wf, input, &cause) != 0) {
 		reply = proto_reply_err(E_BAD_REQUEST, "params.%s", cause);
 		free(cause);
 		return reply;
@@ -1211,6 +1282,26 @@ call_retry(struct engine *e, cJSON *params)
 		if (loaded)
 			exec_free(x);
 		return reply;
+	}
+	/* Its photo comes back with it, unless another run took it. */
+	switch (tx(e) == 0 ? store_claims_reserve(e->store, x->n, &cause)
+	                   : -1) {
+	case 1: {
+		char *reply = proto_reply_err(
+		    E_INVALID_STATE,
+		    "what execution %s had claimed (its photo) was taken by "
+		    "another run since; start a new run",
+		    id);
+
+		if (loaded)
+			exec_free(x);
+		return reply;
+	}
+	case -1:
+		tx_check(e, -1, cause);
+		if (loaded)
+			exec_free(x);
+		return proto_reply_err(E_UNAVAILABLE, "store error");
 	}
 	/* Completed steps keep their results, so nothing is done twice;
 	 * in_doubt steps stay for an operator to resolve. */
@@ -1393,8 +1484,9 @@ sched_fire(struct engine *e, struct schedule *s, int64_t t, int trigger,
 		}
 	} else {
 		input = json_parse(s->input, strlen(s->input), NULL);
-		if (s->wf->check_input != NULL &&
-		    s->wf->check_input(input, &cause) != 0) {
+		if ((s->wf->check_input != NULL &&
+		     s->wf->check_input(input, &cause) != 0) ||
+		    check_brand(e, s->wf, input, &cause) != 0) {
 			outcome = "failed";
 			xasprintf(&detail, "bad input: %s", cause);
 			free(cause);
@@ -2048,11 +2140,83 @@ apply_call(struct engine *e, struct ev *ev)
 	/* else: a workflow.execute waiting; answered when it closes. */
 }
 
+static double
+number_or_0(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
+	           ? v->valuedouble
+	           : 0;
+}
+
+/* What a result asks the engine to record (see activity.h), in this
+ * turn's transaction. -1 with *why when a claimed key is taken. */
+static int
+record_effects(struct engine *e, struct exec *x, const char *result, char **why)
+{
+	cJSON                   *r = cJSON_Parse(result), *claim, *pubs, *p;
+	struct store_publication row;
+	const char              *kind, *key;
+	char                    *cause = NULL;
+	int                      rc = 0;
+
+	claim = cJSON_GetObjectItem(r, "_claim");
+	kind = cJSON_GetStringValue(cJSON_GetObjectItem(claim, "kind"));
+	key = cJSON_GetStringValue(cJSON_GetObjectItem(claim, "key"));
+	if (kind != NULL && key != NULL && tx(e) == 0) {
+		switch (store_claim_add(e->store, x->n, kind,
+		                        x->brand ? x->brand : "", key,
+		                        clock_ms(), &cause)) {
+		case 1:
+			xasprintf(why, "%s %s was just taken by another run",
+			          kind, key);
+			rc = -1;
+			break;
+		case -1:
+			tx_check(e, -1, cause);
+			break;
+		}
+	}
+	pubs = cJSON_GetObjectItem(r, "_publications");
+	cJSON_ArrayForEach(p, pubs)
+	{
+		if (rc != 0 || tx(e) != 0)
+			break;
+		memset(&row, 0, sizeof row);
+		row.execution = x->id;
+		row.brand = x->brand;
+		row.channel =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "channel"));
+		if (row.channel == NULL)
+			continue;
+		row.post_id =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "post_id"));
+		row.permalink =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "permalink"));
+		row.caption =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "caption"));
+		row.photo_key =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "photo_key"));
+		row.model =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "model"));
+		row.input_tokens = (int64_t)number_or_0(p, "input_tokens");
+		row.output_tokens = (int64_t)number_or_0(p, "output_tokens");
+		row.cost_usd = number_or_0(p, "cost_usd");
+		row.published_at = clock_ms();
+		tx_check(e, store_publication_add(e->store, &row, &cause),
+		         cause);
+	}
+	cJSON_Delete(r);
+	return rc;
+}
+
 static void
 apply_result(struct engine *e, struct act_job *j)
 {
 	struct exec *x = strmap_get(e->execs, j->exec_id);
 	struct step *s;
+	char        *why = NULL;
 
 	if (x == NULL || (s = &x->steps[j->step])->status != SS_RUNNING ||
 	    s->attempt != j->attempt) {
@@ -2074,6 +2238,11 @@ apply_result(struct engine *e, struct act_job *j)
 	}
 	switch (j->out.status) {
 	case ACT_OK:
+		if (record_effects(e, x, j->out.result, &why) != 0) {
+			step_failed(e, x, j->step, why, 1, 0);
+			free(why);
+			break;
+		}
 		step_completed(e, x, j->step, j->out.result);
 		break;
 	case ACT_RETRY:
@@ -2145,11 +2314,13 @@ job_run(struct job *job, void *ctx)
 	struct engine  *e = j->e;
 	struct act_call c;
 	struct ev      *ev;
-	cJSON          *input, *deps, *check;
+	cJSON          *input, *deps, *check, *settings, *taken;
 
 	(void)ctx;
 	input = cJSON_Parse(j->input);
 	deps = cJSON_Parse(j->deps);
+	settings = cJSON_Parse(j->settings);
+	taken = j->taken != NULL ? cJSON_Parse(j->taken) : NULL;
 	memset(&c, 0, sizeof c);
 	c.exec_id = j->exec_id;
 	c.step = j->def->name;
@@ -2157,6 +2328,8 @@ job_run(struct job *job, void *ctx)
 	c.check = j->check;
 	c.input = input;
 	c.deps = deps;
+	c.settings = settings;
+	c.taken = taken;
 	c.deadline = j->deadline;
 	c.cancel = &j->cancel->flag;
 	if (j->check)
@@ -2165,6 +2338,8 @@ job_run(struct job *job, void *ctx)
 		j->def->run(&c, &j->out);
 	cJSON_Delete(input);
 	cJSON_Delete(deps);
+	cJSON_Delete(settings);
+	cJSON_Delete(taken);
 	/* Results are stored as JSON: refuse anything else here, off the
 	 * engine thread. */
 	if (j->out.status == ACT_OK) {
@@ -2460,6 +2635,11 @@ engine_main(void *arg)
 				apply_call(e, ev);
 				ev_free(ev);
 			} else if (ev->type == EV_CONFIG) {
+				if (ev->params != NULL) {
+					cJSON_Delete(e->settings);
+					e->settings = ev->params;
+					ev->params = NULL;
+				}
 				sched_sync(e, ev->scheds, ev->nscheds);
 				ev->scheds = NULL;
 				ev_free(ev);
@@ -2575,11 +2755,13 @@ start_schedules(struct engine *e, char **cause)
 }
 
 void
-engine_reload(struct engine *e, const struct store_sched *rows, int n)
+engine_reload(struct engine *e, const struct store_sched *rows, int n,
+              const char *settings)
 {
 	struct ev *ev = xcalloc(1, sizeof *ev);
 
 	ev->type = EV_CONFIG;
+	ev->params = settings != NULL ? cJSON_Parse(settings) : NULL;
 	ev->scheds = build_config(e, rows, n, &ev->nscheds);
 	pthread_mutex_lock(&e->lock);
 	TAILQ_INSERT_TAIL(&e->inbox, ev, entry);
@@ -2609,6 +2791,10 @@ engine_start(const struct engine_opts *opts, char **cause)
 	TAILQ_INIT(&e->applied);
 	e->execs = strmap_new();
 	e->scheds = strmap_new();
+	e->settings =
+	    opts->settings != NULL ? cJSON_Parse(opts->settings) : NULL;
+	if (e->settings == NULL)
+		e->settings = cJSON_CreateObject();
 	e->rids = strmap_new();
 	TAILQ_INIT(&e->rid_lru);
 	if ((e->store = store_open(opts->db_path, opts->sync_full, cause)) ==
@@ -2773,6 +2959,7 @@ engine_stop(struct engine *e)
 	free_closed(e);
 	rid_forget_all(e);
 	strmap_free(e->rids);
+	cJSON_Delete(e->settings);
 	while (e->naborts > 0)
 		tok_unref(e->aborts[--e->naborts]);
 	free(e->aborts);

@@ -26,6 +26,9 @@ struct engine_opts {
 	/* On stop, how long running activities may finish before they are
 	 * aborted: 0 for the default (10 s), negative for no wait. */
 	int64_t drain_ms;
+	/* What activities may know of the config, as JSON text:
+	 * {"state_dir": ..., "brands": {...}} (borrowed during start). */
+	const char *settings;
 	/* The config's schedules (borrowed during engine_start). */
 	const struct store_sched     *scheds;
 	int                           nscheds;
@@ -64,7 +67,8 @@ void engine_call(struct engine *, enum method_id, cJSON *params,
 
 /* The config was reloaded: these are its schedules now (borrowed). Main
  * thread. */
-void engine_reload(struct engine *, const struct store_sched *rows, int n);
+void engine_reload(struct engine *, const struct store_sched *rows, int n,
+                   const char *settings);
 
 /* A snapshot of counters; any thread. */
 void engine_stats(struct engine *, struct engine_stats *);

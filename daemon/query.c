@@ -301,6 +301,12 @@ query_run(struct job *job, void *ctx)
 	case M_SCHEDULE_LIST:
 		reply = do_schedules(r, NULL);
 		break;
+	case M_PUBLICATION_LIST:
+		rc = store_publications(r, proto_str(j->params, "brand"),
+		                        (int)proto_int(j->params, "limit", 50),
+		                        &out, &cause);
+		reply = result_or_error(rc, out, cause, "");
+		break;
 	case M_SCHEDULE_DESCRIBE:
 		reply = do_schedules(r, id);
 		break;

@@ -37,6 +37,9 @@ struct step_def {
 	int64_t             timeout_ms;        /* start-to-close, per attempt */
 	struct retry_policy retry;
 	int                 side_effect;
+	/* A kind of key this step claims (see activity.h); its activity is
+	 * told which keys of that kind other runs hold. */
+	const char *claims;
 };
 
 struct workflow {
@@ -45,12 +48,15 @@ struct workflow {
 	int                    nsteps;
 	/* Checks an input; 0, or -1 with *cause. NULL: any JSON. */
 	int (*check_input)(const cJSON *input, char **cause);
+	/* The input names a brand that must be in the config. */
+	int needs_brand;
 };
 
 /* The built-in types, NULL-terminated. */
 extern const struct workflow *const workflow_types[];
 
 extern const struct workflow workflow_diagnostic;
+extern const struct workflow workflow_feed_publisher;
 
 const struct workflow *workflow_find(const struct workflow *const *types,
                                      const char                   *name);

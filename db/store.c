@@ -93,6 +93,33 @@ static const char *const migrations[] = {
 	"  execution TEXT,"
 	"  detail    TEXT);"
 	"CREATE INDEX schedule_fires_schedule ON schedule_fires(schedule, n);",
+	/* 3: claims (photos reserved or used by a run) and publications. */
+	"CREATE TABLE claims ("
+	"  exec_n INTEGER NOT NULL,"
+	"  kind   TEXT NOT NULL,"
+	"  scope  TEXT NOT NULL,"
+	"  key    TEXT NOT NULL,"
+	"  state  TEXT NOT NULL,"
+	"  at     INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX claims_live ON claims(kind, scope, key) "
+	"  WHERE state != 'released';"
+	"CREATE INDEX claims_exec ON claims(exec_n);"
+	"CREATE TABLE publications ("
+	"  n             INTEGER PRIMARY KEY,"
+	"  execution     TEXT NOT NULL,"
+	"  brand         TEXT,"
+	"  channel       TEXT NOT NULL,"
+	"  post_id       TEXT,"
+	"  permalink     TEXT,"
+	"  caption       TEXT,"
+	"  photo_key     TEXT,"
+	"  model         TEXT,"
+	"  input_tokens  INTEGER,"
+	"  output_tokens INTEGER,"
+	"  cost_usd      REAL,"
+	"  published_at  INTEGER NOT NULL,"
+	"  UNIQUE (execution, channel));"
+	"CREATE INDEX publications_brand ON publications(brand, n);",
 };
 
 enum {
@@ -111,6 +138,11 @@ enum {
 	ST_SCHED_STATE,
 	ST_SCHED_DEL,
 	ST_FIRE_ADD,
+	ST_CLAIM_ADD,
+	ST_CLAIMS_CLOSE,
+	ST_CLAIMS_RESERVE,
+	ST_CLAIMS_TAKEN,
+	ST_PUB_ADD,
 	ST_COUNT
 };
 
@@ -150,6 +182,19 @@ static const char *const writer_sql[ST_COUNT] = {
 	    "UPDATE schedules SET paused = ?, note = ?, cursor_at = ?, "
 	    "buffered_at = ?, updated_at = ? WHERE id = ?",
 	[ST_SCHED_DEL] = "DELETE FROM schedules WHERE id = ?",
+	[ST_CLAIM_ADD] = "INSERT INTO claims (exec_n, kind, scope, key, state, "
+	                 "at) VALUES (?, ?, ?, ?, 'reserved', ?)",
+	[ST_CLAIMS_CLOSE] = "UPDATE claims SET state = ? WHERE exec_n = ? "
+	                    "AND state != 'released'",
+	[ST_CLAIMS_RESERVE] = "UPDATE claims SET state = 'reserved' "
+	                      "WHERE exec_n = ? AND state = 'released'",
+	[ST_CLAIMS_TAKEN] = "SELECT key FROM claims WHERE kind = ? AND "
+	                    "scope = ? AND state != 'released'",
+	[ST_PUB_ADD] =
+	    "INSERT INTO publications (execution, brand, channel, post_id, "
+	    "permalink, caption, photo_key, model, input_tokens, "
+	    "output_tokens, cost_usd, published_at) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?) ON CONFLICT (execution, channel) DO NOTHING",
 	[ST_FIRE_ADD] =
 	    "INSERT INTO schedule_fires (schedule, fire_at, at, outcome, "
 	    "execution, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -1170,5 +1215,150 @@ store_sched_fires(struct store_reader *r, const char *id, int limit,
 	}
 	sqlite3_finalize(st);
 	*out = arr;
+	return 0;
+}
+
+/* Claims and publications. */
+
+/* Like run(), but a uniqueness conflict is 1, not an error. */
+static int
+run_unique(struct store *s, int which, char **cause)
+{
+	sqlite3_stmt *st = s->st[which];
+	int           rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_claim_add(struct store *s, int64_t n, const char *kind, const char *scope,
+                const char *key, int64_t at, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_CLAIM_ADD];
+
+	sqlite3_bind_int64(st, 1, n);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, scope);
+	bind_text(st, 4, key);
+	sqlite3_bind_int64(st, 5, at);
+	return run_unique(s, ST_CLAIM_ADD, cause);
+}
+
+int
+store_claims_close(struct store *s, int64_t n, const char *state, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_CLAIMS_CLOSE];
+
+	bind_text(st, 1, state);
+	sqlite3_bind_int64(st, 2, n);
+	return run(s, ST_CLAIMS_CLOSE, cause);
+}
+
+int
+store_claims_reserve(struct store *s, int64_t n, char **cause)
+{
+	sqlite3_bind_int64(s->st[ST_CLAIMS_RESERVE], 1, n);
+	return run_unique(s, ST_CLAIMS_RESERVE, cause);
+}
+
+int
+store_claims_taken(struct store *s, const char *kind, const char *scope,
+                   char **json, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_CLAIMS_TAKEN];
+	cJSON        *arr = cJSON_CreateArray();
+	int           rc;
+
+	bind_text(st, 1, kind);
+	bind_text(st, 2, scope);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(col_text(st, 0)));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		cJSON_Delete(arr);
+		return -1;
+	}
+	*json = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	return 0;
+}
+
+int
+store_publication_add(struct store *s, const struct store_publication *p,
+                      char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_PUB_ADD];
+
+	bind_text(st, 1, p->execution);
+	bind_text(st, 2, p->brand);
+	bind_text(st, 3, p->channel);
+	bind_text(st, 4, p->post_id);
+	bind_text(st, 5, p->permalink);
+	bind_text(st, 6, p->caption);
+	bind_text(st, 7, p->photo_key);
+	bind_text(st, 8, p->model);
+	sqlite3_bind_int64(st, 9, p->input_tokens);
+	sqlite3_bind_int64(st, 10, p->output_tokens);
+	sqlite3_bind_double(st, 11, p->cost_usd);
+	sqlite3_bind_int64(st, 12, p->published_at);
+	return run(s, ST_PUB_ADD, cause);
+}
+
+int
+store_publications(struct store_reader *r, const char *brand, int limit,
+                   cJSON **out, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	cJSON        *res, *arr, *o;
+	int           rc;
+
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT execution, brand, channel, post_id, "
+	                       "permalink, caption, photo_key, model, "
+	                       "input_tokens, output_tokens, cost_usd, "
+	                       "published_at FROM publications "
+	                       "WHERE ?1 IS NULL OR brand = ?1 "
+	                       "ORDER BY n DESC LIMIT ?2",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	bind_text(st, 1, brand);
+	sqlite3_bind_int(st, 2, limit);
+	res = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(res, "publications");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "execution", col_text(st, 0));
+		add_text(o, "brand", col_text(st, 1));
+		cJSON_AddStringToObject(o, "channel", col_text(st, 2));
+		add_text(o, "post_id", col_text(st, 3));
+		add_text(o, "permalink", col_text(st, 4));
+		add_text(o, "caption", col_text(st, 5));
+		add_text(o, "photo_key", col_text(st, 6));
+		add_text(o, "model", col_text(st, 7));
+		cJSON_AddNumberToObject(o, "input_tokens",
+		                        (double)sqlite3_column_int64(st, 8));
+		cJSON_AddNumberToObject(o, "output_tokens",
+		                        (double)sqlite3_column_int64(st, 9));
+		cJSON_AddNumberToObject(o, "cost_usd",
+		                        sqlite3_column_double(st, 10));
+		add_time(o, "published_at", sqlite3_column_int64(st, 11));
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(res);
+		return reader_fail(r, st, cause);
+	}
+	sqlite3_finalize(st);
+	*out = res;
 	return 0;
 }

@@ -131,6 +131,33 @@ int store_fire_add(struct store *, const char *schedule, int64_t fire_at,
                    int64_t at, const char *outcome, const char *execution,
                    const char *detail, char **cause);
 
+/* Claims: a key (a photo) of a kind, in a scope (a brand), reserved by a
+ * run and then used, or released when the run fails or is cancelled. */
+/* 0, 1 when someone else holds the key, -1 error. */
+int store_claim_add(struct store *, int64_t exec_n, const char *kind,
+                    const char *scope, const char *key, int64_t at,
+                    char **cause);
+/* Every live claim of a run becomes state ("used" or "released"). */
+int store_claims_close(struct store *, int64_t exec_n, const char *state,
+                       char **cause);
+/* A retried run takes its released claims back: 0, 1 if one was taken by
+ * another run meanwhile (nothing changed), -1 error. */
+int store_claims_reserve(struct store *, int64_t exec_n, char **cause);
+/* The live keys of kind in scope, as a JSON array (caller frees). */
+int store_claims_taken(struct store *, const char *kind, const char *scope,
+                       char **json, char **cause);
+
+struct store_publication {
+	const char *execution, *brand, *channel, *post_id, *permalink;
+	const char *caption, *photo_key, *model;
+	int64_t     input_tokens, output_tokens;
+	double      cost_usd;
+	int64_t     published_at;
+};
+/* Once per execution and channel (a repeat is ignored). */
+int store_publication_add(struct store *, const struct store_publication *,
+                          char **cause);
+
 /* Readers. */
 struct store_reader *store_reader_open(const char *path, char **cause);
 void                 store_reader_close(struct store_reader *);
@@ -164,6 +191,10 @@ int store_sched_read(struct store_reader *, const char *id,
 /* The last `limit` fires of a schedule, newest first, as a JSON array. */
 int store_sched_fires(struct store_reader *, const char *id, int limit,
                       cJSON **out, char **cause);
+
+/* {"publications": [...]}, newest first, of brand (or all). */
+int store_publications(struct store_reader *, const char *brand, int limit,
+                       cJSON **out, char **cause);
 
 /* {"running": N, ...}: executions per status. */
 int store_counts(struct store_reader *, cJSON **out, char **cause);

@@ -122,6 +122,12 @@ static const struct param sched_create_params[] = {
 	END,
 };
 
+static const struct param pub_params[] = {
+	{ "brand", P_ID, 0, 0, 0, 0, NULL, "only this brand" },
+	{ "limit", P_INT, 0, 0, 1, 1000, NULL, "at most N (default 50)" },
+	END,
+};
+
 static const struct param resolve_params[] = {
 	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
 	{ "step", P_ID, 1, 0, 0, 0, NULL, "the in_doubt step" },
@@ -205,6 +211,12 @@ const struct method proto_methods[M_COUNT] = {
 	  "delete a schedule (one from the config returns at the next "
 	  "reload)",
 	  "`{id, deleted}`", "not_found" },
+	{ M_PUBLICATION_LIST, "publication.list", pub_params, M_READONLY,
+	  "what went out, newest first, per brand and channel",
+	  "`{publications: [{execution, brand, channel, post_id, permalink, "
+	  "caption, photo_key, model, input_tokens, output_tokens, cost_usd, "
+	  "published_at}]}`",
+	  "internal" },
 };
 
 const struct event_type proto_event_types[] = {

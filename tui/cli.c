@@ -48,6 +48,7 @@ static void print_changed(const cJSON *);
 static void print_schedules(const cJSON *);
 static void print_schedule(const cJSON *);
 static void print_sched_changed(const cJSON *);
+static void print_publications(const cJSON *);
 
 static const struct alias resolve_aliases[] = {
 	{ "--done", "outcome", "done" },
@@ -141,6 +142,12 @@ static const struct command commands[] = {
 	  { "id", NULL },
 	  NULL,
 	  print_sched_changed,
+	  0 },
+	{ "publication list",
+	  M_PUBLICATION_LIST,
+	  { NULL },
+	  NULL,
+	  print_publications,
 	  0 },
 };
 
@@ -382,6 +389,19 @@ print_sched_changed(const cJSON *r)
 	if (cJSON_IsTrue(cJSON_GetObjectItem(r, "deleted")))
 		printf(": deleted");
 	printf("\n");
+}
+
+static void
+print_publications(const cJSON *r)
+{
+	const cJSON *it;
+
+	printf("%-24s %-10s %-9s %-28s %s\n", "PUBLISHED", "BRAND", "CHANNEL",
+	       "PHOTO", "POST");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "publications"))
+	    printf("%-24s %-10s %-9s %-28s %s\n", str(it, "published_at"),
+	           str(it, "brand"), str(it, "channel"), str(it, "photo_key"),
+	           str(it, "permalink"));
 }
 
 /* Usage. */

@@ -207,54 +207,22 @@ diagnostic_step(const struct act_call *c, struct act_out *out)
 	          c->attempt);
 }
 
-#define DIAG_RETRY                                                             \
+#define DIAG_STEP(n, effect, ...)                                              \
 	{                                                                      \
-		1000, 2.0, 100000, 5                                           \
+		.name = n, .run = diagnostic_step, .deps = { __VA_ARGS__ },    \
+		.timeout_ms = 60000, .retry = { 1000, 2.0, 100000, 5 },        \
+		.side_effect = effect,                                         \
 	}
-#define DIAG_TIMEOUT 60000
 
 static const struct step_def diagnostic_steps[] = {
-	{ "s1", diagnostic_step, NULL, { NULL }, DIAG_TIMEOUT, DIAG_RETRY, 0 },
-	{ "s2",
-	  diagnostic_step,
-	  NULL,
-	  { "s1", NULL },
-	  DIAG_TIMEOUT,
-	  DIAG_RETRY,
-	  0 },
-	{ "s3",
-	  diagnostic_step,
-	  NULL,
-	  { "s2", NULL },
-	  DIAG_TIMEOUT,
-	  DIAG_RETRY,
-	  0 },
-	{ "s4",
-	  diagnostic_step,
-	  NULL,
-	  { "s3", NULL },
-	  DIAG_TIMEOUT,
-	  DIAG_RETRY,
-	  1 },
-	{ "s5",
-	  diagnostic_step,
-	  NULL,
-	  { "s3", NULL },
-	  DIAG_TIMEOUT,
-	  DIAG_RETRY,
-	  0 },
-	{ "s6",
-	  diagnostic_step,
-	  NULL,
-	  { "s4", "s5", NULL },
-	  DIAG_TIMEOUT,
-	  DIAG_RETRY,
-	  0 },
+	DIAG_STEP("s1", 0, NULL),       DIAG_STEP("s2", 0, "s1", NULL),
+	DIAG_STEP("s3", 0, "s2", NULL), DIAG_STEP("s4", 1, "s3", NULL),
+	DIAG_STEP("s5", 0, "s3", NULL), DIAG_STEP("s6", 0, "s4", "s5", NULL),
 };
 
 const struct workflow workflow_diagnostic = {
-	"diagnostic",
-	diagnostic_steps,
-	(int)nitems(diagnostic_steps),
-	diagnostic_check_input,
+	.name = "diagnostic",
+	.steps = diagnostic_steps,
+	.nsteps = (int)nitems(diagnostic_steps),
+	.check_input = diagnostic_check_input,
 };

@@ -8,6 +8,7 @@
 
 const struct workflow *const workflow_types[] = {
 	&workflow_diagnostic,
+	&workflow_feed_publisher,
 	NULL,
 };
 

@@ -22,6 +22,8 @@ struct bad_case {
 	const char *want; /* substring of the error, after "FILE: " */
 };
 
+#define PHOTOS "\"photos\": {\"source\": \"dir\", \"path\": \"p\"}"
+
 static const struct bad_case bad_cases[] = {
 	{ "broken json", "{\n  \"workers\": 4,\n  \"x\"\n}",
 	  ":4:1: invalid JSON" },
@@ -37,8 +39,8 @@ static const struct bad_case bad_cases[] = {
 	  "workers: 0 is out of range 1..64" },
 	{ "unknown key", "{\"wrokers\": 4}", "wrokers: unknown key" },
 	{ "unknown nested key",
-	  "{\"brands\": {\"pomandi\": {\"language\": \"nl\", \"aproval\": "
-	  "\"auto\"}}}",
+	  "{\"brands\": {\"pomandi\": {\"language\": \"nl\", " PHOTOS
+	  ", \"aproval\": \"auto\"}}}",
 	  "brands.pomandi.aproval: unknown key" },
 	{ "missing required",
 	  "{\"brands\": {\"pomandi\": {\"approval\": \"auto\"}}}",
@@ -69,6 +71,13 @@ static const struct bad_case bad_cases[] = {
 	  "[\"@daily\"]}, {\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
 	  "[\"@daily\"]}]}",
 	  "schedules[1].id: \"a\" is already used by schedules[0]" },
+	{ "brand without photos",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\"}}}",
+	  "brands.p.photos: required key is missing" },
+	{ "unknown photo source",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"ftp\", \"path\": \"x\"}}}}",
+	  "brands.p.photos.source: expected one of \"dir\"" },
 	{ "schedules not array", "{\"schedules\": {}}",
 	  "schedules: expected an array, got an object" },
 	{ "bad socket mode", "{\"socket_mode\": \"0999\"}",
@@ -184,9 +193,10 @@ test_good(void **state)
 	const char *text =
 	    "{\"//\": \"comment\", \"workers\": 8, \"synchronous\": \"normal\","
 	    " \"log_level\": \"debug\","
-	    " \"brands\": {\"pomandi\": {\"language\": \"nl\"},"
+	    " \"brands\": {\"pomandi\": {\"language\": \"nl\", " PHOTOS "},"
 	    "  \"costume\": {\"language\": \"fr\", \"approval\": "
-	    "\"required\"}},"
+	    "\"required\", " PHOTOS ","
+	    "   \"captions\": {\"hashtags\": [\"#costume\"]}}},"
 	    " \"schedules\": [{\"id\": \"p\", \"workflow\": \"diagnostic\","
 	    "  \"input\": {\"a\": [1, 2]}, \"cron\": [\"0 9 * * *\", "
 	    "\"@daily\"],"
@@ -208,6 +218,9 @@ test_good(void **state)
 	assert_non_null(b);
 	assert_int_equal(b->language, CONFIG_LANG_FR);
 	assert_int_equal(b->approval, CONFIG_APPROVAL_REQUIRED);
+	assert_string_equal(b->photos.path, "p");
+	assert_int_equal(b->captions.hashtags.n, 1);
+	assert_int_equal(b->publish.to, CONFIG_PUBLISH_OUTBOX);
 	b = config_brand(c, "pomandi");
 	assert_int_equal(b->approval, CONFIG_APPROVAL_AUTO);
 	assert_null(config_brand(c, "nobody"));

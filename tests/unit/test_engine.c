@@ -133,43 +133,50 @@ check_found(const struct act_call *c, struct act_out *out)
 	{                                                                      \
 		50, 2.0, 1000, 4                                               \
 	}
+#define TWO_TRIES                                                              \
+	{                                                                      \
+		10, 2.0, 100, 2                                                \
+	}
+#define STEP(n, fn, chk, timeout, retry_, effect, ...)                         \
+	{                                                                      \
+		.name = n, .run = fn, .check = chk, .deps = { __VA_ARGS__ },   \
+		.timeout_ms = timeout, .retry = retry_, .side_effect = effect, \
+	}
+#define WORKFLOW(n, steps_)                                                    \
+	{                                                                      \
+		.name = n, .steps = steps_, .nsteps = (int)nitems(steps_),     \
+	}
 
 static const struct step_def fast_steps[] = {
-	{ "only", act_fast, NULL, { NULL }, 5000, FAST_RETRY, 0 },
+	STEP("only", act_fast, NULL, 5000, FAST_RETRY, 0, NULL),
 };
-static const struct workflow wf_fast = { "fast", fast_steps, 1, NULL };
+static const struct workflow wf_fast = WORKFLOW("fast", fast_steps);
 
 static const struct step_def slow_steps[] = {
-	{ "slow", act_slow, NULL, { NULL }, 100, FAST_RETRY, 0 },
+	STEP("slow", act_slow, NULL, 100, FAST_RETRY, 0, NULL),
 };
-static const struct workflow wf_slow = { "slow", slow_steps, 1, NULL };
+static const struct workflow wf_slow = WORKFLOW("slow", slow_steps);
 
 static const struct step_def flaky_steps[] = {
-	{ "first", act_ok, NULL, { NULL }, 5000, FAST_RETRY, 0 },
-	{ "second",
-	  act_flaky,
-	  NULL,
-	  { "first", NULL },
-	  5000,
-	  { 10, 2.0, 100, 2 },
-	  0 },
+	STEP("first", act_ok, NULL, 5000, FAST_RETRY, 0, NULL),
+	STEP("second", act_flaky, NULL, 5000, TWO_TRIES, 0, "first", NULL),
 };
-static const struct workflow wf_flaky = { "flaky", flaky_steps, 2, NULL };
+static const struct workflow wf_flaky = WORKFLOW("flaky", flaky_steps);
 
 static const struct step_def checked_steps[] = {
-	{ "publish", act_unknown, check_found, { NULL }, 5000, FAST_RETRY, 1 },
+	STEP("publish", act_unknown, check_found, 5000, FAST_RETRY, 1, NULL),
 };
-static const struct workflow wf_checked = { "checked", checked_steps, 1, NULL };
+static const struct workflow wf_checked = WORKFLOW("checked", checked_steps);
 
 static const struct step_def rerun_steps[] = {
-	{ "work", act_run_count, NULL, { NULL }, 5000, FAST_RETRY, 0 },
+	STEP("work", act_run_count, NULL, 5000, FAST_RETRY, 0, NULL),
 };
-static const struct workflow wf_rerun = { "rerun", rerun_steps, 1, NULL };
+static const struct workflow wf_rerun = WORKFLOW("rerun", rerun_steps);
 
 static const struct step_def overdue_steps[] = {
-	{ "publish", act_slow_publish, NULL, { NULL }, 100, FAST_RETRY, 1 },
+	STEP("publish", act_slow_publish, NULL, 100, FAST_RETRY, 1, NULL),
 };
-static const struct workflow wf_overdue = { "overdue", overdue_steps, 1, NULL };
+static const struct workflow wf_overdue = WORKFLOW("overdue", overdue_steps);
 
 static const struct workflow *const test_types[] = {
 	&workflow_diagnostic, &wf_fast,  &wf_slow,    &wf_flaky,

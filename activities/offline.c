@@ -1,0 +1,254 @@
+/*
+ * offline: image facts and template captions for the embedded default.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activities/offline.h"
+#include "common/util.h"
+
+#define CAPTION_MAX 2200 /* Instagram's limit, in characters */
+
+int
+image_size(const unsigned char *b, size_t len, const char **format, int *width,
+           int *height)
+{
+	size_t i;
+
+	if (len >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 &&
+	    memcmp(b + 12, "IHDR", 4) == 0) {
+		*format = "png";
+		*width = (b[16] << 24) | (b[17] << 16) | (b[18] << 8) | b[19];
+		*height = (b[20] << 24) | (b[21] << 16) | (b[22] << 8) | b[23];
+		return 0;
+	}
+	if (len < 4 || b[0] != 0xff || b[1] != 0xd8)
+		return -1;
+	/* JPEG: walk the segments to a start-of-frame marker. */
+	for (i = 2; i + 9 < len;) {
+		unsigned marker, seglen;
+
+		if (b[i] != 0xff)
+			return -1;
+		marker = b[i + 1];
+		if (marker == 0xff) {
+			i++;
+			continue;
+		}
+		seglen = (unsigned)(b[i + 2] << 8 | b[i + 3]);
+		if (seglen < 2)
+			return -1;
+		if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 &&
+		    marker != 0xc8 && marker != 0xcc) {
+			*format = "jpeg";
+			*height = b[i + 5] << 8 | b[i + 6];
+			*width = b[i + 7] << 8 | b[i + 8];
+			return 0;
+		}
+		i += 2 + seglen;
+	}
+	return -1;
+}
+
+/* Characters (code points) of valid UTF-8. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* "navy-wool_overcoat.jpg" -> "navy wool overcoat" */
+static char *
+subject_of(const char *key)
+{
+	const char *dot = strrchr(key, '.');
+	size_t      n = dot ? (size_t)(dot - key) : strlen(key), i;
+	char       *s = xstrndup(key, n);
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '-' || s[i] == '_')
+			s[i] = ' ';
+	return s;
+}
+
+static const char *
+dep_str(const struct act_call *c, const char *step, const char *key)
+{
+	return cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, step), key));
+}
+
+void
+offline_view(const struct act_call *c, struct act_out *out)
+{
+	const char   *path = dep_str(c, "get_random_unused_photo", "path");
+	const char   *key = dep_str(c, "get_random_unused_photo", "key");
+	const char   *format = NULL;
+	unsigned char buf[65536];
+	FILE         *f;
+	size_t        n;
+	int           w = 0, h = 0;
+	char         *subject;
+	cJSON        *r;
+
+	if (path == NULL || key == NULL) {
+		out->status = ACT_FAIL;
+		out->error = xstrdup("no photo from get_random_unused_photo");
+		return;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
+		out->status = errno == ENOENT ? ACT_FAIL : ACT_RETRY;
+		xasprintf(&out->error, "%s: %s", path, strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	if (image_size(buf, n, &format, &w, &h) != 0 || w <= 0 || h <= 0) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "%s is not a JPEG or PNG image", key);
+		return;
+	}
+	subject = subject_of(key);
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "subject", subject);
+	cJSON_AddStringToObject(r, "format", format);
+	cJSON_AddNumberToObject(r, "width", w);
+	cJSON_AddNumberToObject(r, "height", h);
+	cJSON_AddStringToObject(r, "orientation",
+	                        w > h   ? "landscape"
+	                        : w < h ? "portrait"
+	                                : "square");
+	{
+		char *desc;
+
+		xasprintf(&desc,
+		          "%s (a %dx%d %s %s photo; described offline "
+		          "from its file name)",
+		          subject, w, h,
+		          w > h   ? "landscape"
+		          : w < h ? "portrait"
+		                  : "square",
+		          format);
+		cJSON_AddStringToObject(r, "description", desc);
+		free(desc);
+	}
+	cJSON_AddStringToObject(r, "model", "offline");
+	cJSON_AddTrueToObject(r, "offline");
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	free(subject);
+}
+
+/* Caption templates: {brand} is the brand's display name, {subject} what
+ * the photo shows. */
+static const struct {
+	const char *language;
+	const char *text;
+} templates[] = {
+	{ "nl", "Nieuw bij {brand}: {subject}. Kom het zien in de winkel of "
+	        "bestel het online." },
+	{ "fr", "Nouveau chez {brand} : {subject}. \xc3\x80 d\xc3\xa9"
+	        "couvrir en boutique ou en ligne." },
+	{ "en", "New at {brand}: {subject}. See it in store or order it "
+	        "online." },
+};
+
+static char *
+fill(const char *tmpl, const char *brand, const char *subject)
+{
+	const char *p;
+	char       *out = xstrdup(""), *tmp;
+
+	for (p = tmpl; *p != '\0';) {
+		const char *word = NULL;
+		size_t      n = strcspn(p, "{");
+
+		xasprintf(&tmp, "%s%.*s", out, (int)n, p);
+		free(out);
+		out = tmp;
+		p += n;
+		if (*p == '\0')
+			break;
+		if (strncmp(p, "{brand}", 7) == 0)
+			word = brand, p += 7;
+		else if (strncmp(p, "{subject}", 9) == 0)
+			word = subject, p += 9;
+		else
+			word = "{", p++;
+		xasprintf(&tmp, "%s%s", out, word);
+		free(out);
+		out = tmp;
+	}
+	return out;
+}
+
+void
+offline_caption(const struct act_call *c, struct act_out *out)
+{
+	const cJSON *brand = cJSON_GetObjectItem(c->settings, "brand"), *tag;
+	const char  *lang =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "language"));
+	const char *shown =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "display_name"));
+	const char *subject = dep_str(c, "view_image", "subject");
+	char       *caption = NULL, *tmp;
+	cJSON      *r;
+	size_t      i;
+	int         ntags = 0;
+
+	if (lang == NULL || shown == NULL || subject == NULL) {
+		out->status = ACT_FAIL;
+		out->error = xstrdup("missing brand settings or photo facts");
+		return;
+	}
+	for (i = 0; i < nitems(templates); i++)
+		if (strcmp(templates[i].language, lang) == 0)
+			break;
+	if (i == nitems(templates)) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "no offline template for language %s",
+		          lang);
+		return;
+	}
+	caption = fill(templates[i].text, shown, subject);
+	cJSON_ArrayForEach(
+	    tag, cJSON_GetObjectItem(cJSON_GetObjectItem(brand, "captions"),
+	                             "hashtags"))
+	{
+		if (!cJSON_IsString(tag))
+			continue;
+		/* A blank line, then the tags on one line. */
+		xasprintf(&tmp, "%s%s%s", caption, ntags++ ? " " : "\n\n",
+		          tag->valuestring);
+		free(caption);
+		caption = tmp;
+	}
+	if (*caption == '\0' || !utf8_valid(caption, strlen(caption)) ||
+	    utf8_chars(caption) > CAPTION_MAX) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "the offline caption is not valid");
+		free(caption);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "caption", caption);
+	cJSON_AddStringToObject(r, "language", lang);
+	cJSON_AddStringToObject(r, "model", "offline-template");
+	cJSON_AddNumberToObject(r, "input_tokens", 0);
+	cJSON_AddNumberToObject(r, "output_tokens", 0);
+	cJSON_AddNumberToObject(r, "cost_usd", 0);
+	cJSON_AddTrueToObject(r, "offline");
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	free(caption);
+}

@@ -1,0 +1,137 @@
+/*
+ * photos_dir: lists settings.brand.photos.path and picks a photo nobody
+ * holds. The claim in the result is what reserves it: the engine records
+ * it with the step's completion and refuses it if another run was faster.
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "activities/photos_dir.h"
+#include "common/util.h"
+
+static int
+is_image(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot != NULL && name[0] != '.' &&
+	       (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0 ||
+	        strcasecmp(dot, ".png") == 0);
+}
+
+static int
+taken(const cJSON *list, const char *name)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, list) if (cJSON_IsString(it) &&
+	                                 strcmp(it->valuestring, name) ==
+	                                     0) return 1;
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A uniform index in [0, n). */
+static size_t
+pick(size_t n)
+{
+	uint64_t r, limit = UINT64_MAX - UINT64_MAX % n;
+
+	do {
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			fatal("getrandom failed");
+	} while (r >= limit);
+	return (size_t)(r % n);
+}
+
+void
+photos_dir_pick(const struct act_call *c, struct act_out *out)
+{
+	const cJSON *brand = cJSON_GetObjectItem(c->settings, "brand");
+	const char  *name =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "name"));
+	const char *dir = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(brand, "photos"), "path"));
+	DIR           *d;
+	struct dirent *de;
+	struct stat    sb;
+	char         **free_names = NULL, *path = NULL;
+	size_t         nfree = 0, cap = 0, total = 0, i;
+	cJSON         *r, *claim;
+
+	if (dir == NULL || name == NULL) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "brand has no photos folder in the "
+		                       "config");
+		return;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		/* A missing folder is a setting to fix, not a blip. */
+		out->status =
+		    errno == ENOENT || errno == ENOTDIR || errno == EACCES
+		        ? ACT_FAIL
+		        : ACT_RETRY;
+		xasprintf(&out->error, "brand %s: photos folder %s: %s", name,
+		          dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!is_image(de->d_name))
+			continue;
+		total++;
+		if (taken(c->taken, de->d_name))
+			continue;
+		if (nfree == cap) {
+			cap = cap ? 2 * cap : 32;
+			free_names =
+			    xrealloc(free_names, cap * sizeof *free_names);
+		}
+		free_names[nfree++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (nfree == 0) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error,
+		          "no unused photo left for brand %s in folder %s (%zu "
+		          "photos, all used or reserved)",
+		          name, dir, total);
+		goto done;
+	}
+	/* Sorted first, so the pick depends on the random number only. */
+	qsort(free_names, nfree, sizeof *free_names, cmp_names);
+	i = pick(nfree);
+	xasprintf(&path, "%s/%s", dir, free_names[i]);
+	if (stat(path, &sb) != 0) {
+		out->status = ACT_RETRY; /* gone meanwhile: pick again */
+		xasprintf(&out->error, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "key", free_names[i]);
+	cJSON_AddStringToObject(r, "source", "dir");
+	cJSON_AddStringToObject(r, "path", path);
+	cJSON_AddNumberToObject(r, "bytes", (double)sb.st_size);
+	cJSON_AddNumberToObject(r, "unused_left", (double)(nfree - 1));
+	claim = cJSON_AddObjectToObject(r, "_claim");
+	cJSON_AddStringToObject(claim, "kind", "photo");
+	cJSON_AddStringToObject(claim, "key", free_names[i]);
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+done:
+	for (i = 0; i < nfree; i++)
+		free(free_names[i]);
+	free(free_names);
+	free(path);
+}

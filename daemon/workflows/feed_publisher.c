@@ -1,0 +1,104 @@
+/*
+ * FeedPublisherWorkflow: a brand's photo, described, captioned in its
+ * language, published to Facebook and Instagram at once, and reported.
+ *
+ *   get_random_unused_photo -> view_image -> generate_caption
+ *     -> (publish_facebook_photo, publish_instagram_photo)
+ *     -> save_publication_report
+ *
+ * Input: "pomandi" or {"brand": "pomandi"}. Which photo source, caption
+ * writer and publisher a brand uses comes from its settings; the embedded
+ * default (folder, offline writer, outbox) is what runs here.
+ */
+#include <string.h>
+
+#include "activities/offline.h"
+#include "activities/outbox.h"
+#include "activities/photos_dir.h"
+#include "activities/report.h"
+#include "common/util.h"
+#include "daemon/workflow.h"
+
+static int
+feed_check_input(const cJSON *in, char **cause)
+{
+	const cJSON *it;
+
+	if (cJSON_IsString(in) && *in->valuestring != '\0')
+		return 0;
+	if (cJSON_IsObject(in) &&
+	    cJSON_IsString(cJSON_GetObjectItem(in, "brand"))) {
+		cJSON_ArrayForEach(it, in)
+		{
+			if (strcmp(it->string, "brand") != 0) {
+				xasprintf(cause, "input.%s: unknown key",
+				          it->string);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	xasprintf(cause, "input: expected a brand: \"pomandi\" or "
+	                 "{\"brand\": \"pomandi\"}");
+	return -1;
+}
+
+#define MIN 60000
+
+static const struct step_def feed_steps[] = {
+	{
+	    .name = "get_random_unused_photo",
+	    .run = photos_dir_pick,
+	    .timeout_ms = 2 * MIN,
+	    .retry = { .max_attempts = 3 },
+	    .claims = "photo",
+	},
+	{
+	    .name = "view_image",
+	    .run = offline_view,
+	    .deps = { "get_random_unused_photo", NULL },
+	    .timeout_ms = 1 * MIN,
+	    .retry = { .max_attempts = 2 },
+	},
+	{
+	    .name = "generate_caption",
+	    .run = offline_caption,
+	    .deps = { "view_image", NULL },
+	    .timeout_ms = 3 * MIN,
+	    .retry = { .max_attempts = 2 },
+	},
+	{
+	    .name = "publish_facebook_photo",
+	    .run = outbox_publish_facebook,
+	    .check = outbox_check_facebook,
+	    .deps = { "generate_caption", "get_random_unused_photo", NULL },
+	    .timeout_ms = 5 * MIN,
+	    .retry = { .max_attempts = 3 },
+	    .side_effect = 1,
+	},
+	{
+	    .name = "publish_instagram_photo",
+	    .run = outbox_publish_instagram,
+	    .check = outbox_check_instagram,
+	    .deps = { "generate_caption", "get_random_unused_photo", NULL },
+	    .timeout_ms = 5 * MIN,
+	    .retry = { .max_attempts = 3 },
+	    .side_effect = 1,
+	},
+	{
+	    .name = "save_publication_report",
+	    .run = report_save,
+	    .deps = { "publish_facebook_photo", "publish_instagram_photo",
+	              "generate_caption", "get_random_unused_photo" },
+	    .timeout_ms = 1 * MIN,
+	    .retry = { .max_attempts = 2 },
+	},
+};
+
+const struct workflow workflow_feed_publisher = {
+	.name = "FeedPublisherWorkflow",
+	.steps = feed_steps,
+	.nsteps = (int)nitems(feed_steps),
+	.check_input = feed_check_input,
+	.needs_brand = 1,
+};
