@@ -185,6 +185,45 @@ publish(void *arg, const char *topic, char *json)
 		free(json);
 }
 
+static void
+demo_started(void *arg, char *reply)
+{
+	cJSON *r = cJSON_Parse(reply);
+
+	(void)arg;
+	/* already_exists: this state dir had its first runs before. */
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) &&
+	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(
+	               cJSON_GetObjectItem(r, "error"), "code")),
+	           "already_exists") != 0)
+		log_warn("demo_run_failed", "reply=%s", reply);
+	cJSON_Delete(r);
+	free(reply);
+}
+
+/* The demo shows the whole job at once: one run per brand, the first
+ * time it starts on a state dir. */
+static void
+demo_runs(struct daemon *d, const struct config *cfg)
+{
+	const struct config_brand *b = cfg->brands.v;
+	struct reply_to            rt = { demo_started, NULL };
+	cJSON                     *params;
+	char                      *id;
+	int                        i;
+
+	for (i = 0; i < cfg->brands.n; i++) {
+		params = cJSON_CreateObject();
+		cJSON_AddStringToObject(params, "type",
+		                        "FeedPublisherWorkflow");
+		cJSON_AddStringToObject(params, "input", b[i].name);
+		xasprintf(&id, "%s-demo-first-run", b[i].name);
+		cJSON_AddStringToObject(params, "id", id);
+		free(id);
+		engine_call(d->engine, M_WORKFLOW_START, params, NULL, rt);
+	}
+}
+
 struct daemon *
 daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 {
@@ -256,6 +295,8 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	if ((srv = server_start(&so, cause)) == NULL)
 		goto fail;
 	atomic_store(&d->server, srv);
+	if (demo)
+		demo_runs(d, cfg);
 	log_info("ipc_listening",
 	         "url=%s events=%s remote_listeners=%d mode=%04o", req_url,
 	         pub_url, cfg->listen.n, cfg->socket_mode);
