@@ -1,0 +1,235 @@
+/*
+ * http: libcurl easy handles, one per worker thread (libcurl-thread(3):
+ * a handle is never shared; CURLOPT_NOSIGNAL for threads).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "activities/http.h"
+#include "common/util.h"
+
+#define HTTP_MAX_DEFAULT (8 * 1024 * 1024)
+
+struct http {
+	CURL *curl;
+};
+
+struct sink {
+	struct http_resp *resp;
+	size_t            cap, max;
+	int               too_big;
+};
+
+int
+http_global_init(char **cause)
+{
+	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (rc != CURLE_OK) {
+		xasprintf(cause, "curl_global_init: %s",
+		          curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_global_fini(void)
+{
+	curl_global_cleanup();
+}
+
+struct http *
+http_thread_new(void)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+
+	if ((h->curl = curl_easy_init()) == NULL)
+		fatal("curl_easy_init failed");
+	return h;
+}
+
+void
+http_thread_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t       len = size * n;
+
+	if (s->resp->len + len > s->max) {
+		s->too_big = 1;
+		return 0; /* aborts the transfer */
+	}
+	if (s->resp->len + len + 1 > s->cap) {
+		s->cap = (s->resp->len + len + 1) * 2;
+		if (s->cap > s->max + 1)
+			s->cap = s->max + 1;
+		s->resp->body = xrealloc(s->resp->body, s->cap);
+	}
+	memcpy(s->resp->body + s->resp->len, data, len);
+	s->resp->len += len;
+	s->resp->body[s->resp->len] = '\0';
+	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_resp *r = arg;
+	size_t            len = size * n;
+	char              line[256];
+	double            v;
+
+	if (len >= sizeof line)
+		return len;
+	memcpy(line, data, len);
+	line[len] = '\0';
+	if (strncasecmp(line, "HTTP/", 5) == 0) {
+		/* A new response (after a redirect or 100): reset. */
+		r->retry_after_ms = 0;
+		r->should_retry = -1;
+	} else if (strncasecmp(line, "retry-after-ms:", 15) == 0) {
+		v = atof(line + 15);
+		if (v > 0)
+			r->retry_after_ms = (int64_t)v;
+	} else if (strncasecmp(line, "retry-after:", 12) == 0) {
+		/* Seconds; an HTTP date is rare for these APIs and ignored. */
+		v = atof(line + 12);
+		if (v > 0 && r->retry_after_ms == 0)
+			r->retry_after_ms = (int64_t)(v * 1000);
+	} else if (strncasecmp(line, "x-should-retry:", 15) == 0) {
+		const char *p = line + 15;
+
+		while (*p == ' ')
+			p++;
+		r->should_retry = strncasecmp(p, "true", 4) == 0    ? 1
+		                  : strncasecmp(p, "false", 5) == 0 ? 0
+		                                                    : -1;
+	}
+	return len;
+}
+
+static int
+on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	const atomic_int *cancel = arg;
+
+	(void)a;
+	(void)b;
+	(void)c;
+	(void)d;
+	return cancel != NULL && atomic_load(cancel) ? 1 : 0;
+}
+
+int
+http_do(struct http *h, const struct http_req *q, struct http_resp *r,
+        char **cause)
+{
+	struct curl_slist *list = NULL;
+	struct sink        sink;
+	CURL              *c = h->curl;
+	CURLcode           rc;
+	int64_t            left = q->deadline - clock_ms();
+	int                i;
+
+	memset(r, 0, sizeof *r);
+	r->should_retry = -1;
+	r->body = xstrdup("");
+	memset(&sink, 0, sizeof sink);
+	sink.resp = r;
+	sink.cap = 1;
+	sink.max = q->max_response ? q->max_response : HTTP_MAX_DEFAULT;
+	if (left <= 0) {
+		xasprintf(cause, "no time left before the step's deadline");
+		return -1;
+	}
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_URL, q->url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	if (q->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)q->body_len);
+	} else if (strcmp(q->method, "GET") == 0)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++)
+		list = curl_slist_append(list, q->headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	/* The whole request must end by the step's deadline. */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                 (long)(left < 10000 ? left : 10000));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)q->cancel);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(list);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	/* Did anything go out? Refused connections, DNS and TLS failures
+	 * happen before the request is written. */
+	r->sent =
+	    !(rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	      rc == CURLE_COULDNT_RESOLVE_PROXY ||
+	      rc == CURLE_SSL_CONNECT_ERROR ||
+	      rc == CURLE_PEER_FAILED_VERIFICATION ||
+	      rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL);
+	if (rc == CURLE_OK)
+		return 0;
+	if (sink.too_big)
+		xasprintf(cause, "response larger than %zu bytes", sink.max);
+	else if (rc == CURLE_ABORTED_BY_CALLBACK)
+		xasprintf(cause, "cancelled");
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+		xasprintf(cause, "timed out (step deadline)");
+	else
+		xasprintf(cause, "%s", curl_easy_strerror(rc));
+	if (sink.too_big)
+		r->status = 0; /* a response, but not one we can use */
+	return -1;
+}
+
+void
+http_resp_fini(struct http_resp *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+enum act_status
+http_class(int rc, const struct http_resp *r, int idempotent)
+{
+	if (rc != 0)
+		return r->sent && !idempotent ? ACT_UNKNOWN : ACT_RETRY;
+	if (r->status >= 200 && r->status < 300)
+		return ACT_OK;
+	if (r->status >= 500 && !idempotent)
+		return ACT_UNKNOWN; /* it reached the server: it may have acted
+		                     */
+	if (r->should_retry == 1)
+		return ACT_RETRY;
+	if (r->should_retry == 0)
+		return ACT_FAIL;
+	if (r->status == 408 || r->status == 409 || r->status == 429 ||
+	    r->status >= 500)
+		return ACT_RETRY;
+	return ACT_FAIL;
+}
