@@ -13,6 +13,9 @@
 
 #include <cjson/cJSON.h>
 
+struct http;
+
+
 enum act_status {
 	ACT_OK,      /* done; result holds its JSON */
 	ACT_RETRY,   /* failed; another attempt may work (network, 5xx, 429) */
@@ -33,6 +36,7 @@ struct act_call {
 	                               hold (array of strings), else NULL */
 	int64_t           deadline; /* wall clock ms: give up by then */
 	const atomic_int *cancel;   /* non-zero: stop as soon as possible */
+	struct http      *http;     /* this worker's HTTP handle (http.h) */
 };
 
 /* A result (ACT_OK) may ask the engine, which alone writes the store, to

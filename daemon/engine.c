@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activities/http.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strmap.h"
@@ -2316,7 +2317,6 @@ job_run(struct job *job, void *ctx)
 	struct ev      *ev;
 	cJSON          *input, *deps, *check, *settings, *taken;
 
-	(void)ctx;
 	input = cJSON_Parse(j->input);
 	deps = cJSON_Parse(j->deps);
 	settings = cJSON_Parse(j->settings);
@@ -2332,6 +2332,7 @@ job_run(struct job *job, void *ctx)
 	c.taken = taken;
 	c.deadline = j->deadline;
 	c.cancel = &j->cancel->flag;
+	c.http = ctx; /* the worker's own, from worker_init */
 	if (j->check)
 		j->def->check(&c, &j->out);
 	else
@@ -2696,6 +2697,21 @@ engine_stats(struct engine *e, struct engine_stats *st)
 	st->last_seq = atomic_load(&e->last_seq);
 }
 
+/* Each worker thread has its own HTTP (libcurl) handle. */
+static void *
+worker_init(void *arg, char **cause)
+{
+	(void)arg;
+	(void)cause;
+	return http_thread_new();
+}
+
+static void
+worker_fini(void *ctx)
+{
+	http_thread_free(ctx);
+}
+
 /* Builds the config's schedules (NULL entries dropped, logged). */
 static struct schedule **
 build_config(const struct engine *e, const struct store_sched *rows, int n,
@@ -2801,8 +2817,8 @@ engine_start(const struct engine_opts *opts, char **cause)
 	    NULL)
 		goto fail;
 	e->seq = store_last_seq(e->store);
-	if ((e->pool = pool_start("worker", opts->workers, NULL, NULL, NULL,
-	                          cause)) == NULL)
+	if ((e->pool = pool_start("worker", opts->workers, worker_init,
+	                          worker_fini, NULL, cause)) == NULL)
 		goto fail;
 
 	/* Recovery runs as the first turn, before any call is taken. */

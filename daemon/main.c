@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activities/http.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/util.h"
@@ -187,8 +188,13 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((d = daemon_start(state_dir, cfg, demo, &cause)) == NULL)
+	/* libcurl's global state, before any thread exists. */
+	if (http_global_init(&cause) != 0)
 		goto fail;
+	if ((d = daemon_start(state_dir, cfg, demo, &cause)) == NULL) {
+		http_global_fini();
+		goto fail;
+	}
 	cfg = NULL; /* the daemon owns it now */
 	log_info("daemon_started", "version=%s pid=%ld state_dir=%s",
 	         HERALD_VERSION, (long)getpid(), state_dir);
@@ -215,6 +221,7 @@ main(int argc, char **argv)
 	}
 	log_info("daemon_stopping", "signal=%s", strsignal(sig));
 	daemon_stop(d);
+	http_global_fini();
 	log_info("daemon_stopped", NULL);
 	rc = 0;
 	goto out;
