@@ -15,7 +15,6 @@
 
 struct http;
 
-
 enum act_status {
 	ACT_OK,      /* done; result holds its JSON */
 	ACT_RETRY,   /* failed; another attempt may work (network, 5xx, 429) */

@@ -245,6 +245,8 @@ struct engine {
 
 static void exec_free(struct exec *);
 static void sched_run_closed(struct engine *, const char *);
+static int  sched_load_cb(void *, const struct store_sched *);
+static void sched_catch_up(struct engine *, struct schedule *, int64_t);
 
 /* Cancel tokens. */
 
@@ -1545,6 +1547,13 @@ sched_fire_due(struct engine *e, int64_t now)
 	int              n;
 
 	while ((s = strmap_next(e->scheds, &pos)) != NULL) {
+		if (!s->paused && s->next_at >= 0 &&
+		    now - s->next_at > s->catchup_ms) {
+			/* The machine slept or the clock jumped: old fires
+			 * follow the catch-up window, as after downtime. */
+			sched_catch_up(e, s, now);
+			continue;
+		}
 		for (n = 0; !s->paused && s->next_at >= 0 &&
 		            schedule_due(s, s->next_at) <= now && n < 100;
 		     n++) {
@@ -1586,10 +1595,15 @@ sched_catch_up(struct engine *e, struct schedule *s, int64_t now)
 
 	if (s->paused)
 		return;
-	for (n = 0; n < 1000000; n++) {
+	for (n = 0;; n++) {
 		f = schedule_next(s, t);
 		if (f < 0 || schedule_due(s, f) > now)
 			break;
+		if (n == 1000000) {
+			/* Years of a frequent schedule: skip to the window. */
+			t = now - s->catchup_ms;
+			continue;
+		}
 		if (f >= now - s->catchup_ms)
 			sched_fire(e, s, f, 0, NULL, NULL);
 		else {
@@ -1637,7 +1651,7 @@ sched_run_closed(struct engine *e, const char *id)
 		return;
 	if (s->open_runs > 0)
 		s->open_runs--;
-	if (s->open_runs == 0 && s->buffered_at != 0) {
+	if (s->open_runs == 0 && s->buffered_at != 0 && !s->paused) {
 		t = s->buffered_at;
 		s->buffered_at = 0;
 		sched_fire(e, s, t, 0, NULL, NULL);
@@ -1687,6 +1701,8 @@ sched_adopt_config(struct engine *e, struct schedule *ns, int64_t now)
 	ns->buffered_at = old->buffered_at;
 	ns->created_at = old->created_at;
 	ns->open_runs = old->open_runs;
+	if (!sched_same_spec(ns, old) && ns->cursor_at < now)
+		ns->cursor_at = now; /* a new spec fires from now on */
 	ns->next_at = schedule_next(ns, ns->cursor_at);
 	if (sched_same_spec(ns, old) && strcmp(old->source, "config") == 0) {
 		cJSON_Delete(data);
@@ -1766,6 +1782,11 @@ call_sched_create(struct engine *e, cJSON *params)
 
 	memset(&row, 0, sizeof row);
 	row.id = proto_str(params, "id");
+	/* Its runs are "<id>-20261128T090000Z": they must be valid ids. */
+	if (strlen(row.id) > 100)
+		return proto_reply_err(E_BAD_REQUEST,
+		                       "params.id: at most 100 characters for "
+		                       "a schedule");
 	if (strmap_get(e->scheds, row.id) != NULL)
 		return proto_reply_err(E_ALREADY_EXISTS,
 		                       "schedule %s already exists", row.id);
@@ -1799,10 +1820,12 @@ call_sched_create(struct engine *e, cJSON *params)
 	row.cron = cron;
 	row.input = in;
 	s = schedule_from_row(&row, e->opts.types, &cause);
-	if (s != NULL && s->wf->check_input != NULL) {
+	if (s != NULL) {
 		cJSON *parsed = cJSON_Parse(in);
 
-		if (s->wf->check_input(parsed, &cause) != 0) {
+		if ((s->wf->check_input != NULL &&
+		     s->wf->check_input(parsed, &cause) != 0) ||
+		    check_brand(e, s->wf, parsed, &cause) != 0) {
 			schedule_free(s);
 			s = NULL;
 		}
@@ -1849,9 +1872,10 @@ call_sched_pause(struct engine *e, cJSON *params, int pause)
 		return reply;
 	free(s->note);
 	s->note = xstrdup(note);
-	if (pause)
+	if (pause) {
 		s->paused = 1;
-	else if (s->paused) {
+		s->buffered_at = 0; /* a fire waiting to run does not */
+	} else if (s->paused) {
 		/* Fires that came while it was paused do not run now. */
 		s->paused = 0;
 		if (s->cursor_at < now)
@@ -2470,10 +2494,11 @@ free_closed(struct engine *e)
 static void
 reload(struct engine *e)
 {
-	struct strmap *old;
-	struct exec   *x;
-	char          *cause = NULL;
-	size_t         pos = 0;
+	struct strmap   *old;
+	struct schedule *sc;
+	struct exec     *x;
+	char            *cause = NULL;
+	size_t           pos = 0;
 
 	TAILQ_INIT(&e->dirty);
 	rid_forget_all(e);
@@ -2485,7 +2510,25 @@ reload(struct engine *e)
 	if (load_open(e, 0, &cause) != 0) {
 		log_error("store_reload_failed", "error=\"%s\"", cause);
 		free(cause);
+		cause = NULL;
 	}
+	/* Schedules too: what the failed turn changed in memory (a cursor,
+	 * a run counted, a pause) was not stored. */
+	pos = 0;
+	while ((sc = strmap_next(e->scheds, &pos)) != NULL)
+		schedule_free(sc);
+	strmap_free(e->scheds);
+	e->scheds = strmap_new();
+	if (store_sched_load(e->store, sched_load_cb, e, &cause) != 0) {
+		log_error("store_reload_failed", "error=\"%s\"", cause);
+		free(cause);
+	}
+	pos = 0;
+	while ((x = strmap_next(e->execs, &pos)) != NULL)
+		if (x->schedule != NULL &&
+		    (sc = strmap_get(e->scheds, x->schedule)) != NULL)
+			sc->open_runs++;
+	pos = 0;
 	/* Jobs still on workers keep their abort flag: hand each running
 	 * step the token its job holds. */
 	while ((x = strmap_next(e->execs, &pos)) != NULL) {

@@ -137,6 +137,7 @@ enum {
 	ST_SCHED_PUT,
 	ST_SCHED_STATE,
 	ST_SCHED_DEL,
+	ST_FIRES_DEL,
 	ST_FIRE_ADD,
 	ST_CLAIM_ADD,
 	ST_CLAIMS_CLOSE,
@@ -174,7 +175,7 @@ static const char *const writer_sql[ST_COUNT] = {
 	    "INSERT INTO schedules (id, workflow, input, cron, timezone, "
 	    "overlap, catchup_ms, jitter_ms, source, paused, note, cursor_at, "
 	    "buffered_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?14) "
 	    "ON CONFLICT (id) DO UPDATE SET workflow = ?2, input = ?3, "
 	    "cron = ?4, timezone = ?5, overlap = ?6, catchup_ms = ?7, "
 	    "jitter_ms = ?8, source = ?9, updated_at = ?14",
@@ -182,6 +183,7 @@ static const char *const writer_sql[ST_COUNT] = {
 	    "UPDATE schedules SET paused = ?, note = ?, cursor_at = ?, "
 	    "buffered_at = ?, updated_at = ? WHERE id = ?",
 	[ST_SCHED_DEL] = "DELETE FROM schedules WHERE id = ?",
+	[ST_FIRES_DEL] = "DELETE FROM schedule_fires WHERE schedule = ?",
 	[ST_CLAIM_ADD] = "INSERT INTO claims (exec_n, kind, scope, key, state, "
 	                 "at) VALUES (?, ?, ?, ?, 'reserved', ?)",
 	[ST_CLAIMS_CLOSE] = "UPDATE claims SET state = ? WHERE exec_n = ? "
@@ -1057,6 +1059,8 @@ store_sched_put(struct store *s, const struct store_sched *r, char **cause)
 	sqlite3_bind_int64(st, 12, r->cursor_at);
 	bind_time(st, 13, r->buffered_at);
 	sqlite3_bind_int64(st, 14, r->updated_at);
+	sqlite3_bind_int64(st, 15,
+	                   r->created_at ? r->created_at : r->updated_at);
 	return run(s, ST_SCHED_PUT, cause);
 }
 
@@ -1077,8 +1081,12 @@ store_sched_state(struct store *s, const struct store_sched *r, char **cause)
 int
 store_sched_del(struct store *s, const char *id, char **cause)
 {
+	/* Its history goes too: a new schedule of that name starts clean. */
 	bind_text(s->st[ST_SCHED_DEL], 1, id);
-	return run(s, ST_SCHED_DEL, cause);
+	if (run(s, ST_SCHED_DEL, cause) != 0)
+		return -1;
+	bind_text(s->st[ST_FIRES_DEL], 1, id);
+	return run(s, ST_FIRES_DEL, cause);
 }
 
 int
@@ -1146,8 +1154,10 @@ sched_rows(sqlite3 *db, const char                             *id,
 		read_sched(st, &r);
 		found = 1;
 		if (fn(arg, &r) != 0) {
-			xasprintf(cause, "schedule %s could not be loaded",
-			          r.id);
+			if (*cause == NULL)
+				xasprintf(cause,
+				          "schedule %s could not be loaded",
+				          r.id);
 			sqlite3_finalize(st);
 			return -1;
 		}
