@@ -208,7 +208,8 @@ canonical_query(const char *query, const struct kv *extra, int nextra)
 		kv[n].v = sigv4_encode(extra[i].v, strlen(extra[i].v), 0);
 		n++;
 	}
-	qsort(kv, n, sizeof *kv, kv_cmp);
+	if (n > 1)
+		qsort(kv, n, sizeof *kv, kv_cmp);
 	buf_add(&b, "", 0);
 	for (i = 0; i < n; i++) {
 		if (i > 0)

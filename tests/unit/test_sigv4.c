@@ -46,6 +46,8 @@ struct req {
 	struct sigv4_header h[16];
 	int                 nh;
 	char               *storage;
+	char               *owned[16]; /* joined folded values */
+	int                 nowned;
 };
 
 /* request.txt: "METHOD target HTTP/1.1", headers (a line starting with
@@ -84,7 +86,8 @@ parse_request(char *text, struct req *r)
 
 			xasprintf(&joined, "%s %s", r->h[r->nh - 1].value,
 			          line);
-			r->h[r->nh - 1].value = joined; /* leaked: test only */
+			r->h[r->nh - 1].value = joined;
+			r->owned[r->nowned++] = joined;
 			continue;
 		}
 		colon = strchr(line, ':');
@@ -201,6 +204,8 @@ run_case(const char *dir)
 	cJSON_Delete(ctx);
 	free(ctxt);
 	free(r.storage);
+	for (i = 0; i < r.nowned; i++)
+		free(r.owned[i]);
 	return 1;
 }
 
