@@ -12,6 +12,23 @@ static const char *const channels[][2] = {
 	{ "instagram", "publish_instagram_photo" },
 };
 
+/* Tokens and cost of the run's model calls (viewing and writing). */
+static double
+spent(const struct act_call *c, const char *key)
+{
+	static const char *const steps[] = { "view_image", "generate_caption" };
+	double                   sum = 0, v;
+	size_t                   i;
+
+	for (i = 0; i < nitems(steps); i++) {
+		v = cJSON_GetNumberValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(c->deps, steps[i]), key));
+		if (v == v && v > 0)
+			sum += v;
+	}
+	return sum;
+}
+
 void
 report_save(const struct act_call *c, struct act_out *out)
 {
@@ -46,21 +63,12 @@ report_save(const struct act_call *c, struct act_out *out)
 		    p, "model",
 		    cJSON_Duplicate(cJSON_GetObjectItem(caption, "model"), 1));
 		/* Tokens and cost once per run, on its first channel. */
-		cJSON_AddNumberToObject(
-		    p, "input_tokens",
-		    n == 0 ? cJSON_GetNumberValue(
-		                 cJSON_GetObjectItem(caption, "input_tokens"))
-		           : 0);
-		cJSON_AddNumberToObject(
-		    p, "output_tokens",
-		    n == 0 ? cJSON_GetNumberValue(
-		                 cJSON_GetObjectItem(caption, "output_tokens"))
-		           : 0);
-		cJSON_AddNumberToObject(
-		    p, "cost_usd",
-		    n == 0 ? cJSON_GetNumberValue(
-		                 cJSON_GetObjectItem(caption, "cost_usd"))
-		           : 0);
+		cJSON_AddNumberToObject(p, "input_tokens",
+		                        n == 0 ? spent(c, "input_tokens") : 0);
+		cJSON_AddNumberToObject(p, "output_tokens",
+		                        n == 0 ? spent(c, "output_tokens") : 0);
+		cJSON_AddNumberToObject(p, "cost_usd",
+		                        n == 0 ? spent(c, "cost_usd") : 0);
 		cJSON_AddItemToArray(pubs, p);
 		n++;
 	}

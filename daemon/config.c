@@ -34,6 +34,7 @@ enum ftype {
 	T_JSON,     /* char *: any JSON value, printed */
 	T_MODE,     /* int: a file mode as an octal string, "0660" */
 	T_DURATION, /* int64_t ms: "90s", "1h30m" */
+	T_NUMBER,   /* double, within [min, max] */
 	T_OBJECT,   /* an embedded struct, decoded with sub */
 	T_MAP,      /* struct cfg_list: object of objects, member name kept */
 	T_LIST,     /* struct cfg_list: array of objects */
@@ -71,7 +72,7 @@ const char *const config_overlap_names[] = { "skip", "buffer_one", "allow_all",
 	                                     NULL };
 
 static const char *const photo_sources[] = { "dir", NULL };
-static const char *const writers[] = { "offline", NULL };
+static const char *const writers[] = { "offline", "claude", NULL };
 static const char *const publishers[] = { "outbox", NULL };
 
 #define P(f) offsetof(struct config_photos, f)
@@ -88,6 +89,7 @@ static const struct schema photos_schema = { photos_fields,
 #define W(f) offsetof(struct config_captions, f)
 static const struct field captions_fields[] = {
 	{ "writer", T_ENUM, 0, W(writer), 0, 0, writers, NULL },
+	{ "voice", T_STRING, 0, W(voice), 0, 0, NULL, NULL },
 	{ "hashtags", T_STRINGS, 0, W(hashtags), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
@@ -154,8 +156,35 @@ static const struct field tls_fields[] = {
 static const struct schema tls_schema = { tls_fields, sizeof(struct config_tls),
 	                                  0, 0, NULL };
 
+#define PR(f) offsetof(struct config_price, f)
+static const struct field price_fields[] = {
+	{ "input", T_NUMBER, F_REQUIRED, PR(input), 0, 1000, NULL, NULL },
+	{ "output", T_NUMBER, F_REQUIRED, PR(output), 0, 1000, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef PR
+static const struct schema price_schema = {
+	price_fields, sizeof(struct config_price), 1,
+	offsetof(struct config_price, model), NULL
+};
+
+#define A(f) offsetof(struct config_anthropic, f)
+static const struct field anthropic_fields[] = {
+	{ "base_url", T_STRING, 0, A(base_url), 0, 0, NULL, NULL },
+	{ "model", T_STRING, 0, A(model), 0, 0, NULL, NULL },
+	{ "max_tokens", T_INT, 0, A(max_tokens), 16, 64000, NULL, NULL },
+	{ "prices", T_MAP, 0, A(prices), 0, 0, NULL, &price_schema },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef A
+static const struct schema anthropic_schema = { anthropic_fields,
+	                                        sizeof(struct config_anthropic),
+	                                        0, 0, NULL };
+
 #define C(f) offsetof(struct config, f)
 static const struct field config_fields[] = {
+	{ "anthropic", T_OBJECT, 0, C(anthropic), 0, 0, NULL,
+	  &anthropic_schema },
 	{ "socket_mode", T_MODE, 0, C(socket_mode), 0, 0, NULL, NULL },
 	{ "socket_group", T_STRING, 0, C(socket_group), 0, 0, NULL, NULL },
 	{ "listen", T_STRINGS, 0, C(listen), 0, 0, NULL, NULL },
@@ -353,6 +382,15 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		*(int *)p = (int)m;
 		return 0;
 	}
+	case T_NUMBER:
+		if (!cJSON_IsNumber(j) || j->valuedouble < (double)f->min ||
+		    j->valuedouble > (double)f->max) {
+			xasprintf(cause, "%s: expected a number in %lld..%lld",
+			          path, f->min, f->max);
+			return -1;
+		}
+		*(double *)p = j->valuedouble;
+		return 0;
 	case T_DURATION:
 		if (!cJSON_IsString(j)) {
 			xasprintf(cause,

@@ -20,7 +20,7 @@ enum config_approval { CONFIG_APPROVAL_AUTO, CONFIG_APPROVAL_REQUIRED };
 enum config_language { CONFIG_LANG_NL, CONFIG_LANG_FR, CONFIG_LANG_EN };
 
 enum config_photo_source { CONFIG_PHOTOS_DIR };
-enum config_writer { CONFIG_WRITER_OFFLINE };
+enum config_writer { CONFIG_WRITER_OFFLINE, CONFIG_WRITER_CLAUDE };
 enum config_publisher { CONFIG_PUBLISH_OUTBOX };
 
 struct config_photos {
@@ -30,6 +30,7 @@ struct config_photos {
 
 struct config_captions {
 	int             writer;   /* enum config_writer */
+	char           *voice;    /* how the brand speaks, for the model */
 	struct cfg_list hashtags; /* char * */
 };
 
@@ -73,8 +74,22 @@ struct config_tls {
 	char *key;  /* PEM private key file */
 };
 
+/* USD per million tokens, per model. */
+struct config_price {
+	char  *model;
+	double input, output;
+};
+
+struct config_anthropic {
+	char           *base_url; /* NULL: https://api.anthropic.com */
+	char           *model;    /* NULL: claude-sonnet-4-6 */
+	int             max_tokens;
+	struct cfg_list prices; /* struct config_price */
+};
+
 struct config {
-	char             *source; /* file name, or "<defaults>" / "<demo>" */
+	char *source; /* file name, or "<defaults>" / "<demo>" */
+	struct config_anthropic anthropic;
 	int               socket_mode;  /* ipc socket files, default 0600 */
 	char             *socket_group; /* NULL: the daemon's group */
 	struct cfg_list   listen;       /* char *: extra listeners, tcp/tls */

@@ -91,6 +91,26 @@ assets_dir(void)
 	return HERALD_INSTALLED_ASSETS;
 }
 
+/* The caption prompt for a language, from the assets' prompts/. */
+static char *
+read_prompt(const char *language)
+{
+	char  *path, *buf = NULL;
+	FILE  *f;
+	size_t n;
+
+	xasprintf(&path, "%s/prompts/%s.txt", assets_dir(), language);
+	if ((f = fopen(path, "r")) != NULL) {
+		buf = xmalloc(65536);
+		n = fread(buf, 1, 65535, f);
+		buf[n] = '\0';
+		fclose(f);
+	} else
+		log_warn("prompt_missing", "path=%s", path);
+	free(path);
+	return buf;
+}
+
 /* What activities may know of the config (no secrets: those stay in the
  * environment), with paths made absolute. */
 static char *
@@ -98,7 +118,7 @@ settings_text(const struct config *cfg, const char *state_dir)
 {
 	const struct config_brand *b = cfg->brands.v;
 	cJSON                     *o = cJSON_CreateObject(), *brands, *bo, *x;
-	char                      *base, *text, *path;
+	char                      *base, *text, *path, *prompt;
 	int                        i, k;
 
 	if (strcmp(cfg->source, "<demo>") == 0 ||
@@ -133,7 +153,18 @@ settings_text(const struct config *cfg, const char *state_dir)
 		cJSON_AddStringToObject(x, "path", path);
 		free(path);
 		x = cJSON_AddObjectToObject(bo, "captions");
-		cJSON_AddStringToObject(x, "writer", "offline");
+		cJSON_AddStringToObject(
+		    x, "writer",
+		    b[i].captions.writer == CONFIG_WRITER_CLAUDE ? "claude"
+		                                                 : "offline");
+		if (b[i].captions.voice != NULL)
+			cJSON_AddStringToObject(x, "voice",
+			                        b[i].captions.voice);
+		if ((prompt = read_prompt(
+		         config_language_names[b[i].language])) != NULL) {
+			cJSON_AddStringToObject(x, "prompt", prompt);
+			free(prompt);
+		}
 		x = cJSON_AddArrayToObject(x, "hashtags");
 		for (k = 0; k < b[i].captions.hashtags.n; k++)
 			cJSON_AddItemToArray(
@@ -142,10 +173,50 @@ settings_text(const struct config *cfg, const char *state_dir)
 		x = cJSON_AddObjectToObject(bo, "publish");
 		cJSON_AddStringToObject(x, "to", "outbox");
 	}
+	x = cJSON_AddObjectToObject(o, "anthropic");
+	if (cfg->anthropic.base_url != NULL)
+		cJSON_AddStringToObject(x, "base_url", cfg->anthropic.base_url);
+	if (cfg->anthropic.model != NULL)
+		cJSON_AddStringToObject(x, "model", cfg->anthropic.model);
+	cJSON_AddNumberToObject(
+	    x, "max_tokens",
+	    cfg->anthropic.max_tokens > 0 ? cfg->anthropic.max_tokens : 1024);
+	bo = cJSON_AddObjectToObject(x, "prices");
+	for (i = 0; i < cfg->anthropic.prices.n; i++) {
+		const struct config_price *pr =
+		    &((struct config_price *)cfg->anthropic.prices.v)[i];
+
+		x = cJSON_AddObjectToObject(bo, pr->model);
+		cJSON_AddNumberToObject(x, "input", pr->input);
+		cJSON_AddNumberToObject(x, "output", pr->output);
+	}
 	free(base);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
+}
+
+/* Secrets a config needs must be in the environment (or .env) at start,
+ * not discovered at the first post. */
+int
+daemon_check_env(const struct config *cfg, char **cause)
+{
+	const struct config_brand *b = cfg->brands.v;
+	const char                *key = getenv("ANTHROPIC_API_KEY");
+	int                        i;
+
+	for (i = 0; i < cfg->brands.n; i++) {
+		if (b[i].captions.writer == CONFIG_WRITER_CLAUDE &&
+		    (key == NULL || *key == '\0')) {
+			xasprintf(
+			    cause,
+			    "%s: brands.%s.captions.writer: claude needs "
+			    "ANTHROPIC_API_KEY in the environment or .env",
+			    cfg->source, b[i].name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void

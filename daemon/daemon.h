@@ -13,6 +13,10 @@ struct daemon;
 struct daemon *daemon_start(const char *state_dir, struct config *cfg, int demo,
                             char **cause);
 
+/* 0 if the environment holds every secret cfg needs, else -1 with *cause
+ * naming the brand and the key. */
+int daemon_check_env(const struct config *cfg, char **cause);
+
 /* Hands a newly loaded config to the running daemon, which takes it. */
 void daemon_reload(struct daemon *, struct config *cfg);
 

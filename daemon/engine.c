@@ -534,9 +534,9 @@ deps_json(struct exec *x, int i)
 	return tmp;
 }
 
-/* What an activity may know of the daemon's settings: the state dir and
- * its run's brand (secrets are not in here: they stay in the
- * environment). */
+/* What an activity may know of the daemon's settings: the state dir, the
+ * API settings and its run's brand (secrets are not in here: they stay in
+ * the environment). */
 static char *
 settings_json(struct engine *e, const struct exec *x)
 {
@@ -546,6 +546,9 @@ settings_json(struct engine *e, const struct exec *x)
 	cJSON_AddItemToObject(
 	    o, "state_dir",
 	    cJSON_Duplicate(cJSON_GetObjectItem(e->settings, "state_dir"), 1));
+	cJSON_AddItemToObject(
+	    o, "anthropic",
+	    cJSON_Duplicate(cJSON_GetObjectItem(e->settings, "anthropic"), 1));
 	brands = cJSON_GetObjectItem(e->settings, "brands");
 	b = x->brand != NULL ? cJSON_GetObjectItem(brands, x->brand) : NULL;
 	cJSON_AddItemToObject(

@@ -175,7 +175,8 @@ main(int argc, char **argv)
 	if (load_dotenv(state_dir) != 0)
 		goto out;
 
-	if ((cfg = load_config(config_path, demo, &cause)) == NULL)
+	if ((cfg = load_config(config_path, demo, &cause)) == NULL ||
+	    daemon_check_env(cfg, &cause) != 0)
 		goto fail;
 	apply_log_level(cfg, cli_level);
 
@@ -208,7 +209,10 @@ main(int argc, char **argv)
 		         config_path ? config_path
 		         : demo      ? "<demo>"
 		                     : "<defaults>");
-		if ((cfg = load_config(config_path, demo, &cause)) == NULL) {
+		if ((cfg = load_config(config_path, demo, &cause)) == NULL ||
+		    daemon_check_env(cfg, &cause) != 0) {
+			config_free(cfg);
+			cfg = NULL;
 			log_error("config_reload_failed",
 			          "error=\"%s\" keeping=previous", cause);
 			free(cause);

@@ -12,7 +12,7 @@
 #include "activities/activity.h"
 
 #define WF_MAX_STEPS 16
-#define WF_MAX_DEPS  4
+#define WF_MAX_DEPS  6
 
 /* Temporal's semantics: the delay before attempt k+1 is
  * initial * coefficient^(k-1), at most max_interval; max_attempts counts

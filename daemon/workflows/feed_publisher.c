@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "activities/claude.h"
 #include "activities/offline.h"
 #include "activities/outbox.h"
 #include "activities/photos_dir.h"
@@ -43,6 +44,36 @@ feed_check_input(const cJSON *in, char **cause)
 	return -1;
 }
 
+/* The brand's caption writer decides who looks and who writes. */
+static int
+writer_is_claude(const struct act_call *c)
+{
+	const char *w = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "brand"),
+	                        "captions"),
+	    "writer"));
+
+	return w != NULL && strcmp(w, "claude") == 0;
+}
+
+static void
+view_image(const struct act_call *c, struct act_out *out)
+{
+	if (writer_is_claude(c))
+		claude_view(c, out);
+	else
+		offline_view(c, out);
+}
+
+static void
+generate_caption(const struct act_call *c, struct act_out *out)
+{
+	if (writer_is_claude(c))
+		claude_caption(c, out);
+	else
+		offline_caption(c, out);
+}
+
 #define MIN 60000
 
 static const struct step_def feed_steps[] = {
@@ -55,14 +86,14 @@ static const struct step_def feed_steps[] = {
 	},
 	{
 	    .name = "view_image",
-	    .run = offline_view,
+	    .run = view_image,
 	    .deps = { "get_random_unused_photo", NULL },
 	    .timeout_ms = 1 * MIN,
 	    .retry = { .max_attempts = 2 },
 	},
 	{
 	    .name = "generate_caption",
-	    .run = offline_caption,
+	    .run = generate_caption,
 	    .deps = { "view_image", NULL },
 	    .timeout_ms = 3 * MIN,
 	    .retry = { .max_attempts = 2 },
@@ -89,7 +120,8 @@ static const struct step_def feed_steps[] = {
 	    .name = "save_publication_report",
 	    .run = report_save,
 	    .deps = { "publish_facebook_photo", "publish_instagram_photo",
-	              "generate_caption", "get_random_unused_photo" },
+	              "generate_caption", "view_image",
+	              "get_random_unused_photo", NULL },
 	    .timeout_ms = 1 * MIN,
 	    .retry = { .max_attempts = 2 },
 	},

@@ -1,0 +1,394 @@
+/*
+ * claude: one Messages API call per step, classified by the API's own
+ * rules (x-should-retry; 429 except enforced_spend_limit_reached; 5xx and
+ * 529 retried; other 4xx final), with the API's message kept.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "activities/claude.h"
+#include "activities/http.h"
+#include "activities/offline.h"
+#include "common/json.h"
+#include "common/util.h"
+
+#define INLINE_MAX  (5 * 1024 * 1024) /* base64 bytes the API takes */
+#define CAPTION_MAX 2200              /* Instagram, in characters */
+
+static const char *
+setting(const struct act_call *c, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(c->settings, "anthropic"), key));
+}
+
+static const char *
+dep_str(const struct act_call *c, const char *step, const char *key)
+{
+	return cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, step), key));
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* The error the API sent, as "anthropic 429 rate_limit_error: message". */
+static char *
+api_error(const struct http_resp *r, int *spend_limit)
+{
+	cJSON      *b = json_parse(r->body, r->len, NULL), *err;
+	const char *type, *msg, *code;
+	char       *out;
+
+	err = cJSON_GetObjectItem(b, "error");
+	type = cJSON_GetStringValue(cJSON_GetObjectItem(err, "type"));
+	msg = cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
+	code = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(err, "details"), "error_code"));
+	*spend_limit =
+	    code != NULL && strcmp(code, "enforced_spend_limit_reached") == 0;
+	xasprintf(&out, "anthropic %ld %s: %.300s", r->status,
+	          type ? type : "error",
+	          msg ? msg : "(no message in the response)");
+	cJSON_Delete(b);
+	return out;
+}
+
+/* Calls the API with body (taken); on success returns the parsed message,
+ * else NULL with out filled. */
+static cJSON *
+call(const struct act_call *c, cJSON *body, struct act_out *out)
+{
+	const char      *key = getenv("ANTHROPIC_API_KEY");
+	const char      *base = setting(c, "base_url");
+	const char      *headers[4];
+	struct http_req  q;
+	struct http_resp r;
+	char            *text, *url, *keyhdr, *cause = NULL;
+	cJSON           *msg = NULL;
+	int              rc, spend = 0;
+
+	if (key == NULL || *key == '\0') {
+		cJSON_Delete(body);
+		out->status = ACT_FAIL;
+		out->error = xstrdup("ANTHROPIC_API_KEY is not set");
+		return NULL;
+	}
+	xasprintf(&url, "%s/v1/messages",
+	          base != NULL ? base : "https://api.anthropic.com");
+	xasprintf(&keyhdr, "x-api-key: %s", key);
+	headers[0] = keyhdr;
+	headers[1] = "anthropic-version: 2023-06-01";
+	headers[2] = "content-type: application/json";
+	headers[3] = NULL;
+	text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	memset(&q, 0, sizeof q);
+	q.method = "POST";
+	q.url = url;
+	q.headers = headers;
+	q.body = text;
+	q.body_len = strlen(text);
+	q.deadline = c->deadline;
+	q.cancel = c->cancel;
+	rc = http_do(c->http, &q, &r, &cause);
+	explicit_bzero(keyhdr, strlen(keyhdr));
+	free(keyhdr);
+	free(url);
+	cJSON_free(text);
+	/* Nothing the API does here has a side effect: retrying is safe. */
+	out->status = http_class(rc, &r, 1);
+	out->retry_after_ms = r.retry_after_ms;
+	if (rc != 0) {
+		xasprintf(&out->error, "anthropic: %s", cause);
+		free(cause);
+	} else if (out->status != ACT_OK) {
+		out->error = api_error(&r, &spend);
+		if (spend)
+			out->status = ACT_FAIL; /* a monthly cap: no retry */
+	} else if ((msg = json_parse(r.body, r.len, NULL)) == NULL ||
+	           !cJSON_IsArray(cJSON_GetObjectItem(msg, "content"))) {
+		cJSON_Delete(msg);
+		msg = NULL;
+		out->status = ACT_RETRY;
+		xasprintf(&out->error,
+		          "anthropic %ld: the body is not a "
+		          "message",
+		          r.status);
+	}
+	http_resp_fini(&r);
+	return msg;
+}
+
+/* The text of a message, tokens and cost into res; NULL with out set when
+ * the answer is not usable. */
+static char *
+answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
+{
+	const char *stop =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(msg, "stop_reason"));
+	const char *model =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(msg, "model"));
+	const cJSON *usage = cJSON_GetObjectItem(msg, "usage"), *block, *price;
+	double       in =
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(usage, "input_tokens"));
+	double outt =
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(usage, "output_tokens"));
+	char *text = xstrdup(""), *tmp;
+
+	if (in != in || in < 0)
+		in = 0;
+	if (outt != outt || outt < 0)
+		outt = 0;
+	cJSON_ArrayForEach(block, cJSON_GetObjectItem(msg, "content"))
+	{
+		const char *t =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(block, "text"));
+
+		if (t == NULL)
+			continue;
+		xasprintf(&tmp, "%s%s", text, t);
+		free(text);
+		text = tmp;
+	}
+	if (stop != NULL &&
+	    (strcmp(stop, "refusal") == 0 || strcmp(stop, "max_tokens") == 0)) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error,
+		          "anthropic: stop_reason %s: no usable "
+		          "answer",
+		          stop);
+		free(text);
+		return NULL;
+	}
+	/* Trim, then judge. */
+	while (*text == ' ' || *text == '\n')
+		memmove(text, text + 1, strlen(text));
+	for (tmp = text + strlen(text);
+	     tmp > text && (tmp[-1] == ' ' || tmp[-1] == '\n');)
+		*--tmp = '\0';
+	if (*text == '\0' || !utf8_valid(text, strlen(text))) {
+		out->status = ACT_RETRY;
+		out->error = xstrdup("anthropic: an empty or malformed answer");
+		free(text);
+		return NULL;
+	}
+	cJSON_AddStringToObject(res, "model", model ? model : "unknown");
+	cJSON_AddNumberToObject(res, "input_tokens", in);
+	cJSON_AddNumberToObject(res, "output_tokens", outt);
+	price = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "anthropic"),
+	                        "prices"),
+	    model ? model : "");
+	if (cJSON_IsObject(price))
+		cJSON_AddNumberToObject(
+		    res, "cost_usd",
+		    (in * cJSON_GetNumberValue(
+		              cJSON_GetObjectItem(price, "input")) +
+		     outt * cJSON_GetNumberValue(
+		                cJSON_GetObjectItem(price, "output"))) /
+		        1e6);
+	else {
+		cJSON_AddNumberToObject(res, "cost_usd", 0);
+		cJSON_AddTrueToObject(res, "price_unknown");
+	}
+	return text;
+}
+
+static cJSON *
+request(const struct act_call *c, const char *system)
+{
+	cJSON *b = cJSON_CreateObject();
+	cJSON *max = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(c->settings, "anthropic"), "max_tokens");
+	const char *model = setting(c, "model");
+
+	cJSON_AddStringToObject(b, "model",
+	                        model != NULL ? model : "claude-sonnet-4-6");
+	cJSON_AddNumberToObject(b, "max_tokens",
+	                        cJSON_IsNumber(max) ? max->valuedouble : 1024);
+	if (system != NULL)
+		cJSON_AddStringToObject(b, "system", system);
+	return b;
+}
+
+void
+claude_view(const struct act_call *c, struct act_out *out)
+{
+	const char   *path = dep_str(c, "get_random_unused_photo", "path");
+	const char   *key = dep_str(c, "get_random_unused_photo", "key");
+	const char   *format = NULL;
+	unsigned char head[65536], *raw = NULL;
+	char         *b64 = NULL, *text;
+	FILE         *f;
+	long          n;
+	int           w, h;
+	cJSON        *body, *content, *img, *src, *msg, *res;
+
+	if (path == NULL || key == NULL) {
+		out->status = ACT_FAIL;
+		out->error = xstrdup("no photo from get_random_unused_photo");
+		return;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
+		out->status = errno == ENOENT ? ACT_FAIL : ACT_RETRY;
+		xasprintf(&out->error, "%s: %s", path, strerror(errno));
+		return;
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (n <= 0 || (n + 2) / 3 * 4 > INLINE_MAX) {
+		fclose(f);
+		out->status = ACT_FAIL;
+		xasprintf(&out->error,
+		          "photo %s is %ld bytes: over the 5 MB the API takes "
+		          "inline",
+		          key, n);
+		return;
+	}
+	raw = xmalloc((size_t)n);
+	if (fread(raw, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(raw);
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "%s: short read", path);
+		return;
+	}
+	fclose(f);
+	memcpy(head, raw, n < (long)sizeof head ? (size_t)n : sizeof head);
+	if (image_size(head, n < (long)sizeof head ? (size_t)n : sizeof head,
+	               &format, &w, &h) != 0) {
+		free(raw);
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "%s is not a JPEG or PNG image", key);
+		return;
+	}
+	b64 = xmalloc((size_t)(n + 2) / 3 * 4 + 1);
+	EVP_EncodeBlock((unsigned char *)b64, raw, (int)n);
+	free(raw);
+	body = request(c, NULL);
+	content = cJSON_CreateArray();
+	img = cJSON_CreateObject();
+	cJSON_AddStringToObject(img, "type", "image");
+	src = cJSON_AddObjectToObject(img, "source");
+	cJSON_AddStringToObject(src, "type", "base64");
+	cJSON_AddStringToObject(src, "media_type",
+	                        strcmp(format, "png") == 0 ? "image/png"
+	                                                   : "image/jpeg");
+	cJSON_AddStringToObject(src, "data", b64);
+	free(b64);
+	cJSON_AddItemToArray(content, img);
+	img = cJSON_CreateObject();
+	cJSON_AddStringToObject(img, "type", "text");
+	cJSON_AddStringToObject(img, "text",
+	                        "Describe this product photo for the person "
+	                        "who writes its social media caption: what is "
+	                        "shown, colours, materials, mood. Two or three "
+	                        "sentences, no preamble.");
+	cJSON_AddItemToArray(content, img);
+	{
+		cJSON *m = cJSON_CreateObject(), *msgs = cJSON_CreateArray();
+
+		cJSON_AddStringToObject(m, "role", "user");
+		cJSON_AddItemToObject(m, "content", content);
+		cJSON_AddItemToArray(msgs, m);
+		cJSON_AddItemToObject(body, "messages", msgs);
+	}
+	if ((msg = call(c, body, out)) == NULL)
+		return;
+	res = cJSON_CreateObject();
+	if ((text = answer(c, msg, res, out)) != NULL) {
+		cJSON_AddStringToObject(res, "description", text);
+		cJSON_AddNumberToObject(res, "width", w);
+		cJSON_AddNumberToObject(res, "height", h);
+		out->status = ACT_OK;
+		out->result = cJSON_PrintUnformatted(res);
+		free(text);
+	}
+	cJSON_Delete(res);
+	cJSON_Delete(msg);
+}
+
+void
+claude_caption(const struct act_call *c, struct act_out *out)
+{
+	const cJSON *brand = cJSON_GetObjectItem(c->settings, "brand"), *tag;
+	const cJSON *cap = cJSON_GetObjectItem(brand, "captions");
+	const char  *prompt =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cap, "prompt"));
+	const char *voice =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cap, "voice"));
+	const char *shown =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "display_name"));
+	const char *desc = dep_str(c, "view_image", "description");
+	char       *system, *user, *tags = xstrdup(""), *tmp, *text;
+	cJSON      *body, *msgs, *m, *msg, *res;
+
+	if (prompt == NULL || desc == NULL || shown == NULL) {
+		free(tags);
+		out->status = ACT_FAIL;
+		out->error = xstrdup("no caption prompt or photo description");
+		return;
+	}
+	cJSON_ArrayForEach(tag, cJSON_GetObjectItem(cap, "hashtags"))
+	{
+		if (!cJSON_IsString(tag))
+			continue;
+		xasprintf(&tmp, "%s%s%s", tags, *tags ? " " : "",
+		          tag->valuestring);
+		free(tags);
+		tags = tmp;
+	}
+	xasprintf(&system, "%s\n\nBrand: %s.%s%s\nEnd with these hashtags: %s",
+	          prompt, shown, voice ? " Voice: " : "", voice ? voice : "",
+	          *tags ? tags : "(none)");
+	xasprintf(&user,
+	          "The photo: %s\n\nWrite the caption. Reply with the "
+	          "caption only.",
+	          desc);
+	free(tags);
+	body = request(c, system);
+	msgs = cJSON_AddArrayToObject(body, "messages");
+	m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "role", "user");
+	cJSON_AddStringToObject(m, "content", user);
+	cJSON_AddItemToArray(msgs, m);
+	free(system);
+	free(user);
+	if ((msg = call(c, body, out)) == NULL)
+		return;
+	res = cJSON_CreateObject();
+	if ((text = answer(c, msg, res, out)) != NULL) {
+		if (utf8_chars(text) > CAPTION_MAX) {
+			out->status = ACT_FAIL;
+			xasprintf(&out->error,
+			          "the caption has %zu characters, over "
+			          "Instagram's %d",
+			          utf8_chars(text), CAPTION_MAX);
+		} else {
+			cJSON_AddStringToObject(res, "caption", text);
+			cJSON_AddStringToObject(
+			    res, "language",
+			    cJSON_GetStringValue(
+			        cJSON_GetObjectItem(brand, "language")));
+			out->status = ACT_OK;
+			out->result = cJSON_PrintUnformatted(res);
+		}
+		free(text);
+	}
+	cJSON_Delete(res);
+	cJSON_Delete(msg);
+}

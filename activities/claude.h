@@ -1,0 +1,15 @@
+/*
+ * claude: the Anthropic Messages API for view_image (the photo, inline) and
+ * generate_caption (in the brand's language and voice). Tokens and cost
+ * (from the config's price table) go in the step's result. Worker
+ * threads; the API key comes from ANTHROPIC_API_KEY and is never logged.
+ */
+#ifndef HERALD_CLAUDE_H
+#define HERALD_CLAUDE_H
+
+#include "activities/activity.h"
+
+void claude_view(const struct act_call *, struct act_out *);
+void claude_caption(const struct act_call *, struct act_out *);
+
+#endif

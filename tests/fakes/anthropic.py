@@ -1,0 +1,140 @@
+"""A local fake of the Anthropic Messages API (POST /v1/messages), following
+the real contract: x-api-key and anthropic-version required, the error
+shape {"type":"error","error":{"type","message"},"request_id"}, usage with
+input and output tokens, retry-after on 429, 529 overloaded.
+
+Faults for the next requests are queued with POST /_faults, a JSON list of:
+  "500", "529", "429:<retry-after s>", "401", "spend_limit", "garbage",
+  "timeout" (no answer for 30 s), "refusal", "max_tokens", "empty",
+  "long" (a caption over 2,200 characters), "pass" (no fault)
+GET /_stats returns {"requests": N, "last": <last request body>}.
+Binds 127.0.0.1 on a free port and prints it.
+usage: anthropic.py KEY
+"""
+import http.server
+import json
+import socketserver
+import sys
+import threading
+import time
+
+KEY = sys.argv[1]
+lock = threading.Lock()
+faults = []
+stats = {"requests": 0, "last": None}
+
+
+def error(kind, message, code):
+    return code, {"type": "error", "error": {"type": kind, "message": message},
+                  "request_id": "req_fake"}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body, headers=()):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("request-id", "req_fake")
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/_stats":
+            with lock:
+                self.reply(200, stats)
+        else:
+            self.reply(*error("not_found_error", "no such path", 404))
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path == "/_faults":
+            with lock:
+                faults.extend(json.loads(body))
+            return self.reply(200, {"queued": len(faults)})
+        if self.path != "/v1/messages":
+            return self.reply(*error("not_found_error", "no such path", 404))
+        with lock:
+            stats["requests"] += 1
+            fault = faults.pop(0) if faults else None
+            if fault == "pass":
+                fault = None
+        if self.headers.get("x-api-key") != KEY or fault == "401":
+            return self.reply(*error("authentication_error",
+                                     "invalid x-api-key", 401))
+        if self.headers.get("anthropic-version") != "2023-06-01":
+            return self.reply(*error("invalid_request_error",
+                                     "anthropic-version: header is required",
+                                     400))
+        try:
+            req = json.loads(body)
+            assert req["model"] and req["max_tokens"] > 0
+            assert isinstance(req["messages"], list)
+        except Exception:
+            return self.reply(*error("invalid_request_error",
+                                     "malformed request body", 400))
+        with lock:
+            stats["last"] = req
+        if fault == "500":
+            return self.reply(*error("api_error", "Internal server error", 500))
+        if fault == "529":
+            return self.reply(*error("overloaded_error", "Overloaded", 529))
+        if fault and fault.startswith("429:"):
+            code, err = error("rate_limit_error", "Number of requests has "
+                              "exceeded your rate limit", 429)
+            return self.reply(code, err,
+                              [("retry-after", fault.split(":")[1])])
+        if fault == "spend_limit":
+            code, err = error("rate_limit_error", "You have reached your "
+                              "specified API usage limits", 429)
+            err["error"]["details"] = {
+                "error_code": "enforced_spend_limit_reached"}
+            return self.reply(code, err)
+        if fault == "garbage":
+            return self.reply(200, b"<html>upstream hiccup</html>")
+        if fault == "timeout":
+            time.sleep(30)
+            return
+        content = req["messages"][-1]["content"]
+        vision = isinstance(content, list) and any(
+            c.get("type") == "image" for c in content)
+        if vision:
+            text = "A navy wool overcoat on a pale background; calm, warm."
+        elif fault == "long":
+            text = "x" * 2300
+        else:
+            system = req.get("system", "")
+            lang = "fr" if "French" in system else "nl"
+            text = ("Découvrez notre nouveauté. #costume" if lang == "fr"
+                    else "Ontdek onze nieuwste jas. #pomandi")
+        if fault == "empty":
+            text = ""
+        stop = {"refusal": "refusal", "max_tokens": "max_tokens"}.get(
+            fault, "end_turn")
+        self.reply(200, {
+            "id": "msg_fake", "type": "message", "role": "assistant",
+            "model": req["model"],
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": stop, "stop_sequence": None,
+            "usage": {"input_tokens": 1200 if vision else 300,
+                      "output_tokens": 40 if vision else 60}})
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
+srv = Server(("127.0.0.1", 0), Handler)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
