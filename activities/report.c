@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "activities/report.h"
+#include "db/report_pg.h"
 #include "common/util.h"
 
 static const char *const channels[][2] = {
@@ -27,6 +28,58 @@ spent(const struct act_call *c, const char *key)
 			sum += v;
 	}
 	return sum;
+}
+
+/* The PostgreSQL copy, when DATABASE_URL is set; its rows match the
+ * SQLite ones the engine writes from "_publications". */
+static int
+write_pg(const struct act_call *c, const cJSON *pubs, int n,
+         struct act_out *out)
+{
+	const char               *url = getenv("DATABASE_URL");
+	struct store_publication *rows;
+	const cJSON              *p;
+	char                     *cause = NULL;
+	int                       i = 0, retryable, rc;
+	int64_t                   now = clock_ms();
+
+	if (url == NULL || *url == '\0')
+		return 0;
+	rows = xcalloc((size_t)n, sizeof *rows);
+	cJSON_ArrayForEach(p, pubs)
+	{
+		rows[i].execution = c->exec_id;
+		rows[i].brand = cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(c->settings, "brand"), "name"));
+		rows[i].channel =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "channel"));
+		rows[i].post_id =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "post_id"));
+		rows[i].permalink =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "permalink"));
+		rows[i].caption =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "caption"));
+		rows[i].photo_key =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "photo_key"));
+		rows[i].model =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "model"));
+		rows[i].input_tokens = (int64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(p, "input_tokens"));
+		rows[i].output_tokens = (int64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(p, "output_tokens"));
+		rows[i].cost_usd =
+		    cJSON_GetNumberValue(cJSON_GetObjectItem(p, "cost_usd"));
+		rows[i].published_at = now;
+		i++;
+	}
+	rc = report_pg_write(url, rows, n, c->deadline, &cause, &retryable);
+	free(rows);
+	if (rc != 0) {
+		out->status = retryable ? ACT_RETRY : ACT_FAIL;
+		out->error = cause;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -79,6 +132,13 @@ report_save(const struct act_call *c, struct act_out *out)
 		return;
 	}
 	cJSON_AddNumberToObject(r, "publications", n);
+	if (write_pg(c, pubs, n, out) != 0) {
+		cJSON_Delete(r);
+		return;
+	}
+	cJSON_AddBoolToObject(r, "postgres",
+	                      getenv("DATABASE_URL") != NULL &&
+	                          *getenv("DATABASE_URL"));
 	out->status = ACT_OK;
 	out->result = cJSON_PrintUnformatted(r);
 	cJSON_Delete(r);

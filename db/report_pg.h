@@ -1,0 +1,21 @@
+/*
+ * report_pg: the publication report in PostgreSQL (libpq), for the agency's
+ * own dashboards. Any thread (a worker); one connection per call, which
+ * is plenty at a few posts a day. The table is created if missing; a row
+ * per execution and channel, so a repeated report changes nothing.
+ */
+#ifndef HERALD_REPORT_PG_H
+#define HERALD_REPORT_PG_H
+
+#include <stdint.h>
+
+#include "db/store.h"
+
+/* Writes rows into herald_publications at conninfo (a DATABASE_URL),
+ * giving up at deadline (wall ms). 0, or -1 with *cause (never holding
+ * the password) and *retryable: 1 for a connection or server trouble, 0
+ * for a request PostgreSQL refuses. */
+int report_pg_write(const char *conninfo, const struct store_publication *,
+                    int n, int64_t deadline, char **cause, int *retryable);
+
+#endif

@@ -1,0 +1,68 @@
+# The publication report in a real PostgreSQL, started by the test in a
+# temporary folder: the demo's runs land in herald_publications (created
+# by heraldd), matching SQLite; with PostgreSQL down the report step
+# retries, and lands once it is back (rows are keyed by execution and
+# channel, so a report written twice would still be one row each).
+. "$(dirname "$0")/lib.sh"
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$PGBIN/initdb" ] || fail "no PostgreSQL server binaries (postgresql)"
+PGD=$(mktemp -d /tmp/herald-pg.XXXXXX)
+PGPORT=$((30000 + $$ % 20000))
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+[ "$(id -u)" = 0 ] && chown postgres "$PGD"
+pg_start() {
+	as_pg "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w -o \
+		"-k $PGD -p $PGPORT -c listen_addresses=''" start >/dev/null ||
+		fail "PostgreSQL did not start: $(cat "$PGD/log")"
+}
+pg_stop() {
+	as_pg "$PGBIN/pg_ctl" -D "$PGD/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+trap 'pg_stop; rm -rf "$PGD"; cleanup' EXIT
+as_pg "$PGBIN/initdb" -D "$PGD/data" -A trust -U postgres >/dev/null ||
+	fail "initdb failed"
+pg_start
+psql_q() {
+	psql -X -A -t -h "$PGD" -p "$PGPORT" -U postgres -d postgres -c "$1"
+}
+export DATABASE_URL="postgresql://postgres@/postgres?host=$PGD&port=$PGPORT"
+
+S="$T/s"
+start_daemon --demo --state-dir "$S"
+wait_status pomandi-demo-first-run completed 30
+wait_status costume-demo-first-run completed 30
+[ "$(psql_q "SELECT count(*) FROM herald_publications")" = 4 ] ||
+	fail "rows: $(psql_q "SELECT * FROM herald_publications")"
+[ "$(psql_q "SELECT post_id FROM herald_publications WHERE
+	execution = 'pomandi-demo-first-run' AND channel = 'facebook'")" = \
+	"outbox-facebook-pomandi-demo-first-run" ] || fail "post id"
+h publication list --json | jq -r '.publications[] |
+	"\(.execution)|\(.channel)|\(.post_id)"' | sort >"$T/sqlite"
+psql_q "SELECT execution || '|' || channel || '|' || post_id
+	FROM herald_publications" | sort >"$T/pg"
+cmp -s "$T/sqlite" "$T/pg" || fail "SQLite and PostgreSQL differ"
+
+# PostgreSQL goes away: the report waits and retries, then lands.
+pg_stop
+h workflow start --type FeedPublisherWorkflow --input '"pomandi"' --id down \
+	>/dev/null
+n=0
+until h workflow describe down --json | jq -e '.steps[5].status ==
+	"retry_wait"' >/dev/null; do
+	n=$((n + 1)); [ $n -lt 200 ] || fail "the report did not wait: $(h workflow describe down --json)"
+	sleep 0.05
+done
+h workflow describe down --json | jq -r '.steps[5].last_error' |
+	grep -q "^postgres: " || fail "the report's error"
+if h workflow describe down --json | grep -q "postgresql://"; then
+	fail "the connection string leaked into the error"
+fi
+pg_start
+wait_status down completed 20
+[ "$(psql_q "SELECT count(*) FROM herald_publications WHERE
+	execution = 'down'")" = 2 ] || fail "the late report is missing"
+stop_daemon
+echo ok
