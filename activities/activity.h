@@ -55,4 +55,12 @@ struct act_out {
 
 typedef void (*activity_fn)(const struct act_call *, struct act_out *);
 
+/* The string at key in the result of dependency step, or NULL. */
+static inline const char *
+act_dep_str(const struct act_call *c, const char *step, const char *key)
+{
+	return cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, step), key));
+}
+
 #endif

@@ -26,24 +26,6 @@ setting(const struct act_call *c, const char *key)
 	    cJSON_GetObjectItem(c->settings, "anthropic"), key));
 }
 
-static const char *
-dep_str(const struct act_call *c, const char *step, const char *key)
-{
-	return cJSON_GetStringValue(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, step), key));
-}
-
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* The error the API sent, as "anthropic 429 rate_limit_error: message". */
 static char *
 api_error(const struct http_resp *r, int *spend_limit)
@@ -227,8 +209,8 @@ request(const struct act_call *c, const char *system)
 void
 claude_view(const struct act_call *c, struct act_out *out)
 {
-	const char   *path = dep_str(c, "get_random_unused_photo", "path");
-	const char   *key = dep_str(c, "get_random_unused_photo", "key");
+	const char   *path = act_dep_str(c, "get_random_unused_photo", "path");
+	const char   *key = act_dep_str(c, "get_random_unused_photo", "key");
 	const char   *format = NULL;
 	unsigned char head[65536], *raw = NULL;
 	char         *b64 = NULL, *text;
@@ -333,7 +315,7 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(cap, "voice"));
 	const char *shown =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "display_name"));
-	const char *desc = dep_str(c, "view_image", "description");
+	const char *desc = act_dep_str(c, "view_image", "description");
 	char       *system, *user, *tags = xstrdup(""), *tmp, *text;
 	cJSON      *body, *msgs, *m, *msg, *res;
 

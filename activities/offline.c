@@ -53,18 +53,6 @@ image_size(const unsigned char *b, size_t len, const char **format, int *width,
 	return -1;
 }
 
-/* Characters (code points) of valid UTF-8. */
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* "navy-wool_overcoat.jpg" -> "navy wool overcoat" */
 static char *
 subject_of(const char *key)
@@ -79,18 +67,11 @@ subject_of(const char *key)
 	return s;
 }
 
-static const char *
-dep_str(const struct act_call *c, const char *step, const char *key)
-{
-	return cJSON_GetStringValue(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, step), key));
-}
-
 void
 offline_view(const struct act_call *c, struct act_out *out)
 {
-	const char   *path = dep_str(c, "get_random_unused_photo", "path");
-	const char   *key = dep_str(c, "get_random_unused_photo", "key");
+	const char   *path = act_dep_str(c, "get_random_unused_photo", "path");
+	const char   *key = act_dep_str(c, "get_random_unused_photo", "key");
 	const char   *format = NULL;
 	unsigned char buf[65536];
 	FILE         *f;
@@ -199,7 +180,7 @@ offline_caption(const struct act_call *c, struct act_out *out)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "language"));
 	const char *shown =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "display_name"));
-	const char *subject = dep_str(c, "view_image", "subject");
+	const char *subject = act_dep_str(c, "view_image", "subject");
 	char       *caption = NULL, *tmp;
 	cJSON      *r;
 	size_t      i;

@@ -16,13 +16,6 @@
 #include "common/paths.h"
 #include "common/util.h"
 
-static const char *
-dep_str(const struct act_call *c, const char *step, const char *key)
-{
-	return cJSON_GetStringValue(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, step), key));
-}
-
 static int
 write_file(const char *path, const void *buf, size_t len)
 {
@@ -98,9 +91,9 @@ posted(const char *channel, const char *dir, const struct act_call *c,
 static void
 publish(const struct act_call *c, struct act_out *out, const char *channel)
 {
-	const char *caption = dep_str(c, "generate_caption", "caption");
-	const char *photo = dep_str(c, "get_random_unused_photo", "path");
-	const char *key = dep_str(c, "get_random_unused_photo", "key");
+	const char *caption = act_dep_str(c, "generate_caption", "caption");
+	const char *photo = act_dep_str(c, "get_random_unused_photo", "path");
+	const char *key = act_dep_str(c, "get_random_unused_photo", "key");
 	const char *ext = key != NULL ? strrchr(key, '.') : NULL;
 	char       *dir = post_dir(c, channel), *tmp = NULL, *path = NULL;
 	char       *cause = NULL, *json;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/util.h"
 
 cJSON *
 json_parse(const char *buf, size_t len, size_t *err_off)
@@ -23,4 +24,15 @@ json_parse(const char *buf, size_t len, size_t *err_off)
 	if (err_off != NULL)
 		*err_off = end != NULL && end >= buf ? (size_t)(end - buf) : 0;
 	return NULL;
+}
+
+void
+json_add_time(cJSON *o, const char *key, int64_t ms)
+{
+	char buf[32];
+
+	if (ms <= 0)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, iso8601(ms, buf, sizeof buf));
 }

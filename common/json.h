@@ -5,6 +5,7 @@
 #define HERALD_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -12,5 +13,8 @@
  * be NUL-terminated; only blanks may follow it. Returns NULL on any error,
  * with *err_off (if not NULL) set to the byte offset of the problem. */
 cJSON *json_parse(const char *buf, size_t len, size_t *err_off);
+
+/* Adds key: the ISO-8601 form of ms, or null when ms <= 0. */
+void json_add_time(cJSON *o, const char *key, int64_t ms);
 
 #endif

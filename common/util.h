@@ -38,6 +38,9 @@ char *iso8601(int64_t ms, char *buf, size_t len);
  * 0, or -1 with *cause. */
 int parse_duration(const char *text, int64_t *ms, char **cause);
 
+/* The characters (code points) of valid UTF-8 text. */
+size_t utf8_chars(const char *s);
+
 /* 1 if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
 

@@ -1436,17 +1436,6 @@ sched_put(struct engine *e, struct schedule *s)
 	tx_check(e, store_sched_put(e->store, &row, &cause), cause);
 }
 
-static void
-add_ms(cJSON *o, const char *key, int64_t ms)
-{
-	char ts[32];
-
-	if (ms <= 0)
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddStringToObject(o, key, iso8601(ms, ts, sizeof ts));
-}
-
 /* A schedule event; takes data, adds the schedule's id to it. */
 static void
 sched_event(struct engine *e, struct schedule *s, struct exec *x,
@@ -1630,8 +1619,8 @@ sched_catch_up(struct engine *e, struct schedule *s, int64_t now)
 				         cause);
 		data = cJSON_CreateObject();
 		cJSON_AddNumberToObject(data, "count", (double)count);
-		add_ms(data, "first", first);
-		add_ms(data, "last", last[(count - 1) % 50]);
+		json_add_time(data, "first", first);
+		json_add_time(data, "last", last[(count - 1) % 50]);
 		sched_event(e, s, NULL, "schedule_missed", data);
 		log_warn("schedule_missed", "schedule=%s count=%lld last=%s",
 		         s->id, (long long)count,
@@ -1690,7 +1679,7 @@ sched_adopt_config(struct engine *e, struct schedule *ns, int64_t now)
 		strmap_put(e->scheds, ns->id, ns);
 		sched_put(e, ns);
 		cJSON_AddStringToObject(data, "source", "config");
-		add_ms(data, "next_fire", ns->paused ? 0 : ns->next_at);
+		json_add_time(data, "next_fire", ns->paused ? 0 : ns->next_at);
 		sched_event(e, ns, NULL, "schedule_created", data);
 		log_info("schedule_created", "schedule=%s source=config",
 		         ns->id);
@@ -1711,7 +1700,7 @@ sched_adopt_config(struct engine *e, struct schedule *ns, int64_t now)
 		cJSON_Delete(data);
 	} else {
 		sched_put(e, ns);
-		add_ms(data, "next_fire", ns->paused ? 0 : ns->next_at);
+		json_add_time(data, "next_fire", ns->paused ? 0 : ns->next_at);
 		sched_event(e, ns, NULL, "schedule_updated", data);
 		log_info("schedule_updated", "schedule=%s", ns->id);
 	}
@@ -1845,12 +1834,12 @@ call_sched_create(struct engine *e, cJSON *params)
 	sched_put(e, s);
 	data = cJSON_CreateObject();
 	cJSON_AddStringToObject(data, "source", "api");
-	add_ms(data, "next_fire", s->paused ? 0 : s->next_at);
+	json_add_time(data, "next_fire", s->paused ? 0 : s->next_at);
 	sched_event(e, s, NULL, "schedule_created", data);
 	log_info("schedule_created", "schedule=%s source=api", s->id);
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "id", s->id);
-	add_ms(res, "next_fire", s->paused ? 0 : s->next_at);
+	json_add_time(res, "next_fire", s->paused ? 0 : s->next_at);
 	return proto_reply_ok(res);
 bad_catchup:
 	reply = proto_reply_err(E_BAD_REQUEST, "params.catchup: %s", cause);
@@ -1890,7 +1879,7 @@ call_sched_pause(struct engine *e, cJSON *params, int pause)
 	if (note != NULL)
 		cJSON_AddStringToObject(data, "note", note);
 	if (!pause)
-		add_ms(data, "next_fire", s->next_at);
+		json_add_time(data, "next_fire", s->next_at);
 	sched_event(e, s, NULL, pause ? "schedule_paused" : "schedule_unpaused",
 	            data);
 	log_info(pause ? "schedule_paused" : "schedule_unpaused",
@@ -1903,7 +1892,7 @@ call_sched_pause(struct engine *e, cJSON *params, int pause)
 	else
 		cJSON_AddNullToObject(res, "note");
 	if (!pause)
-		add_ms(res, "next_fire", s->next_at);
+		json_add_time(res, "next_fire", s->next_at);
 	return proto_reply_ok(res);
 }
 

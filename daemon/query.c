@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/util.h"
 #include "daemon/engine.h"
 #include "daemon/pool.h"
@@ -127,17 +128,6 @@ struct sched_ctx {
 	char                *cause;
 };
 
-static void
-add_ms(cJSON *o, const char *key, int64_t ms)
-{
-	char ts[32];
-
-	if (ms <= 0)
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddStringToObject(o, key, iso8601(ms, ts, sizeof ts));
-}
-
 /* A schedule as the protocol shows it: its row, and what its spec says
  * about the future (computed here, from the same code the engine uses). */
 static int
@@ -164,8 +154,8 @@ sched_json(void *arg, const struct store_sched *row)
 		cJSON_AddStringToObject(o, "note", row->note);
 	else
 		cJSON_AddNullToObject(o, "note");
-	add_ms(o, "created_at", row->created_at);
-	add_ms(o, "buffered_fire", row->buffered_at);
+	json_add_time(o, "created_at", row->created_at);
+	json_add_time(o, "buffered_fire", row->buffered_at);
 	s = schedule_from_row(row, NULL, &why);
 	if (s != NULL) {
 		for (i = 0; i < s->ncron; i++) {
@@ -183,7 +173,7 @@ sched_json(void *arg, const struct store_sched *row)
 		cJSON_AddStringToObject(o, "description", desc);
 		free(desc);
 		t = schedule_next(s, s->cursor_at > now ? s->cursor_at : now);
-		add_ms(o, "next_fire", row->paused ? 0 : t);
+		json_add_time(o, "next_fire", row->paused ? 0 : t);
 		if (c->full) {
 			next = cJSON_AddArrayToObject(o, "next_fires");
 			for (i = 0; i < 5 && t >= 0; i++) {

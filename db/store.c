@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "common/json.h"
 #include "common/util.h"
 #include "db/store.h"
 
@@ -732,17 +733,6 @@ store_reader_close(struct store_reader *r)
 }
 
 static void
-add_time(cJSON *o, const char *key, int64_t ms)
-{
-	char buf[32];
-
-	if (ms == 0)
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddStringToObject(o, key, iso8601(ms, buf, sizeof buf));
-}
-
-static void
 add_text(cJSON *o, const char *key, const char *v)
 {
 	if (v == NULL)
@@ -773,8 +763,8 @@ exec_json(const struct store_exec *x)
 	add_text(o, "brand", x->brand);
 	cJSON_AddStringToObject(o, "status", x->status);
 	add_json(o, "input", x->input);
-	add_time(o, "created_at", x->created_at);
-	add_time(o, "closed_at", x->closed_at);
+	json_add_time(o, "created_at", x->created_at);
+	json_add_time(o, "closed_at", x->closed_at);
 	add_text(o, "error", x->error);
 	add_text(o, "schedule", x->schedule);
 	return o;
@@ -902,9 +892,9 @@ store_describe(struct store_reader *r, const char *id, cJSON **out,
 		cJSON_AddStringToObject(so, "status", p->status);
 		cJSON_AddNumberToObject(so, "attempt", p->attempt);
 		add_text(so, "last_error", p->last_error);
-		add_time(so, "next_attempt_at", p->next_attempt_at);
-		add_time(so, "started_at", p->started_at);
-		add_time(so, "finished_at", p->finished_at);
+		json_add_time(so, "next_attempt_at", p->next_attempt_at);
+		json_add_time(so, "started_at", p->started_at);
+		json_add_time(so, "finished_at", p->finished_at);
 		add_json(so, "result", p->result);
 		cJSON_AddItemToArray(steps, so);
 	}
@@ -943,7 +933,7 @@ store_history(struct store_reader *r, const char *id, int64_t after, int limit,
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "seq",
 		                        (double)sqlite3_column_int64(ev, 0));
-		add_time(o, "at", sqlite3_column_int64(ev, 1));
+		json_add_time(o, "at", sqlite3_column_int64(ev, 1));
 		cJSON_AddStringToObject(o, "type", col_text(ev, 2));
 		add_text(o, "step", col_text(ev, 3));
 		if (sqlite3_column_type(ev, 4) == SQLITE_NULL)
@@ -1210,8 +1200,8 @@ store_sched_fires(struct store_reader *r, const char *id, int limit,
 	sqlite3_bind_int(st, 2, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = cJSON_CreateObject();
-		add_time(o, "fire_at", sqlite3_column_int64(st, 0));
-		add_time(o, "at", sqlite3_column_int64(st, 1));
+		json_add_time(o, "fire_at", sqlite3_column_int64(st, 0));
+		json_add_time(o, "at", sqlite3_column_int64(st, 1));
 		cJSON_AddStringToObject(o, "outcome", col_text(st, 2));
 		add_text(o, "execution", col_text(st, 3));
 		add_text(o, "detail", col_text(st, 4));
@@ -1361,7 +1351,7 @@ store_publications(struct store_reader *r, const char *brand, int limit,
 		                        (double)sqlite3_column_int64(st, 9));
 		cJSON_AddNumberToObject(o, "cost_usd",
 		                        sqlite3_column_double(st, 10));
-		add_time(o, "published_at", sqlite3_column_int64(st, 11));
+		json_add_time(o, "published_at", sqlite3_column_int64(st, 11));
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (rc != SQLITE_DONE) {
