@@ -12,7 +12,8 @@
 #include "activities/http.h"
 #include "common/util.h"
 
-#define HTTP_MAX_DEFAULT (8 * 1024 * 1024)
+#define HTTP_MAX_DEFAULT   (8 * 1024 * 1024)
+#define RETRY_AFTER_MAX_MS (3600.0 * 1000)
 
 struct http {
 	CURL *curl;
@@ -101,13 +102,15 @@ on_header(char *data, size_t size, size_t n, void *arg)
 		r->retry_after_ms = 0;
 		r->should_retry = -1;
 	} else if (strncasecmp(line, "retry-after-ms:", 15) == 0) {
-		v = atof(line + 15);
-		if (v > 0)
+		v = strtod(line + 15, NULL);
+		if (v > 0 && v <= RETRY_AFTER_MAX_MS)
 			r->retry_after_ms = (int64_t)v;
 	} else if (strncasecmp(line, "retry-after:", 12) == 0) {
-		/* Seconds; an HTTP date is rare for these APIs and ignored. */
-		v = atof(line + 12);
-		if (v > 0 && r->retry_after_ms == 0)
+		/* Seconds; an HTTP date is rare for these APIs and ignored.
+		 * Absurd values (inf, years) are ignored too. */
+		v = strtod(line + 12, NULL);
+		if (v > 0 && v * 1000 <= RETRY_AFTER_MAX_MS &&
+		    r->retry_after_ms == 0)
 			r->retry_after_ms = (int64_t)(v * 1000);
 	} else if (strncasecmp(line, "x-should-retry:", 15) == 0) {
 		const char *p = line + 15;
@@ -141,6 +144,7 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	struct sink        sink;
 	CURL              *c = h->curl;
 	CURLcode           rc;
+	curl_off_t         pretransfer = 0;
 	int64_t            left = q->deadline - clock_ms();
 	int                i;
 
@@ -181,17 +185,23 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)q->cancel);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Signed paths (S3) go out exactly as signed. */
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	rc = curl_easy_perform(c);
 	curl_slist_free_all(list);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	/* Did anything go out? Refused connections, DNS and TLS failures
-	 * happen before the request is written. */
+	curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+	/* Did anything go out? Only once the connection (and TLS) was up
+	 * and the transfer began: refused connections, DNS, TLS failures
+	 * and connect timeouts happen before the request is written. */
 	r->sent =
-	    !(rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-	      rc == CURLE_COULDNT_RESOLVE_PROXY ||
-	      rc == CURLE_SSL_CONNECT_ERROR ||
-	      rc == CURLE_PEER_FAILED_VERIFICATION ||
-	      rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL);
+	    rc == CURLE_OK ||
+	    (pretransfer > 0 && rc != CURLE_COULDNT_CONNECT &&
+	     rc != CURLE_COULDNT_RESOLVE_HOST &&
+	     rc != CURLE_COULDNT_RESOLVE_PROXY &&
+	     rc != CURLE_SSL_CONNECT_ERROR &&
+	     rc != CURLE_PEER_FAILED_VERIFICATION &&
+	     rc != CURLE_URL_MALFORMAT && rc != CURLE_UNSUPPORTED_PROTOCOL);
 	if (rc == CURLE_OK)
 		return 0;
 	if (sink.too_big)

@@ -2,6 +2,7 @@
  * offline: image facts and template captions for the embedded default.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,15 @@ image_size(const unsigned char *b, size_t len, const char **format, int *width,
 	if (len >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 &&
 	    memcmp(b + 12, "IHDR", 4) == 0) {
 		*format = "png";
-		*width = (b[16] << 24) | (b[17] << 16) | (b[18] << 8) | b[19];
-		*height = (b[20] << 24) | (b[21] << 16) | (b[22] << 8) | b[23];
+		uint32_t w = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 |
+		             (uint32_t)b[18] << 8 | b[19];
+		uint32_t h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 |
+		             (uint32_t)b[22] << 8 | b[23];
+
+		if (w > 1000000 || h > 1000000)
+			return -1;
+		*width = (int)w;
+		*height = (int)h;
 		return 0;
 	}
 	if (len < 4 || b[0] != 0xff || b[1] != 0xd8)

@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ write_file(const char *path, const void *buf, size_t len)
 	return close(fd);
 }
 
+/* 0, -1 on an I/O error (errno), -2 when the photo is too large. */
 static int
 copy_file(const char *from, const char *to)
 {
@@ -43,15 +45,68 @@ copy_file(const char *from, const char *to)
 	if (f == NULL)
 		return -1;
 	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-	    len > 64L * 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0) {
+	    fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
 		return -1;
+	}
+	if (len > 64L * 1024 * 1024) {
+		fclose(f);
+		return -2;
 	}
 	buf = xmalloc((size_t)len + 1);
 	if (fread(buf, 1, (size_t)len, f) == (size_t)len)
 		rc = write_file(to, buf, (size_t)len);
 	free(buf);
 	fclose(f);
+	return rc;
+}
+
+/* Makes a directory's entries durable (after a rename into it). */
+static int
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Removes a temporary post folder (its files, then itself). */
+static void
+remove_tmp(const char *tmp)
+{
+	DIR           *d = opendir(tmp);
+	struct dirent *de;
+	char          *p;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		xasprintf(&p, "%s/%s", tmp, de->d_name);
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(tmp);
+}
+
+/* Is the post out? post.json is the last file in, before the rename. */
+static int
+is_posted(const char *dir)
+{
+	struct stat sb;
+	char       *file;
+	int         rc;
+
+	xasprintf(&file, "%s/post.json", dir);
+	rc = stat(file, &sb) == 0;
+	free(file);
 	return rc;
 }
 
@@ -96,28 +151,34 @@ publish(const struct act_call *c, struct act_out *out, const char *channel)
 	const char *key = act_dep_str(c, "get_random_unused_photo", "key");
 	const char *ext = key != NULL ? strrchr(key, '.') : NULL;
 	char       *dir = post_dir(c, channel), *tmp = NULL, *path = NULL;
-	char       *cause = NULL, *json;
+	char       *cause = NULL, *json, *parent;
 	cJSON      *post;
-	struct stat sb;
 	char        ts[32];
+	int         rc;
 
 	if (caption == NULL || photo == NULL || key == NULL) {
 		out->status = ACT_FAIL;
 		out->error = xstrdup("no caption or photo to publish");
 		goto out;
 	}
-	if (stat(dir, &sb) == 0) {
+	if (is_posted(dir)) {
 		posted(channel, dir, c, out); /* already out: say so */
 		goto out;
 	}
 	xasprintf(&tmp, "%s.tmp-%d", dir, c->attempt);
+	remove_tmp(tmp); /* an earlier try of this very attempt */
 	if (paths_mkdir(tmp, 0755, &cause) != 0) {
 		out->status = ACT_RETRY;
 		xasprintf(&out->error, "outbox: %s", cause);
 		goto out;
 	}
 	xasprintf(&path, "%s/photo%s", tmp, ext ? ext : ".jpg");
-	if (copy_file(photo, path) != 0)
+	if ((rc = copy_file(photo, path)) == -2) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "outbox: photo %s is over 64 MB", key);
+		remove_tmp(tmp);
+		goto out;
+	} else if (rc != 0)
 		goto io_error;
 	free(path);
 	xasprintf(&path, "%s/caption.txt", tmp);
@@ -145,12 +206,25 @@ publish(const struct act_call *c, struct act_out *out, const char *channel)
 		goto io_error;
 	}
 	cJSON_free(json);
+	if (sync_dir(tmp) != 0)
+		goto io_error;
 	if (rename(tmp, dir) != 0) {
-		if (errno == EEXIST || errno == ENOTEMPTY) {
+		if ((errno == EEXIST || errno == ENOTEMPTY) && is_posted(dir)) {
+			remove_tmp(tmp);
 			posted(channel, dir, c, out); /* an earlier attempt */
 			goto out;
 		}
 		goto io_error;
+	}
+	/* The rename must survive a power cut before we say it is out. */
+	parent = xstrdup(dir);
+	*strrchr(parent, '/') = '\0';
+	rc = sync_dir(parent);
+	free(parent);
+	if (rc != 0) {
+		out->status = ACT_UNKNOWN;
+		xasprintf(&out->error, "outbox: %s: %s", dir, strerror(errno));
+		goto out;
 	}
 	posted(channel, dir, c, out);
 	goto out;
@@ -159,6 +233,8 @@ io_error:
 	out->status = ACT_RETRY;
 	xasprintf(&out->error, "outbox: %s: %s", path ? path : dir,
 	          strerror(errno));
+	if (tmp != NULL)
+		remove_tmp(tmp);
 out:
 	free(cause);
 	free(tmp);
@@ -173,7 +249,7 @@ check(const struct act_call *c, struct act_out *out, const char *channel)
 	struct stat sb;
 
 	xasprintf(&file, "%s/post.json", dir);
-	if (stat(file, &sb) == 0)
+	if (stat(file, &sb) == 0 && is_posted(dir))
 		posted(channel, dir, c, out);
 	else if (errno == ENOENT) {
 		out->status = ACT_RETRY; /* not out: publishing again is safe */

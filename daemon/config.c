@@ -8,6 +8,8 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,7 +242,7 @@ valid_id(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 64)
+	if (n == 0 || n > 64 || !isalnum((unsigned char)s[0]))
 		return 0;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
 	                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
@@ -582,6 +584,27 @@ check_unique(const struct cfg_list *l, const struct schema *sc,
 	return 0;
 }
 
+/* Approve-before-publish needs the approval gate, which this heraldd does
+ * not have yet: refuse the setting rather than publish unapproved. */
+static int
+check_brands(const struct config *c, char **cause)
+{
+	const struct config_brand *b = c->brands.v;
+	int                        i;
+
+	for (i = 0; i < c->brands.n; i++) {
+		if (b[i].approval == CONFIG_APPROVAL_REQUIRED) {
+			xasprintf(cause,
+			          "brands.%s.approval: \"required\" is not "
+			          "supported by this heraldd yet (it would "
+			          "publish without approval); use \"auto\"",
+			          b[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Cron expressions and time zones are checked when the config is read,
  * so a typo stops the daemon at start, with the key to fix. */
 static int
@@ -706,7 +729,8 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 	if (decode_object(&config_schema, root, c, "", &why) != 0 ||
 	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
 	        0 ||
-	    check_listen(c, &why) != 0 || check_schedules(c, &why) != 0) {
+	    check_listen(c, &why) != 0 || check_schedules(c, &why) != 0 ||
+	    check_brands(c, &why) != 0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

@@ -263,10 +263,11 @@ demo_started(void *arg, char *reply)
 
 	(void)arg;
 	/* already_exists: this state dir had its first runs before. */
+	const char *code = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code"));
+
 	if (!cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) &&
-	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(
-	               cJSON_GetObjectItem(r, "error"), "code")),
-	           "already_exists") != 0)
+	    (code == NULL || strcmp(code, "already_exists") != 0))
 		log_warn("demo_run_failed", "reply=%s", reply);
 	cJSON_Delete(r);
 	free(reply);

@@ -650,22 +650,31 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
            const char *type, cJSON *data)
 {
 	struct waiter *w, *next;
-	int            i;
+	int            i, published = 0;
 
+	for (i = 0; i < x->wf->nsteps; i++)
+		if (x->wf->steps[i].side_effect &&
+		    (x->steps[i].status == SS_COMPLETED ||
+		     x->steps[i].status == SS_IN_DOUBT ||
+		     x->steps[i].status == SS_RUNNING))
+			published = 1;
 	for (i = 0; i < x->wf->nsteps; i++)
 		end_attempt(e, x, i);
 	x->status = status;
 	x->closed_at = clock_ms();
 	save_exec(e, x);
-	/* A completed run used what it claimed (its photo); any other end
-	 * gives it back. */
+	/* What a run claimed (its photo) is used once anything may have
+	 * gone out with it; only a run that published nothing gives it back.
+	 * (Checked before the attempts above were ended: a step still
+	 * running counts, it may be posting.) */
 	if (tx(e) == 0) {
 		char *cause = NULL;
 
 		tx_check(e,
 		         store_claims_close(e->store, x->n,
-		                            status == XS_COMPLETED ? "used"
-		                                                   : "released",
+		                            status == XS_COMPLETED || published
+		                                ? "used"
+		                                : "released",
 		                            &cause),
 		         cause);
 	}

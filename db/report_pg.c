@@ -54,32 +54,77 @@ one_line(char *s)
 		*nl = ' ';
 }
 
+/* libpq may repeat parts of the connection string in its messages (the
+ * password among them, for a malformed URL): blank out the password and
+ * the string itself. */
+static void
+scrub(char *msg, const char *conninfo, const char *password)
+{
+	const char *secrets[] = { conninfo, password };
+	size_t      i, n;
+	char       *p;
+
+	for (i = 0; i < 2; i++) {
+		if (secrets[i] == NULL || (n = strlen(secrets[i])) < 3)
+			continue;
+		while ((p = strstr(msg, secrets[i])) != NULL)
+			memset(p, '*', n);
+	}
+}
+
 int
 report_pg_write(const char *conninfo, const struct store_publication *rows,
                 int n, int64_t deadline, char **cause, int *retryable)
 {
-	const char *keys[] = { "dbname", "connect_timeout", "application_name",
-		               NULL };
-	const char *vals[4];
-	char        timeout[16], nums[4][32];
-	PGconn     *pg;
-	PGresult   *res = NULL;
-	int64_t     left = (deadline - clock_ms()) / 1000;
-	int         i, rc = -1;
+	const char *keys[] = { "dbname",  "connect_timeout", "application_name",
+		               "options", "keepalives",      NULL };
+	const char *vals[6];
+	char        timeout[16], options[96], nums[4][32], *password = NULL;
+	PQconninfoOption *info, *o;
+	PGconn           *pg;
+	PGresult         *res = NULL;
+	int64_t           left = deadline - clock_ms();
+	int               i, rc = -1;
 
 	*retryable = 1;
+	/* A string libpq cannot read is a setting to fix; its message
+	 * could hold the password, so it is not repeated. */
+	if ((info = PQconninfoParse(conninfo, NULL)) == NULL) {
+		*retryable = 0;
+		xasprintf(cause, "postgres: DATABASE_URL is not a valid "
+		                 "connection string");
+		return -1;
+	}
+	for (o = info; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
+			password = xstrdup(o->val);
+	PQconninfoFree(info);
+	if (left < 1000)
+		left = 1000;
 	snprintf(timeout, sizeof timeout, "%lld",
-	         (long long)(left < 2    ? 2
-	                     : left > 30 ? 30
-	                                 : left));
+	         (long long)(left / 1000 > 30 ? 30 : left / 1000 + 1));
+	/* Nothing may hold the worker past the step's deadline. */
+	snprintf(options, sizeof options,
+	         "-c statement_timeout=%lld -c lock_timeout=%lld",
+	         (long long)left, (long long)left);
 	vals[0] = conninfo;
 	vals[1] = timeout;
 	vals[2] = "heraldd";
-	vals[3] = NULL;
+	vals[3] = options;
+	vals[4] = "1";
+	vals[5] = NULL;
 	pg = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(pg) != CONNECTION_OK) {
-		xasprintf(cause, "postgres: %s", PQerrorMessage(pg));
+		const char *m = PQerrorMessage(pg);
+
+		/* Bad credentials are not retried (DESIGN.md rule 3). */
+		if (strstr(m, "authentication failed") != NULL ||
+		    strstr(m, "does not exist") != NULL ||
+		    strstr(m, "no password supplied") != NULL)
+			*retryable = 0;
+		xasprintf(cause, "postgres: %s", m);
 		one_line(*cause);
+		scrub(*cause, conninfo, password);
 		goto out;
 	}
 	/* Two reports creating the table at once would collide: one at a
@@ -134,7 +179,12 @@ sql_error:
 	*retryable = transient(res);
 	xasprintf(cause, "postgres: %s", PQresultErrorMessage(res));
 	one_line(*cause);
+	scrub(*cause, conninfo, password);
 out:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
 	PQclear(res);
 	PQfinish(pg);
 	return rc;

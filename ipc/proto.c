@@ -3,6 +3,7 @@
  * wire: size, UTF-8, JSON shape, version, method and every parameter are
  * checked here, and any problem becomes an error reply naming it.
  */
+#include <ctype.h>
 #include <math.h>
 
 #include <openssl/crypto.h>
@@ -336,7 +337,9 @@ valid_id(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n > 0 && n <= ID_MAX &&
+	/* A letter or digit first: ids name folders (the outbox), so "."
+	 * and ".." and hidden names are out. */
+	return n > 0 && n <= ID_MAX && isalnum((unsigned char)s[0]) &&
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	                 "0123456789_.:-") == n;
 }
@@ -359,7 +362,8 @@ check_param(const struct param *p, const cJSON *v)
 		if (!cJSON_IsString(v) || !valid_id(v->valuestring))
 			xasprintf(&why,
 			          "expected a name of 1-%d characters "
-			          "from A-Z a-z 0-9 _ . : -",
+			          "from A-Z a-z 0-9 _ . : -, starting with a "
+			          "letter or digit",
 			          ID_MAX);
 		break;
 	case P_INT:

@@ -92,7 +92,8 @@ step r401 1 last_error | grep -q "anthropic 401 authentication_error: invalid x-
 	fail "401 message: $(step r401 1 last_error)"
 fake '["spend_limit"]'
 run rspend
-[ "$(step rspend 1 attempt)" = 1 ] || fail "a spend limit was retried"
+[ "$(jq -r .status "$T/rspend.json")" = failed ] &&
+	[ "$(step rspend 1 attempt)" = 1 ] || fail "a spend limit was retried"
 fake '["pass", "refusal"]'
 run rrefusal
 [ "$(step rrefusal 2 status)" = failed ] && [ "$(step rrefusal 2 attempt)" = 1 ] ||

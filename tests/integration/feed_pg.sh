@@ -65,4 +65,19 @@ wait_status down completed 20
 [ "$(psql_q "SELECT count(*) FROM herald_publications WHERE
 	execution = 'down'")" = 2 ] || fail "the late report is missing"
 stop_daemon
+
+# A DATABASE_URL libpq cannot read fails the report for good, and its
+# password shows up nowhere.
+export DATABASE_URL="postgresql://postgres:s3cr%zzet-pw@/postgres?host=$PGD&port=$PGPORT"
+start_daemon --demo --state-dir "$S"
+h workflow execute --type FeedPublisherWorkflow --input '"costume"' --id badurl \
+	>/dev/null 2>&1 || true
+h workflow describe badurl --json >"$T/b"
+jq -e '.status == "failed" and .steps[5].attempt == 1 and
+	(.steps[5].last_error | test("not a valid connection string"))' "$T/b" \
+	>/dev/null || fail "bad DATABASE_URL: $(cat "$T/b")"
+if grep -rq "zzet" "$T/daemon.log" "$S"/herald.db*; then
+	fail "the password leaked"
+fi
+stop_daemon
 echo ok

@@ -71,6 +71,11 @@ static const struct bad_case bad_cases[] = {
 	  "[\"@daily\"]}, {\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
 	  "[\"@daily\"]}]}",
 	  "schedules[1].id: \"a\" is already used by schedules[0]" },
+	{ "approval required",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"approval\": "
+	  "\"required\", " PHOTOS "}}}",
+	  "brands.p.approval: \"required\" is not supported by this heraldd "
+	  "yet" },
 	{ "brand without photos",
 	  "{\"brands\": {\"p\": {\"language\": \"nl\"}}}",
 	  "brands.p.photos: required key is missing" },
@@ -195,7 +200,7 @@ test_good(void **state)
 	    " \"log_level\": \"debug\","
 	    " \"brands\": {\"pomandi\": {\"language\": \"nl\", " PHOTOS "},"
 	    "  \"costume\": {\"language\": \"fr\", \"approval\": "
-	    "\"required\", " PHOTOS ","
+	    "\"auto\", " PHOTOS ","
 	    "   \"captions\": {\"hashtags\": [\"#costume\"]}}},"
 	    " \"schedules\": [{\"id\": \"p\", \"workflow\": \"diagnostic\","
 	    "  \"input\": {\"a\": [1, 2]}, \"cron\": [\"0 9 * * *\", "
@@ -217,7 +222,7 @@ test_good(void **state)
 	b = config_brand(c, "costume");
 	assert_non_null(b);
 	assert_int_equal(b->language, CONFIG_LANG_FR);
-	assert_int_equal(b->approval, CONFIG_APPROVAL_REQUIRED);
+	assert_int_equal(b->approval, CONFIG_APPROVAL_AUTO);
 	assert_string_equal(b->photos.path, "p");
 	assert_int_equal(b->captions.hashtags.n, 1);
 	assert_int_equal(b->publish.to, CONFIG_PUBLISH_OUTBOX);
