@@ -228,83 +228,73 @@ day_matches(const struct cron *c, int64_t y, int m, int d)
 	return dom_ok || dow_ok;
 }
 
+/* A wall-clock time being searched; the next_* steps carry over into the
+ * larger fields and reset the smaller ones. */
+struct civil {
+	int64_t y;
+	int     m, d, hh, mm;
+};
+
+static void
+next_month(struct civil *t)
+{
+	t->d = 1;
+	t->hh = t->mm = 0;
+	if (++t->m > 12) {
+		t->m = 1;
+		t->y++;
+	}
+}
+
+static void
+next_day(struct civil *t)
+{
+	t->hh = t->mm = 0;
+	if (++t->d > days_in_month(t->y, t->m))
+		next_month(t);
+}
+
+static void
+next_hour(struct civil *t)
+{
+	t->mm = 0;
+	if (++t->hh == 24)
+		next_day(t);
+}
+
+static void
+next_minute(struct civil *t)
+{
+	if (++t->mm == 60)
+		next_hour(t);
+}
+
 /* The first matching wall-clock minute at or after wall, or -1 within
  * ten years. */
 static int64_t
 next_match(const struct cron *c, int64_t wall)
 {
-	int64_t days = wall / 86400 - (wall % 86400 < 0), y, y0;
-	int64_t secs = wall - days * 86400;
-	int     m, d, hh = (int)(secs / 3600), mm = (int)(secs % 3600 / 60);
+	int64_t      days = wall / 86400 - (wall % 86400 < 0), y0;
+	int64_t      secs = wall - days * 86400;
+	struct civil t;
 
-	if (secs % 60 != 0 && ++mm == 60) {
-		mm = 0;
-		hh++;
-	}
-	civil_from_days(days, &y, &m, &d);
-	if (hh == 24) {
-		hh = 0;
-		if (++d > days_in_month(y, m)) {
-			d = 1;
-			if (++m > 12) {
-				m = 1;
-				y++;
-			}
-		}
-	}
-	y0 = y;
-	while (y <= y0 + 10) {
-		if (!((c->month >> m) & 1)) {
-			d = 1;
-			hh = mm = 0;
-			if (++m > 12) {
-				m = 1;
-				y++;
-			}
-			continue;
-		}
-		if (!day_matches(c, y, m, d)) {
-			hh = mm = 0;
-			if (++d > days_in_month(y, m)) {
-				d = 1;
-				if (++m > 12) {
-					m = 1;
-					y++;
-				}
-			}
-			continue;
-		}
-		if (!((c->hour >> hh) & 1)) {
-			mm = 0;
-			if (++hh == 24) {
-				hh = 0;
-				if (++d > days_in_month(y, m)) {
-					d = 1;
-					if (++m > 12) {
-						m = 1;
-						y++;
-					}
-				}
-			}
-			continue;
-		}
-		if (!((c->minute >> mm) & 1)) {
-			if (++mm == 60) {
-				mm = 0;
-				if (++hh == 24) {
-					hh = 0;
-					if (++d > days_in_month(y, m)) {
-						d = 1;
-						if (++m > 12) {
-							m = 1;
-							y++;
-						}
-					}
-				}
-			}
-			continue;
-		}
-		return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60;
+	civil_from_days(days, &t.y, &t.m, &t.d);
+	t.hh = (int)(secs / 3600);
+	t.mm = (int)(secs % 3600 / 60);
+	if (secs % 60 != 0)
+		next_minute(&t);
+	for (y0 = t.y; t.y <= y0 + 10;) {
+		if (!((c->month >> t.m) & 1))
+			next_month(&t);
+		else if (!day_matches(c, t.y, t.m, t.d))
+			next_day(&t);
+		else if (!((c->hour >> t.hh) & 1))
+			next_hour(&t);
+		else if (!((c->minute >> t.mm) & 1))
+			next_minute(&t);
+		else
+			return days_from_civil(t.y, t.m, t.d) * 86400 +
+			       t.hh * 3600 + t.mm * 60;
 	}
 	return -1;
 }
