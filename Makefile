@@ -8,6 +8,10 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 STATE_DIR  ?= $(CURDIR)/state
 CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 
+# One target at a time: apt must not run twice at once, and each build
+# already uses every core.
+.NOTPARALLEL:
+
 .PHONY: all deps build run test test-normal test-asan test-fuzz install bench \
 	clean format docs
 
@@ -16,14 +20,16 @@ all: build
 deps:
 	@scripts/install-deps
 
-$(BUILD)/CMakeCache.txt:
+# Keyed on the generated Makefile, which only a configure that worked
+# writes; the packages come first.
+$(BUILD)/Makefile: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-$(ASAN_BUILD)/CMakeCache.txt:
+$(ASAN_BUILD)/Makefile: | deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 		-DHERALD_SANITIZE=address,undefined
 
-build: deps $(BUILD)/CMakeCache.txt
+build: deps $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
@@ -32,17 +38,17 @@ run: build
 test-normal: build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
 
-test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+test-asan: deps $(ASAN_BUILD)/Makefile
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest $(CTEST_ARGS)
 
-$(FUZZ_BUILD)/CMakeCache.txt:
+$(FUZZ_BUILD)/Makefile: | deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 		-DCMAKE_C_COMPILER=clang -DHERALD_FUZZ=ON \
 		-DHERALD_SANITIZE=address,undefined
 
 # The protocol fuzzer, about a minute, under ASan and UBSan.
-test-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+test-fuzz: deps $(FUZZ_BUILD)/Makefile
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz-proto
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -R '^fuzz\.'
 
@@ -50,7 +56,7 @@ test: test-normal test-asan test-fuzz
 
 # The prefix is configured, not only passed to --install, so the systemd
 # unit names the binary where it really lands.
-install: deps $(BUILD)/CMakeCache.txt
+install: deps $(BUILD)/Makefile
 	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 	cmake --build $(BUILD) -j $(JOBS)
 	cmake --install $(BUILD)

@@ -320,7 +320,8 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 		*(char **)p = xstrdup(j->valuestring);
 		return 0;
 	case T_INT:
-		if (!cJSON_IsNumber(j) ||
+		if (!cJSON_IsNumber(j) || j->valuedouble < -1e15 ||
+		    j->valuedouble > 1e15 ||
 		    j->valuedouble != (double)(long long)j->valuedouble) {
 			xasprintf(cause, "%s: expected an integer, got %s",
 			          path, json_type_name(j));

@@ -43,8 +43,10 @@ open_with(const char *url, const struct client_opts *opts, int flags,
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
 	                  NNG_DURATION_INFINITE);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
-	if ((rv = nng_dialer_create(&d, c->sock, url)) != 0)
+	if ((rv = nng_dialer_create(&d, c->sock, url)) != 0) {
+		*unreachable = 2; /* not an address we can use */
 		goto fail;
+	}
 	if (strncmp(url, "tls+tcp://", 10) == 0) {
 		const char *h = url + 10, *colon = strrchr(h, ':');
 

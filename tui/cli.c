@@ -8,6 +8,7 @@
  * Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage,
  * 3 daemon unreachable.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,9 +173,11 @@ num(const cJSON *o, const char *key)
 static void
 print_json(const cJSON *v, int pretty)
 {
-	char *s = pretty ? cJSON_Print(v) : cJSON_PrintUnformatted(v);
+	char *s = v == NULL ? NULL
+	          : pretty  ? cJSON_Print(v)
+	                    : cJSON_PrintUnformatted(v);
 
-	puts(s);
+	puts(s != NULL ? s : "null");
 	cJSON_free(s);
 }
 
@@ -507,8 +510,9 @@ param_value(const struct param *p, const char *arg, char **cause)
 
 	switch (p->type) {
 	case P_INT:
+		errno = 0;
 		n = strtoll(arg, &end, 10);
-		if (*arg == '\0' || *end != '\0') {
+		if (*arg == '\0' || *end != '\0' || errno == ERANGE) {
 			xasprintf(cause, "--%s: expected an integer", p->name);
 			return NULL;
 		}
@@ -609,14 +613,28 @@ cli_run(const char *url, const struct client_opts *opts, int json, int argc,
 	struct client        *cl;
 	cJSON                *params, *reply, *result, *err;
 	char                 *cause = NULL;
-	int                   used, unreachable, rc;
+	int                   used, unreachable, rc, i, help, found = 0;
 
+	for (i = 0, help = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			help = 1;
 	if ((c = find_command(argc, argv, &used)) == NULL) {
+		size_t k, n = strcspn(argv[0], " ");
+
+		/* "herald workflow --help": the commands of that group. */
+		for (k = 0; help && k < nitems(commands); k++)
+			if (strncmp(commands[k].words, argv[0], n) == 0 &&
+			    commands[k].words[n] == ' ') {
+				usage_command(stdout, &commands[k]);
+				found = 1;
+			}
+		if (found)
+			return 0;
 		fprintf(stderr, "herald: unknown command \"%s\"\n", argv[0]);
 		cli_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (argc > used && strcmp(argv[used], "--help") == 0) {
+	if (help) {
 		usage_command(stdout, c);
 		return 0;
 	}
@@ -631,7 +649,9 @@ cli_run(const char *url, const struct client_opts *opts, int json, int argc,
 		cJSON_Delete(params);
 		fprintf(stderr, "herald: %s\n", cause);
 		free(cause);
-		return unreachable ? EXIT_UNREACHABLE : EXIT_ERROR;
+		/* A URL nng cannot use is a usage error; anything else means
+		 * no daemon answered there. */
+		return unreachable == 2 ? EXIT_USAGE : EXIT_UNREACHABLE;
 	}
 	reply = client_call(cl, proto_methods[c->method].name, params,
 	                    c->wait ? -1 : 30000, &cause);

@@ -41,8 +41,19 @@ print_event(const cJSON *ev)
 	cJSON_free(s);
 }
 
-/* Prints every event after *last; 0, or -1 if the daemon did not answer
- * (the caller tries again later). */
+/* An error reply's message (a reply we cannot read says so). */
+static const char *
+error_message(const cJSON *reply)
+{
+	const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(reply, "error"), "message"));
+
+	return m != NULL ? m : "the daemon sent an unreadable reply";
+}
+
+/* Prints every event after *last. 0; -1 if the daemon did not answer (the
+ * caller tries again later); -2 if it answered with an error, which
+ * trying again will not mend (a wrong token, say). */
 static int
 catch_up(struct client *c, int64_t *last, const char *topic, int quiet)
 {
@@ -65,19 +76,19 @@ catch_up(struct client *c, int64_t *last, const char *topic, int quiet)
 		}
 		res = cJSON_GetObjectItem(reply, "result");
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"))) {
-			cJSON *err = cJSON_GetObjectItem(reply, "error");
-
-			fprintf(
-			    stderr, "herald events: %s\n",
-			    cJSON_GetObjectItem(err, "message")->valuestring);
+			fprintf(stderr, "herald events: %s\n",
+			        error_message(reply));
 			cJSON_Delete(reply);
-			return -1;
+			return -2;
 		}
 		cJSON_ArrayForEach(ev, cJSON_GetObjectItem(res, "events"))
 		{
-			int64_t seq = (int64_t)cJSON_GetObjectItem(ev, "seq")
-			                  ->valuedouble;
+			cJSON  *s = cJSON_GetObjectItem(ev, "seq");
+			int64_t seq;
 
+			if (!cJSON_IsNumber(s))
+				continue;
+			seq = (int64_t)s->valuedouble;
 			if (seq <= *last)
 				continue;
 			print_event(ev);
@@ -104,6 +115,12 @@ last_seq(struct client *c, int64_t *out)
 	}
 	eng =
 	    cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "result"), "engine");
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItem(eng, "last_seq"))) {
+		fprintf(stderr, "herald events: %s\n", error_message(reply));
+		cJSON_Delete(reply);
+		return -2;
+	}
 	*out = (int64_t)cJSON_GetObjectItem(eng, "last_seq")->valuedouble;
 	cJSON_Delete(reply);
 	return 0;
@@ -120,7 +137,7 @@ events_run(const char *url, const char *events_url,
 	const char              *topic = NULL;
 	char                    *cause = NULL, *end, prefix[32];
 	int64_t                  last = -1;
-	int                      i, follow = 0, rv, unreachable, rc = 0;
+	int                      i, follow = 0, rv, unreachable;
 	size_t                   k;
 
 	for (i = 0; i < argc; i++) {
@@ -146,9 +163,12 @@ events_run(const char *url, const char *events_url,
 				return 2;
 			}
 		} else {
-			fprintf(stderr, "usage: herald events [--follow] "
-			                "[--since SEQ] [--topic T]\n");
-			return 2;
+			int help = strcmp(argv[i], "--help") == 0;
+
+			fprintf(help ? stdout : stderr,
+			        "usage: herald events [--follow] [--since SEQ] "
+			        "[--topic T]\n");
+			return help ? 0 : 2;
 		}
 	}
 	/* The first contact must work: say so at once if it cannot. */
@@ -160,13 +180,18 @@ events_run(const char *url, const char *events_url,
 	if (!follow) {
 		if (last < 0)
 			last = 0;
-		rc = catch_up(c, &last, topic, 0) == 0 ? 0 : 3;
+		rv = catch_up(c, &last, topic, 0);
 		client_close(c);
-		return rc;
+		return rv == 0 ? 0 : rv == -2 ? 1 : 3;
 	}
-	if (last < 0 && last_seq(c, &last) != 0) {
+	if (last < 0 && (rv = last_seq(c, &last)) != 0) {
 		client_close(c);
-		return 3;
+		return rv == -2 ? 1 : 3;
+	}
+	/* Whether the daemon will answer us at all (a token, say). */
+	if ((rv = catch_up(c, &last, topic, 0)) == -2) {
+		client_close(c);
+		return 1;
 	}
 	client_close(c);
 	signal(SIGINT, on_signal);

@@ -33,41 +33,49 @@ main(int argc, char **argv)
 	struct client_opts opts = { NULL, getenv("HERALD_TLS_CA") };
 	char              *state_dir = NULL, *url = NULL, *cause = NULL;
 	char              *events_url = NULL;
-	int                i, json = 0, rc;
+	int                i, k, json = 0, rc;
 
-	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-		if (strcmp(argv[i], "--version") == 0) {
+	/* Global options may stand anywhere: before the command, as the
+	 * usage shows, or after it (`herald status --json`). They are taken
+	 * out; what is left is the command and its own options. */
+	for (i = 1, k = 1; i < argc; i++) {
+		const char **value = NULL;
+
+		if (strcmp(argv[i], "--version") == 0 && k == 1) {
 			printf("herald %s\n", HERALD_VERSION);
 			return 0;
-		} else if (strcmp(argv[i], "--help") == 0) {
+		} else if (strcmp(argv[i], "--help") == 0 && k == 1) {
 			cli_usage(stdout);
 			return 0;
-		} else if (strcmp(argv[i], "--json") == 0)
+		} else if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
-		else if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
-			state_opt = argv[++i];
-		else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
-			socket_opt = argv[++i];
-		else if (strcmp(argv[i], "--token-env") == 0 && i + 1 < argc)
-			token_env = argv[++i];
-		else if (strcmp(argv[i], "--tls-ca") == 0 && i + 1 < argc)
-			opts.ca_file = argv[++i];
-		else {
+			continue;
+		} else if (strcmp(argv[i], "--state-dir") == 0)
+			value = &state_opt;
+		else if (strcmp(argv[i], "--socket") == 0)
+			value = &socket_opt;
+		else if (strcmp(argv[i], "--token-env") == 0)
+			value = &token_env;
+		else if (strcmp(argv[i], "--tls-ca") == 0)
+			value = &opts.ca_file;
+		else if (k == 1 && strncmp(argv[i], "--", 2) == 0) {
 			fprintf(stderr, "herald: unknown option %s\n", argv[i]);
 			cli_usage(stderr);
 			return 2;
 		}
-	}
-	/* --json may also follow the command, as in `herald status --json`. */
-	for (rc = i; rc < argc; rc++) {
-		if (strcmp(argv[rc], "--json") == 0) {
-			json = 1;
-			memmove(&argv[rc], &argv[rc + 1],
-			        (size_t)(argc - rc - 1) * sizeof *argv);
-			argc--;
-			rc--;
+		if (value != NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "herald: %s needs a value\n",
+				        argv[i]);
+				return 2;
+			}
+			*value = argv[++i];
+			continue;
 		}
+		argv[k++] = argv[i];
 	}
+	argc = k;
+	i = 1;
 	if (token_env != NULL) {
 		opts.token = getenv(token_env);
 		if (opts.token == NULL || *opts.token == '\0') {

@@ -50,8 +50,18 @@ expect_rc 0 h workflow describe remote1
 if grep -q "$HT_TOKEN" "$T/daemon.log" "$S"/herald.db* 2>/dev/null; then
 	fail "the token leaked into the log or the store"
 fi
-# Without the CA the server cannot be verified.
-expect_rc 1 "$HERALD" --socket "$R" --token-env HT_TOKEN status
+# Without the CA the server cannot be verified: not reached (3).
+expect_rc 3 "$HERALD" --socket "$R" --token-env HT_TOKEN status
+grep -q "cannot reach heraldd at $R" "$T/err" || fail "verify message"
+# A wrong token for events: an error reply (1), not a crash.
+HT_WRONG=tls-test-token-0123456788 expect_rc 1 "$HERALD" --socket "$R" \
+	--tls-ca "$T/cert.pem" --token-env HT_WRONG events --follow
+grep -q unauthorized "$T/err" || grep -q "valid token" "$T/err" ||
+	fail "events with a wrong token: $(cat "$T/err")"
+# Global options may follow the command; a bad address is a usage error.
+expect_rc 0 "$HERALD" status --socket "$R" --tls-ca "$T/cert.pem" \
+	--token-env HT_TOKEN
+expect_rc 2 "$HERALD" --socket "nonsense" status
 stop_daemon
 
 # Plain tcp:// is refused unless insecure; a missing token is refused.

@@ -109,6 +109,8 @@ grep -q "not_found" "$T/err" || fail "not_found message"
 expect_rc 2 h workflow start
 expect_rc 2 h bogus
 expect_rc 2 h workflow list --limit x
+expect_rc 2 h workflow list --limit 99999999999999999999
+expect_rc 2 "$HERALD" status --state-dir
 expect_rc 1 h workflow list --limit 0
 grep -q "params.limit" "$T/err" || fail "limit message: $(cat "$T/err")"
 stop_daemon
