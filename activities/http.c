@@ -47,11 +47,9 @@ http_global_fini(void)
 struct http *
 http_thread_new(void)
 {
-	struct http *h = xcalloc(1, sizeof *h);
-
-	if ((h->curl = curl_easy_init()) == NULL)
-		fatal("curl_easy_init failed");
-	return h;
+	/* The handle is made at the first request: a worker that never
+	 * talks HTTP (the demo, diagnostics) costs no memory for it. */
+	return xcalloc(1, sizeof(struct http));
 }
 
 void
@@ -142,7 +140,7 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 {
 	struct curl_slist *list = NULL;
 	struct sink        sink;
-	CURL              *c = h->curl;
+	CURL              *c;
 	CURLcode           rc;
 	curl_off_t         pretransfer = 0;
 	int64_t            left = q->deadline - clock_ms();
@@ -151,6 +149,11 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	memset(r, 0, sizeof *r);
 	r->should_retry = -1;
 	r->body = xstrdup("");
+	if (h->curl == NULL && (h->curl = curl_easy_init()) == NULL) {
+		xasprintf(cause, "curl_easy_init failed");
+		return -1;
+	}
+	c = h->curl;
 	memset(&sink, 0, sizeof sink);
 	sink.resp = r;
 	sink.cap = 1;

@@ -600,7 +600,8 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 	j->def = d;
 	j->input = xstrdup(x->input);
 	j->deps = deps_json(x, i);
-	j->settings = settings_json(e, x);
+	/* Only brand workflows read settings: the others skip the cost. */
+	j->settings = x->wf->needs_brand ? settings_json(e, x) : NULL;
 	if (d->claims != NULL && x->brand != NULL) {
 		char *cause = NULL;
 
@@ -2344,7 +2345,7 @@ job_run(struct job *job, void *ctx)
 
 	input = cJSON_Parse(j->input);
 	deps = cJSON_Parse(j->deps);
-	settings = cJSON_Parse(j->settings);
+	settings = j->settings != NULL ? cJSON_Parse(j->settings) : NULL;
 	taken = j->taken != NULL ? cJSON_Parse(j->taken) : NULL;
 	memset(&c, 0, sizeof c);
 	c.exec_id = j->exec_id;

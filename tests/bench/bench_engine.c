@@ -182,8 +182,10 @@ main(int argc, char **argv)
 		usleep(20000);
 	}
 	usleep(200000);
-	printf("machine: %ld cores; synchronous=%s; heraldd idle RSS %ld KiB\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), sync, rss_kib(pid, "VmRSS:"));
+	printf("machine: %ld cores; synchronous=%s; heraldd idle RSS %ld KiB "
+	       "(private %ld KiB, shared libraries %ld KiB)\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), sync, rss_kib(pid, "VmRSS:"),
+	       rss_kib(pid, "RssAnon:"), rss_kib(pid, "RssFile:"));
 
 	run(c, c); /* warm-up */
 	secs = run(n, c);
