@@ -1,11 +1,20 @@
 /*
  * http: libcurl easy handles, one per worker thread (libcurl-thread(3):
  * a handle is never shared; CURLOPT_NOSIGNAL for threads).
+ *
+ * libcurl is loaded (dlopen) and initialised at the first request, once:
+ * it and the libraries it brings (TLS, HTTP/2, IDN, ...) would otherwise
+ * triple an idle daemon's memory. pthread_once makes every other thread
+ * wait for that, so curl_global_init still runs before any other libcurl
+ * call, as libcurl wants.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <dlfcn.h>
+#include <pthread.h>
 
 #include <curl/curl.h>
 
@@ -25,23 +34,86 @@ struct sink {
 	int               too_big;
 };
 
+/* The libcurl calls we make, found in the loaded library. */
+static struct {
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	void (*easy_cleanup)(CURL *);
+	void (*easy_reset)(CURL *);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} cu;
+static void          *cu_lib;
+static char           cu_error[256];
+static pthread_once_t cu_once = PTHREAD_ONCE_INIT;
+
+#define CU_SYM(field, name)                                                    \
+	if ((*(void **)&cu.field = dlsym(cu_lib, name)) == NULL)               \
+	goto missing
+
+static void
+cu_load(void)
+{
+	CURLcode rc;
+
+	if ((cu_lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(cu_error, sizeof cu_error, "cannot load libcurl: %s",
+		         dlerror());
+		return;
+	}
+	CU_SYM(global_init, "curl_global_init");
+	CU_SYM(global_cleanup, "curl_global_cleanup");
+	CU_SYM(easy_init, "curl_easy_init");
+	CU_SYM(easy_cleanup, "curl_easy_cleanup");
+	CU_SYM(easy_reset, "curl_easy_reset");
+	CU_SYM(easy_setopt, "curl_easy_setopt");
+	CU_SYM(easy_perform, "curl_easy_perform");
+	CU_SYM(easy_getinfo, "curl_easy_getinfo");
+	CU_SYM(easy_strerror, "curl_easy_strerror");
+	CU_SYM(slist_append, "curl_slist_append");
+	CU_SYM(slist_free_all, "curl_slist_free_all");
+	if ((rc = cu.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+		snprintf(cu_error, sizeof cu_error, "curl_global_init: %s",
+		         cu.easy_strerror(rc));
+		goto fail;
+	}
+	return;
+missing:
+	snprintf(cu_error, sizeof cu_error, "libcurl lacks %s", dlerror());
+fail:
+	dlclose(cu_lib);
+	cu_lib = NULL;
+}
+
+/* 0 once libcurl is usable, or -1 with *cause. */
+static int
+cu_ready(char **cause)
+{
+	pthread_once(&cu_once, cu_load);
+	if (cu_lib == NULL) {
+		xasprintf(cause, "%s", cu_error);
+		return -1;
+	}
+	return 0;
+}
+
 int
 http_global_init(char **cause)
 {
-	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-
-	if (rc != CURLE_OK) {
-		xasprintf(cause, "curl_global_init: %s",
-		          curl_easy_strerror(rc));
-		return -1;
-	}
+	(void)cause; /* libcurl is loaded at the first request */
 	return 0;
 }
 
 void
 http_global_fini(void)
 {
-	curl_global_cleanup();
+	if (cu_lib != NULL)
+		cu.global_cleanup();
 }
 
 struct http *
@@ -57,7 +129,8 @@ http_thread_free(struct http *h)
 {
 	if (h == NULL)
 		return;
-	curl_easy_cleanup(h->curl);
+	if (h->curl != NULL)
+		cu.easy_cleanup(h->curl);
 	free(h);
 }
 
@@ -149,7 +222,9 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	memset(r, 0, sizeof *r);
 	r->should_retry = -1;
 	r->body = xstrdup("");
-	if (h->curl == NULL && (h->curl = curl_easy_init()) == NULL) {
+	if (cu_ready(cause) != 0)
+		return -1;
+	if (h->curl == NULL && (h->curl = cu.easy_init()) == NULL) {
 		xasprintf(cause, "curl_easy_init failed");
 		return -1;
 	}
@@ -162,38 +237,38 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 		xasprintf(cause, "no time left before the step's deadline");
 		return -1;
 	}
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_URL, q->url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	cu.easy_reset(c);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_URL, q->url);
+	cu.easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
 	if (q->body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 (curl_off_t)q->body_len);
+		cu.easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+		cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		               (curl_off_t)q->body_len);
 	} else if (strcmp(q->method, "GET") == 0)
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		cu.easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++)
-		list = curl_slist_append(list, q->headers[i]);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+		list = cu.slist_append(list, q->headers[i]);
+	cu.easy_setopt(c, CURLOPT_HTTPHEADER, list);
 	/* The whole request must end by the step's deadline. */
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	                 (long)(left < 10000 ? left : 10000));
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)q->cancel);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	               (long)(left < 10000 ? left : 10000));
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	cu.easy_setopt(c, CURLOPT_HEADERDATA, r);
+	cu.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	cu.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu.easy_setopt(c, CURLOPT_XFERINFODATA, (void *)q->cancel);
+	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	/* Signed paths (S3) go out exactly as signed. */
-	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-	rc = curl_easy_perform(c);
-	curl_slist_free_all(list);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+	cu.easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	rc = cu.easy_perform(c);
+	cu.slist_free_all(list);
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	cu.easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
 	/* Did anything go out? Only once the connection (and TLS) was up
 	 * and the transfer began: refused connections, DNS, TLS failures
 	 * and connect timeouts happen before the request is written. */
@@ -214,7 +289,7 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		xasprintf(cause, "timed out (step deadline)");
 	else
-		xasprintf(cause, "%s", curl_easy_strerror(rc));
+		xasprintf(cause, "%s", cu.easy_strerror(rc));
 	if (sink.too_big)
 		r->status = 0; /* a response, but not one we can use */
 	return -1;

@@ -16,7 +16,8 @@
 
 struct http;
 
-/* curl_global_init: once, in main, before any thread starts. */
+/* libcurl itself is loaded and initialised at the first request (see
+ * http.c); http_global_fini releases it at exit. */
 int  http_global_init(char **cause);
 void http_global_fini(void);
 

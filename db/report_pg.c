@@ -1,14 +1,87 @@
 /*
- * report_pg: libpq, parameterised statements only.
+ * report_pg: libpq, parameterised statements only. libpq (and the
+ * Kerberos, LDAP and TLS libraries it brings) is loaded at the first
+ * report, not at start: most daemons never write one.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dlfcn.h>
+#include <pthread.h>
+
 #include <libpq-fe.h>
 
 #include "common/util.h"
 #include "db/report_pg.h"
+
+/* The libpq calls we make, found in the loaded library. */
+static struct {
+	PQconninfoOption *(*conninfoParse)(const char *, char **);
+	void (*conninfoFree)(PQconninfoOption *);
+	PGconn *(*connectdbParams)(const char *const *, const char *const *,
+	                           int);
+	ConnStatusType (*status)(const PGconn *);
+	char *(*errorMessage)(const PGconn *);
+	PGresult *(*exec)(PGconn *, const char *);
+	ExecStatusType (*resultStatus)(const PGresult *);
+	void (*clear)(PGresult *);
+	PGresult *(*execParams)(PGconn *, const char *, int, const Oid *,
+	                        const char *const *, const int *, const int *,
+	                        int);
+	char *(*resultErrorField)(const PGresult *, int);
+	char *(*resultErrorMessage)(const PGresult *);
+	void (*finish)(PGconn *);
+} pq;
+static void          *pq_lib;
+static char           pq_error[256];
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+
+static void
+pq_load(void)
+{
+	if ((pq_lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(pq_error, sizeof pq_error, "cannot load libpq: %s",
+		         dlerror());
+		return;
+	}
+	if ((*(void **)&pq.conninfoParse = dlsym(pq_lib, "PQconninfoParse")) ==
+	    NULL)
+		goto missing;
+	if ((*(void **)&pq.conninfoFree = dlsym(pq_lib, "PQconninfoFree")) ==
+	    NULL)
+		goto missing;
+	if ((*(void **)&pq.connectdbParams =
+	         dlsym(pq_lib, "PQconnectdbParams")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.status = dlsym(pq_lib, "PQstatus")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.errorMessage = dlsym(pq_lib, "PQerrorMessage")) ==
+	    NULL)
+		goto missing;
+	if ((*(void **)&pq.exec = dlsym(pq_lib, "PQexec")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.resultStatus = dlsym(pq_lib, "PQresultStatus")) ==
+	    NULL)
+		goto missing;
+	if ((*(void **)&pq.clear = dlsym(pq_lib, "PQclear")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.execParams = dlsym(pq_lib, "PQexecParams")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.resultErrorField =
+	         dlsym(pq_lib, "PQresultErrorField")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.resultErrorMessage =
+	         dlsym(pq_lib, "PQresultErrorMessage")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.finish = dlsym(pq_lib, "PQfinish")) == NULL)
+		goto missing;
+	return;
+missing:
+	snprintf(pq_error, sizeof pq_error, "libpq lacks %s", dlerror());
+	dlclose(pq_lib);
+	pq_lib = NULL;
+}
 
 static const char create_sql[] =
     "CREATE TABLE IF NOT EXISTS herald_publications ("
@@ -38,7 +111,7 @@ static const char insert_sql[] =
 static int
 transient(const PGresult *res)
 {
-	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *state = pq.resultErrorField(res, PG_DIAG_SQLSTATE);
 
 	return state == NULL || strncmp(state, "08", 2) == 0 ||
 	       strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 ||
@@ -87,9 +160,14 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 	int               i, rc = -1;
 
 	*retryable = 1;
+	pthread_once(&pq_once, pq_load);
+	if (pq_lib == NULL) {
+		xasprintf(cause, "postgres: %s", pq_error);
+		return -1;
+	}
 	/* A string libpq cannot read is a setting to fix; its message
 	 * could hold the password, so it is not repeated. */
-	if ((info = PQconninfoParse(conninfo, NULL)) == NULL) {
+	if ((info = pq.conninfoParse(conninfo, NULL)) == NULL) {
 		*retryable = 0;
 		xasprintf(cause, "postgres: DATABASE_URL is not a valid "
 		                 "connection string");
@@ -98,7 +176,7 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 	for (o = info; o->keyword != NULL; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
 			password = xstrdup(o->val);
-	PQconninfoFree(info);
+	pq.conninfoFree(info);
 	if (left < 1000)
 		left = 1000;
 	snprintf(timeout, sizeof timeout, "%lld",
@@ -113,9 +191,9 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 	vals[3] = options;
 	vals[4] = "1";
 	vals[5] = NULL;
-	pg = PQconnectdbParams(keys, vals, 1);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(pg);
+	pg = pq.connectdbParams(keys, vals, 1);
+	if (pq.status(pg) != CONNECTION_OK) {
+		const char *m = pq.errorMessage(pg);
 
 		/* Bad credentials are not retried (DESIGN.md rule 3). */
 		if (strstr(m, "authentication failed") != NULL ||
@@ -129,18 +207,18 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 	}
 	/* Two reports creating the table at once would collide: one at a
 	 * time, inside the transaction that writes the rows. */
-	res = PQexec(pg, "BEGIN");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	res = pq.exec(pg, "BEGIN");
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK)
 		goto sql_error;
-	PQclear(res);
-	res = PQexec(pg, "SELECT pg_advisory_xact_lock(7365447)");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	pq.clear(res);
+	res = pq.exec(pg, "SELECT pg_advisory_xact_lock(7365447)");
+	if (pq.resultStatus(res) != PGRES_TUPLES_OK)
 		goto sql_error;
-	PQclear(res);
-	res = PQexec(pg, create_sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	pq.clear(res);
+	res = pq.exec(pg, create_sql);
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK)
 		goto sql_error;
-	PQclear(res);
+	pq.clear(res);
 	res = NULL;
 	for (i = 0; i < n; i++) {
 		const char *p[12];
@@ -164,20 +242,20 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 		p[9] = nums[1];
 		p[10] = nums[2];
 		p[11] = nums[3];
-		res = PQexecParams(pg, insert_sql, 12, NULL, p, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		res = pq.execParams(pg, insert_sql, 12, NULL, p, NULL, NULL, 0);
+		if (pq.resultStatus(res) != PGRES_COMMAND_OK)
 			goto sql_error;
-		PQclear(res);
+		pq.clear(res);
 		res = NULL;
 	}
-	res = PQexec(pg, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	res = pq.exec(pg, "COMMIT");
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK)
 		goto sql_error;
 	rc = 0;
 	goto out;
 sql_error:
 	*retryable = transient(res);
-	xasprintf(cause, "postgres: %s", PQresultErrorMessage(res));
+	xasprintf(cause, "postgres: %s", pq.resultErrorMessage(res));
 	one_line(*cause);
 	scrub(*cause, conninfo, password);
 out:
@@ -185,7 +263,7 @@ out:
 		explicit_bzero(password, strlen(password));
 		free(password);
 	}
-	PQclear(res);
-	PQfinish(pg);
+	pq.clear(res);
+	pq.finish(pg);
 	return rc;
 }
