@@ -1047,17 +1047,21 @@ find_exec(struct engine *e, const char *id, int *loaded, char **cause)
 static char *
 new_id(const struct workflow *wf)
 {
-	unsigned char rnd[4] = { 0 };
-	char          ts[32], *id;
-	time_t        t = time(NULL);
+	unsigned char rnd[6] = { 0 };
+	char          ts[32], hex[13], *id;
+	time_t        t = (time_t)(clock_ms() / 1000);
 	struct tm     tm;
+	size_t        i;
 
+	/* 48 random bits: thousands of runs in one second still do not
+	 * collide in practice (and create_exec's caller tries again). */
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		fatal("getrandom failed");
+	for (i = 0; i < sizeof rnd; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-	xasprintf(&id, "%s-%s-%02x%02x%02x%02x", wf->name, ts, rnd[0], rnd[1],
-	          rnd[2], rnd[3]);
+	xasprintf(&id, "%s-%s-%s", wf->name, ts, hex);
 	return id;
 }
 
@@ -1161,6 +1165,7 @@ call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait,
 	struct exec           *x;
 	char                  *cause = NULL, *id, *reply = NULL;
 	const char            *type = proto_str(params, "type");
+	int                    tries;
 
 	if ((wf = workflow_find(e->opts.types, type)) == NULL)
 		return proto_reply_err(E_BAD_REQUEST,
@@ -1175,10 +1180,23 @@ call_start(struct engine *e, cJSON *params, struct reply_to rt, int wait,
 		free(cause);
 		return reply;
 	}
-	id = proto_str(params, "id") ? xstrdup(proto_str(params, "id"))
-	                             : new_id(wf);
-	x = create_exec(e, wf, id, input, NULL, &reply);
-	free(id);
+	if (proto_str(params, "id") != NULL) {
+		id = xstrdup(proto_str(params, "id"));
+		x = create_exec(e, wf, id, input, NULL, &reply);
+		free(id);
+	} else {
+		/* A generated id that exists already: draw another. */
+		for (tries = 0; tries < 5; tries++) {
+			free(reply);
+			reply = NULL;
+			id = new_id(wf);
+			x = create_exec(e, wf, id, input, NULL, &reply);
+			free(id);
+			if (x != NULL ||
+			    strstr(reply, "already_exists") == NULL)
+				break;
+		}
+	}
 	if (x == NULL)
 		return reply;
 	*created = x->id;
