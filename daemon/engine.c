@@ -730,6 +730,7 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 		s->next_at = s->finished_at + delay;
 		cJSON_AddStringToObject(data, "retry_at",
 		                        iso8601(s->next_at, ts, sizeof ts));
+		cJSON_AddNumberToObject(data, "retry_in_ms", (double)delay);
 		timer_set(e, s, s->next_at, TM_RETRY);
 		log_warn("step_failed",
 		         "execution=%s step=%s attempt=%d retry_in_ms=%lld "

@@ -235,7 +235,7 @@ const struct event_type proto_event_types[] = {
 	  "null, or `{check: true}` when it checks an unknown outcome" },
 	{ "step_completed", "an attempt succeeded", "`{duration_ms}`" },
 	{ "step_failed", "an attempt failed",
-	  "`{error, retry_at}` or `{error, final: true}`" },
+	  "`{error, retry_at, retry_in_ms}` or `{error, final: true}`" },
 	{ "step_timed_out", "an attempt passed its start-to-close timeout",
 	  "null (a step_failed or step_in_doubt follows)" },
 	{ "step_in_doubt",
