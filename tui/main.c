@@ -85,7 +85,10 @@ main(int argc, char **argv)
 		}
 	}
 	if (i == argc) {
-		/* The operator console is not built yet. */
+		/* With no command herald will open the operator console,
+		 * which this version does not have yet: say so plainly. */
+		fprintf(stderr, "herald: the operator console is not in this "
+		                "version yet; give a command:\n\n");
 		cli_usage(stderr);
 		return 2;
 	}
