@@ -9,6 +9,9 @@
 
 #include "activities/activity.h"
 
+/* The largest photo sent inline: 5 MB of base64. */
+#define CLAUDE_INLINE_MAX_BYTES (5 * 1024 * 1024 / 4 * 3)
+
 void claude_view(const struct act_call *, struct act_out *);
 void claude_caption(const struct act_call *, struct act_out *);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "activities/claude.h"
 #include "activities/photos_dir.h"
 #include "common/util.h"
 
@@ -67,8 +68,13 @@ photos_dir_pick(const struct act_call *c, struct act_out *out)
 	struct dirent *de;
 	struct stat    sb;
 	char         **free_names = NULL, *path = NULL;
-	size_t         nfree = 0, cap = 0, total = 0, i;
+	size_t         nfree = 0, cap = 0, total = 0, too_big = 0, i;
 	cJSON         *r, *claim;
+	const char    *writer = cJSON_GetStringValue(cJSON_GetObjectItem(
+	       cJSON_GetObjectItem(brand, "captions"), "writer"));
+	off_t max_bytes = writer != NULL && strcmp(writer, "claude") == 0
+	                      ? CLAUDE_INLINE_MAX_BYTES
+	                      : 0;
 
 	if (dir == NULL || name == NULL) {
 		out->status = ACT_FAIL;
@@ -92,6 +98,19 @@ photos_dir_pick(const struct act_call *c, struct act_out *out)
 		total++;
 		if (taken(c->taken, de->d_name))
 			continue;
+		if (max_bytes > 0) {
+			/* Claude takes photos inline up to a size: a larger
+			 * one would fail every run that picked it. */
+			xasprintf(&path, "%s/%s", dir, de->d_name);
+			if (stat(path, &sb) == 0 && sb.st_size > max_bytes) {
+				too_big++;
+				free(path);
+				path = NULL;
+				continue;
+			}
+			free(path);
+			path = NULL;
+		}
 		if (nfree == cap) {
 			cap = cap ? 2 * cap : 32;
 			free_names =
@@ -104,8 +123,9 @@ photos_dir_pick(const struct act_call *c, struct act_out *out)
 		out->status = ACT_FAIL;
 		xasprintf(&out->error,
 		          "no unused photo left for brand %s in folder %s (%zu "
-		          "photos, all used or reserved)",
-		          name, dir, total);
+		          "photos, all used or reserved%s)",
+		          name, dir, total,
+		          too_big ? ", or too large for Claude" : "");
 		goto done;
 	}
 	/* Sorted first, so the pick depends on the random number only. */
@@ -123,6 +143,9 @@ photos_dir_pick(const struct act_call *c, struct act_out *out)
 	cJSON_AddStringToObject(r, "path", path);
 	cJSON_AddNumberToObject(r, "bytes", (double)sb.st_size);
 	cJSON_AddNumberToObject(r, "unused_left", (double)(nfree - 1));
+	if (too_big > 0)
+		cJSON_AddNumberToObject(r, "skipped_too_large",
+		                        (double)too_big);
 	claim = cJSON_AddObjectToObject(r, "_claim");
 	cJSON_AddStringToObject(claim, "kind", "photo");
 	cJSON_AddStringToObject(claim, "key", free_names[i]);

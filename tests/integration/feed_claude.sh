@@ -15,6 +15,9 @@ fake() { curl -s -X POST "http://127.0.0.1:$PORT/_faults" -d "$1" >/dev/null; }
 
 mkdir "$T/photos"
 cp "$SRC"/assets/photos/*/*.jpg "$T/photos/" # 9 photos: enough for all runs
+# And one too large to send inline: it must never be picked.
+{ cat "$SRC/assets/photos/pomandi/navy-wool-overcoat.jpg"
+  head -c 4500000 /dev/zero; } >"$T/photos/huge-poster.jpg"
 cat >"$T/herald.json" <<JSON
 {"brands": {"pomandi": {"language": "nl", "display_name": "Pomandi",
    "photos": {"source": "dir", "path": "$T/photos"},
@@ -46,6 +49,7 @@ step() { # step ID N FIELD
 
 run ok1
 [ "$(jq -r .status "$T/ok1.json")" = completed ] || fail "ok1: $(cat "$T/ok1.json")"
+[ "$(step ok1 0 result.skipped_too_large)" = 1 ] || fail "the huge photo was not skipped"
 grep -q "Ontdek onze nieuwste jas" "$S/outbox/facebook/ok1/caption.txt" ||
 	fail "the caption from the API did not go out"
 h publication list --json | jq -e '.publications | map(select(.execution ==
@@ -103,6 +107,9 @@ fake '["pass", "long"]'
 run rlong
 step rlong 2 last_error | grep -q "over Instagram's 2200" ||
 	fail "long caption: $(step rlong 2 last_error)"
+if h publication list --json | grep -q huge-poster; then
+	fail "a photo too large for Claude was published"
+fi
 # Five runs went out, five photos used; the failed runs' photos are free.
 h publication list --json | jq -e '[.publications[] |
 	select(.channel == "instagram")] | length == 5' >/dev/null ||
