@@ -16,8 +16,7 @@
 #include "common/json.h"
 #include "common/util.h"
 
-#define INLINE_MAX  (5 * 1024 * 1024) /* base64 bytes the API takes */
-#define CAPTION_MAX 2200              /* Instagram, in characters */
+#define CAPTION_MAX 2200 /* Instagram, in characters */
 
 static const char *
 setting(const struct act_call *c, const char *key)
@@ -232,7 +231,7 @@ claude_view(const struct act_call *c, struct act_out *out)
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	fseek(f, 0, SEEK_SET);
-	if (n <= 0 || (n + 2) / 3 * 4 > INLINE_MAX) {
+	if (n <= 0 || n > CLAUDE_INLINE_MAX_BYTES) {
 		fclose(f);
 		out->status = ACT_FAIL;
 		xasprintf(&out->error,

@@ -222,8 +222,10 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	memset(r, 0, sizeof *r);
 	r->should_retry = -1;
 	r->body = xstrdup("");
-	if (cu_ready(cause) != 0)
+	if (cu_ready(cause) != 0) {
+		r->broken = 1; /* trying again will not load it */
 		return -1;
+	}
 	if (h->curl == NULL && (h->curl = cu.easy_init()) == NULL) {
 		xasprintf(cause, "curl_easy_init failed");
 		return -1;
@@ -305,6 +307,8 @@ http_resp_fini(struct http_resp *r)
 enum act_status
 http_class(int rc, const struct http_resp *r, int idempotent)
 {
+	if (rc != 0 && r->broken)
+		return ACT_FAIL;
 	if (rc != 0)
 		return r->sent && !idempotent ? ACT_UNKNOWN : ACT_RETRY;
 	if (r->status >= 200 && r->status < 300)

@@ -42,6 +42,7 @@ struct http_resp {
 	int64_t retry_after_ms; /* from Retry-After / retry-after-ms, or 0 */
 	int     should_retry;   /* x-should-retry: 1 true, 0 false, -1 absent */
 	int     sent;           /* the request may have reached the server */
+	int     broken;         /* libcurl itself is unusable: no retry */
 };
 
 /* Performs req. Returns 0 when a response arrived (whatever its status),

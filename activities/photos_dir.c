@@ -98,19 +98,19 @@ photos_dir_pick(const struct act_call *c, struct act_out *out)
 		total++;
 		if (taken(c->taken, de->d_name))
 			continue;
-		if (max_bytes > 0) {
-			/* Claude takes photos inline up to a size: a larger
-			 * one would fail every run that picked it. */
-			xasprintf(&path, "%s/%s", dir, de->d_name);
-			if (stat(path, &sb) == 0 && sb.st_size > max_bytes) {
-				too_big++;
-				free(path);
-				path = NULL;
-				continue;
-			}
+		/* An empty file would fail every run that picked it; so
+		 * would, for Claude, one too large to send inline. */
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		if (stat(path, &sb) == 0 &&
+		    (sb.st_size == 0 ||
+		     (max_bytes > 0 && sb.st_size > max_bytes))) {
+			too_big++;
 			free(path);
 			path = NULL;
+			continue;
 		}
+		free(path);
+		path = NULL;
 		if (nfree == cap) {
 			cap = cap ? 2 * cap : 32;
 			free_names =
@@ -125,7 +125,7 @@ photos_dir_pick(const struct act_call *c, struct act_out *out)
 		          "no unused photo left for brand %s in folder %s (%zu "
 		          "photos, all used or reserved%s)",
 		          name, dir, total,
-		          too_big ? ", or too large for Claude" : "");
+		          too_big ? ", or empty, or too large for Claude" : "");
 		goto done;
 	}
 	/* Sorted first, so the pick depends on the random number only. */

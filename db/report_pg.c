@@ -162,6 +162,7 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 	*retryable = 1;
 	pthread_once(&pq_once, pq_load);
 	if (pq_lib == NULL) {
+		*retryable = 0; /* libpq missing: another try will not help */
 		xasprintf(cause, "postgres: %s", pq_error);
 		return -1;
 	}

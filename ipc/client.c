@@ -58,6 +58,7 @@ open_with(const char *url, const struct client_opts *opts, int flags,
 		if (opts != NULL && opts->ca_file != NULL) {
 			if ((rv = nng_tls_config_ca_file(tls, opts->ca_file)) !=
 			    0) {
+				*unreachable = 2; /* a bad --tls-ca */
 				xasprintf(cause, "%s: %s", opts->ca_file,
 				          nng_strerror(rv));
 				goto out;
@@ -67,10 +68,9 @@ open_with(const char *url, const struct client_opts *opts, int flags,
 			goto fail;
 	}
 	if ((rv = nng_dialer_start(d, flags)) != 0) {
-		*unreachable = rv == NNG_ECONNREFUSED || rv == NNG_ENOENT ||
-		               rv == NNG_EADDRINVAL || rv == NNG_ETIMEDOUT ||
-		               rv == NNG_EUNREACHABLE || rv == NNG_ECONNRESET ||
-		               rv == NNG_ECLOSED;
+		/* Whatever stopped the connection (refused, no socket file,
+		 * a server we cannot verify): the daemon was not reached. */
+		*unreachable = 1;
 		xasprintf(cause, "cannot reach heraldd at %s: %s", url,
 		          nng_strerror(rv));
 		goto out;

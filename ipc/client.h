@@ -15,9 +15,10 @@ struct client_opts {
 
 struct client;
 
-/* Connects to url. NULL with *cause set; *unreachable is 1 when nothing
- * answers there (no daemon), 2 when url is not an address nng can use,
- * 0 for other errors. opts may be NULL. */
+/* Connects to url. NULL with *cause set; *unreachable is 1 when no
+ * daemon could be reached there (refused, no socket, TLS verification),
+ * 2 when url or the CA file cannot be used, 0 for other errors. opts may
+ * be NULL. */
 struct client *client_open(const char *url, const struct client_opts *opts,
                            int *unreachable, char **cause);
 /* The same, but connects in the background and keeps reconnecting, for

@@ -649,9 +649,11 @@ cli_run(const char *url, const struct client_opts *opts, int json, int argc,
 		cJSON_Delete(params);
 		fprintf(stderr, "herald: %s\n", cause);
 		free(cause);
-		/* A URL nng cannot use is a usage error; anything else means
-		 * no daemon answered there. */
-		return unreachable == 2 ? EXIT_USAGE : EXIT_UNREACHABLE;
+		/* A URL or CA file we cannot use is a usage error; failing to
+		 * connect (or to verify the server) means not reached. */
+		return unreachable == 2   ? EXIT_USAGE
+		       : unreachable == 1 ? EXIT_UNREACHABLE
+		                          : EXIT_ERROR;
 	}
 	reply = client_call(cl, proto_methods[c->method].name, params,
 	                    c->wait ? -1 : 30000, &cause);

@@ -175,7 +175,8 @@ events_run(const char *url, const char *events_url,
 	if ((c = client_open(url, opts, &unreachable, &cause)) == NULL) {
 		fprintf(stderr, "herald: %s\n", cause);
 		free(cause);
-		return unreachable ? 3 : 1;
+		/* As for every command: 2 a bad address, 3 not reached. */
+		return unreachable == 2 ? 2 : unreachable ? 3 : 1;
 	}
 	if (!follow) {
 		if (last < 0)
