@@ -208,58 +208,20 @@ request(const struct act_call *c, const char *system)
 void
 claude_view(const struct act_call *c, struct act_out *out)
 {
-	const char   *path = act_dep_str(c, "get_random_unused_photo", "path");
-	const char   *key = act_dep_str(c, "get_random_unused_photo", "key");
-	const char   *format = NULL;
-	unsigned char head[65536], *raw = NULL;
-	char         *b64 = NULL, *text;
-	FILE         *f;
-	long          n;
-	int           w, h;
-	cJSON        *body, *content, *img, *src, *msg, *res;
+	struct photo p;
+	char        *b64 = NULL, *text;
+	const char  *format;
+	int          w, h;
+	cJSON       *body, *content, *img, *src, *msg, *res;
 
-	if (path == NULL || key == NULL) {
-		out->status = ACT_FAIL;
-		out->error = xstrdup("no photo from get_random_unused_photo");
+	if (photo_load(c, CLAUDE_INLINE_MAX_BYTES, &p, out) != 0)
 		return;
-	}
-	if ((f = fopen(path, "rb")) == NULL) {
-		out->status = errno == ENOENT ? ACT_FAIL : ACT_RETRY;
-		xasprintf(&out->error, "%s: %s", path, strerror(errno));
-		return;
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	if (n <= 0 || n > CLAUDE_INLINE_MAX_BYTES) {
-		fclose(f);
-		out->status = ACT_FAIL;
-		xasprintf(&out->error,
-		          "photo %s is %ld bytes: over the 5 MB the API takes "
-		          "inline",
-		          key, n);
-		return;
-	}
-	raw = xmalloc((size_t)n);
-	if (fread(raw, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(raw);
-		out->status = ACT_RETRY;
-		xasprintf(&out->error, "%s: short read", path);
-		return;
-	}
-	fclose(f);
-	memcpy(head, raw, n < (long)sizeof head ? (size_t)n : sizeof head);
-	if (image_size(head, n < (long)sizeof head ? (size_t)n : sizeof head,
-	               &format, &w, &h) != 0) {
-		free(raw);
-		out->status = ACT_FAIL;
-		xasprintf(&out->error, "%s is not a JPEG or PNG image", key);
-		return;
-	}
-	b64 = xmalloc((size_t)(n + 2) / 3 * 4 + 1);
-	EVP_EncodeBlock((unsigned char *)b64, raw, (int)n);
-	free(raw);
+	format = p.format;
+	w = p.width;
+	h = p.height;
+	b64 = xmalloc((p.len + 2) / 3 * 4 + 1);
+	EVP_EncodeBlock((unsigned char *)b64, p.data, (int)p.len);
+	free(p.data);
 	body = request(c, NULL);
 	content = cJSON_CreateArray();
 	img = cJSON_CreateObject();

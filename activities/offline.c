@@ -75,37 +75,79 @@ subject_of(const char *key)
 	return s;
 }
 
-void
-offline_view(const struct act_call *c, struct act_out *out)
+int
+photo_load(const struct act_call *c, size_t max, struct photo *p,
+           struct act_out *out)
 {
-	const char   *path = act_dep_str(c, "get_random_unused_photo", "path");
-	const char   *key = act_dep_str(c, "get_random_unused_photo", "key");
-	const char   *format = NULL;
-	unsigned char buf[65536];
-	FILE         *f;
-	size_t        n;
-	int           w = 0, h = 0;
-	char         *subject;
-	cJSON        *r;
+	const char *path = act_dep_str(c, "get_random_unused_photo", "path");
+	FILE       *f;
+	long        n;
 
-	if (path == NULL || key == NULL) {
+	memset(p, 0, sizeof *p);
+	p->key = act_dep_str(c, "get_random_unused_photo", "key");
+	if (path == NULL || p->key == NULL) {
 		out->status = ACT_FAIL;
 		out->error = xstrdup("no photo from get_random_unused_photo");
-		return;
+		return -1;
 	}
 	if ((f = fopen(path, "rb")) == NULL) {
 		out->status = errno == ENOENT ? ACT_FAIL : ACT_RETRY;
 		xasprintf(&out->error, "%s: %s", path, strerror(errno));
-		return;
+		return -1;
 	}
-	n = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	if (image_size(buf, n, &format, &w, &h) != 0 || w <= 0 || h <= 0) {
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (n == 0 || (size_t)n > max) {
+		fclose(f);
 		out->status = ACT_FAIL;
-		xasprintf(&out->error, "%s is not a JPEG or PNG image", key);
-		return;
+		xasprintf(&out->error, "photo %s is %ld bytes: %s", p->key, n,
+		          n == 0 ? "empty" : "over the size it may have here");
+		return -1;
 	}
-	subject = subject_of(key);
+	p->data = xmalloc((size_t)n);
+	p->len = fread(p->data, 1, (size_t)n, f);
+	fclose(f);
+	if (p->len != (size_t)n) {
+		free(p->data);
+		p->data = NULL;
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "%s: short read", path);
+		return -1;
+	}
+	if (image_size(p->data, p->len, &p->format, &p->width, &p->height) !=
+	        0 ||
+	    p->width <= 0 || p->height <= 0) {
+		free(p->data);
+		p->data = NULL;
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "%s is not a JPEG or PNG image", p->key);
+		return -1;
+	}
+	return 0;
+}
+
+void
+offline_view(const struct act_call *c, struct act_out *out)
+{
+	struct photo p;
+	const char  *format;
+	int          w, h;
+	char        *subject;
+	cJSON       *r;
+
+	/* Any photo the publishers accept (they cap at 64 MB). */
+	if (photo_load(c, 64 * 1024 * 1024, &p, out) != 0)
+		return;
+	free(p.data);
+	format = p.format;
+	w = p.width;
+	h = p.height;
+	subject = subject_of(p.key);
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "subject", subject);
 	cJSON_AddStringToObject(r, "format", format);

@@ -356,6 +356,18 @@ canonical_uri(const char *path, int normalize)
 	return enc;
 }
 
+/* The payload's hash: the one given (or UNSIGNED-PAYLOAD), else the
+ * body's. */
+static void
+payload_of(const struct sigv4_params *p, const void *body, size_t len,
+           char out[65])
+{
+	if (p->payload_hash != NULL)
+		snprintf(out, 65, "%s", p->payload_hash);
+	else
+		sha256_hex(body != NULL ? body : "", len, out);
+}
+
 static int
 check(const char *method, const char *path, const struct sigv4_params *p,
       char **cause)
@@ -384,10 +396,7 @@ sigv4_sign_headers(const char *method, const char *path, const char *query,
 	if (check(method, path, p, cause) != 0)
 		return -1;
 	amz_dates(p->time, stamp, day);
-	if (p->payload_hash != NULL)
-		snprintf(payload, sizeof payload, "%s", p->payload_hash);
-	else
-		sha256_hex(body != NULL ? body : "", body_len, payload);
+	payload_of(p, body, body_len, payload);
 	extra[nextra].name = "X-Amz-Date";
 	extra[nextra++].value = stamp;
 	if (p->add_content_sha256) {
@@ -449,10 +458,7 @@ sigv4_presign(const char *method, const char *path, const char *query,
 		return -1;
 	}
 	amz_dates(p->time, stamp, day);
-	if (p->payload_hash != NULL)
-		snprintf(payload, sizeof payload, "%s", p->payload_hash);
-	else
-		sha256_hex(body != NULL ? body : "", body_len, payload);
+	payload_of(p, body, body_len, payload);
 	buf_add(&canon, "", 0);
 	buf_add(&list, "", 0);
 	canonical_headers(h, nh, NULL, 0, &canon, &list);

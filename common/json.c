@@ -36,3 +36,12 @@ json_add_time(cJSON *o, const char *key, int64_t ms)
 	else
 		cJSON_AddStringToObject(o, key, iso8601(ms, buf, sizeof buf));
 }
+
+void
+json_add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v == NULL)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, v);
+}

@@ -14,6 +14,9 @@
  * with *err_off (if not NULL) set to the byte offset of the problem. */
 cJSON *json_parse(const char *buf, size_t len, size_t *err_off);
 
+/* Adds key: the string v, or null when v is NULL. */
+void json_add_str(cJSON *o, const char *key, const char *v);
+
 /* Adds key: the ISO-8601 form of ms, or null when ms <= 0. */
 void json_add_time(cJSON *o, const char *key, int64_t ms);
 

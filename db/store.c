@@ -732,15 +732,6 @@ store_reader_close(struct store_reader *r)
 	free(r);
 }
 
-static void
-add_text(cJSON *o, const char *key, const char *v)
-{
-	if (v == NULL)
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddStringToObject(o, key, v);
-}
-
 /* Stored JSON text back into a value; text that is not JSON stays text. */
 static void
 add_json(cJSON *o, const char *key, const char *text)
@@ -748,7 +739,7 @@ add_json(cJSON *o, const char *key, const char *text)
 	cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
 
 	if (v == NULL)
-		add_text(o, key, text);
+		json_add_str(o, key, text);
 	else
 		cJSON_AddItemToObject(o, key, v);
 }
@@ -760,13 +751,13 @@ exec_json(const struct store_exec *x)
 
 	cJSON_AddStringToObject(o, "id", x->id);
 	cJSON_AddStringToObject(o, "type", x->type);
-	add_text(o, "brand", x->brand);
+	json_add_str(o, "brand", x->brand);
 	cJSON_AddStringToObject(o, "status", x->status);
 	add_json(o, "input", x->input);
 	json_add_time(o, "created_at", x->created_at);
 	json_add_time(o, "closed_at", x->closed_at);
-	add_text(o, "error", x->error);
-	add_text(o, "schedule", x->schedule);
+	json_add_str(o, "error", x->error);
+	json_add_str(o, "schedule", x->schedule);
 	return o;
 }
 
@@ -891,7 +882,7 @@ store_describe(struct store_reader *r, const char *id, cJSON **out,
 		cJSON_AddStringToObject(so, "name", p->name);
 		cJSON_AddStringToObject(so, "status", p->status);
 		cJSON_AddNumberToObject(so, "attempt", p->attempt);
-		add_text(so, "last_error", p->last_error);
+		json_add_str(so, "last_error", p->last_error);
 		json_add_time(so, "next_attempt_at", p->next_attempt_at);
 		json_add_time(so, "started_at", p->started_at);
 		json_add_time(so, "finished_at", p->finished_at);
@@ -935,7 +926,7 @@ store_history(struct store_reader *r, const char *id, int64_t after, int limit,
 		                        (double)sqlite3_column_int64(ev, 0));
 		json_add_time(o, "at", sqlite3_column_int64(ev, 1));
 		cJSON_AddStringToObject(o, "type", col_text(ev, 2));
-		add_text(o, "step", col_text(ev, 3));
+		json_add_str(o, "step", col_text(ev, 3));
 		if (sqlite3_column_type(ev, 4) == SQLITE_NULL)
 			cJSON_AddNullToObject(o, "attempt");
 		else
@@ -1203,10 +1194,10 @@ store_sched_fires(struct store_reader *r, const char *id, int limit,
 		json_add_time(o, "fire_at", sqlite3_column_int64(st, 0));
 		json_add_time(o, "at", sqlite3_column_int64(st, 1));
 		cJSON_AddStringToObject(o, "outcome", col_text(st, 2));
-		add_text(o, "execution", col_text(st, 3));
-		add_text(o, "detail", col_text(st, 4));
-		add_text(o, "execution_status", col_text(st, 5));
-		add_text(o, "execution_error", col_text(st, 6));
+		json_add_str(o, "execution", col_text(st, 3));
+		json_add_str(o, "detail", col_text(st, 4));
+		json_add_str(o, "execution_status", col_text(st, 5));
+		json_add_str(o, "execution_error", col_text(st, 6));
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (rc != SQLITE_DONE) {
@@ -1338,13 +1329,13 @@ store_publications(struct store_reader *r, const char *brand, int limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "execution", col_text(st, 0));
-		add_text(o, "brand", col_text(st, 1));
+		json_add_str(o, "brand", col_text(st, 1));
 		cJSON_AddStringToObject(o, "channel", col_text(st, 2));
-		add_text(o, "post_id", col_text(st, 3));
-		add_text(o, "permalink", col_text(st, 4));
-		add_text(o, "caption", col_text(st, 5));
-		add_text(o, "photo_key", col_text(st, 6));
-		add_text(o, "model", col_text(st, 7));
+		json_add_str(o, "post_id", col_text(st, 3));
+		json_add_str(o, "permalink", col_text(st, 4));
+		json_add_str(o, "caption", col_text(st, 5));
+		json_add_str(o, "photo_key", col_text(st, 6));
+		json_add_str(o, "model", col_text(st, 7));
 		cJSON_AddNumberToObject(o, "input_tokens",
 		                        (double)sqlite3_column_int64(st, 8));
 		cJSON_AddNumberToObject(o, "output_tokens",

@@ -617,15 +617,6 @@ proto_event_topic(const char *type)
 	return "execution";
 }
 
-static void
-add_str_or_null(cJSON *o, const char *key, const char *v)
-{
-	if (v != NULL)
-		cJSON_AddStringToObject(o, key, v);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 cJSON *
 proto_event_json(const struct proto_event *ev)
 {
@@ -636,10 +627,10 @@ proto_event_json(const struct proto_event *ev)
 	cJSON_AddStringToObject(o, "at", iso8601(ev->at, ts, sizeof ts));
 	cJSON_AddStringToObject(o, "topic", ev->topic);
 	cJSON_AddStringToObject(o, "type", ev->type);
-	add_str_or_null(o, "execution", ev->execution);
-	add_str_or_null(o, "workflow", ev->workflow);
-	add_str_or_null(o, "brand", ev->brand);
-	add_str_or_null(o, "step", ev->step);
+	json_add_str(o, "execution", ev->execution);
+	json_add_str(o, "workflow", ev->workflow);
+	json_add_str(o, "brand", ev->brand);
+	json_add_str(o, "step", ev->step);
 	if (ev->attempt > 0)
 		cJSON_AddNumberToObject(o, "attempt", ev->attempt);
 	else
