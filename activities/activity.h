@@ -20,22 +20,28 @@ enum act_status {
 	ACT_RETRY,   /* failed; another attempt may work (network, 5xx, 429) */
 	ACT_FAIL,    /* failed for good (bad input, credentials, config) */
 	ACT_UNKNOWN, /* a side effect may or may not have happened */
+	ACT_WAIT,    /* not done yet, nothing failed: call again after
+	                retry_after_ms (an Instagram container still being
+	                processed); uses no attempt of the retry budget */
 };
 
 struct act_call {
 	const char *exec_id;
 	const char *step;
-	int         attempt;        /* 1 for the first */
-	int         check;          /* 1: find out whether an earlier attempt
-	                               took effect, instead of acting */
-	const cJSON *input;         /* the execution's input */
-	const cJSON *deps;          /* {"<dep step>": result, ...} */
-	const cJSON *settings;      /* {"state_dir", "brand": {...}} */
-	const cJSON *taken;         /* step_def.claims: the keys other runs
-	                               hold (array of strings), else NULL */
-	int64_t           deadline; /* wall clock ms: give up by then */
-	const atomic_int *cancel;   /* non-zero: stop as soon as possible */
-	struct http      *http;     /* this worker's HTTP handle (http.h) */
+	int         attempt;          /* 1 for the first */
+	int         check;            /* 1: find out whether an earlier attempt
+	                                 took effect, instead of acting */
+	const cJSON *input;           /* the execution's input */
+	const cJSON *deps;            /* {"<dep step>": result, ...} */
+	const cJSON *settings;        /* {"state_dir", "brand": {...}} */
+	const cJSON *taken;           /* step_def.claims: the keys other runs
+	                                 hold (array of strings), else NULL */
+	const cJSON *progress;        /* what an earlier call of this step kept
+	                                 (act_out.progress), else NULL */
+	int64_t           created_at; /* wall clock ms the execution began */
+	int64_t           deadline;   /* wall clock ms: give up by then */
+	const atomic_int *cancel;     /* non-zero: stop as soon as possible */
+	struct http      *http;       /* this worker's HTTP handle (http.h) */
 };
 
 /* A result (ACT_OK) may ask the engine, which alone writes the store, to
@@ -48,9 +54,20 @@ struct act_call {
  *                  "cost_usd"}]                  report what went out. */
 struct act_out {
 	enum act_status status;
-	char           *result;         /* ACT_OK: JSON text (malloc'd) */
-	char           *error;          /* otherwise: what went wrong */
-	int64_t         retry_after_ms; /* ACT_RETRY: wait at least this */
+	char           *result; /* ACT_OK: JSON text (malloc'd) */
+	char           *error;  /* otherwise: what went wrong (for
+	                           ACT_WAIT: what it waits for) */
+	int64_t retry_after_ms; /* ACT_RETRY: wait at least this;
+	                           ACT_WAIT: call again after this */
+	/* JSON text the step keeps for its next calls, whatever the status
+	 * (malloc'd; NULL: keep what it had; "null": forget it). Whatever an
+	 * ACT_WAIT needs to resume goes here, and is durable before the next
+	 * call: a publish that needs an id made earlier can rely on it. */
+	char *progress;
+	/* ACT_FAIL: the brand's credentials are invalid or lack a permission:
+	 * the engine pauses the brand's schedules with the error as the note,
+	 * so the next fires do not fail the same way. */
+	int pause_brand;
 };
 
 typedef void (*activity_fn)(const struct act_call *, struct act_out *);

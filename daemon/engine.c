@@ -65,11 +65,19 @@ enum step_status {
 	SS_FAILED,
 	SS_CANCELLED,
 	SS_IN_DOUBT,
+	SS_WAITING,
 	SS_COUNT
 };
 static const char *const step_status_names[SS_COUNT] = {
 	"pending", "running",   "retry_wait", "completed",
-	"failed",  "cancelled", "in_doubt",
+	"failed",  "cancelled", "in_doubt",   "waiting",
+};
+
+/* How an attempt starts. */
+enum start_mode {
+	START_RUN,      /* act, using one attempt of the budget */
+	START_CHECK,    /* find out what an unknown outcome was */
+	START_CONTINUE, /* call again after ACT_WAIT */
 };
 
 enum exec_status {
@@ -89,7 +97,7 @@ struct cancel_tok {
 	atomic_int refs;
 };
 
-enum timer_kind { TM_NONE, TM_RETRY, TM_DEADLINE, TM_GRACE };
+enum timer_kind { TM_NONE, TM_RETRY, TM_DEADLINE, TM_GRACE, TM_POLL };
 
 /* How long a side-effecting attempt that passed its timeout (and was told
  * to abort) may take to come back before an operator must decide. */
@@ -109,9 +117,10 @@ struct step {
 	                             aborted, waiting for the worker */
 	int64_t            next_at, started_at, finished_at, deadline;
 	char              *last_error;
-	char              *result; /* JSON text */
-	struct cancel_tok *cancel; /* while running */
-	enum timer_kind    tkind;  /* its timer, if any */
+	char              *result;   /* JSON text */
+	char              *progress; /* JSON text, kept between calls */
+	struct cancel_tok *cancel;   /* while running */
+	enum timer_kind    tkind;    /* its timer, if any */
 	int64_t            due;
 	size_t             hidx; /* its place in the timer heap */
 };
@@ -149,11 +158,13 @@ struct act_job {
 	int                    attempt; /* the fence */
 	int                    try;     /* within the retry budget, from 1 */
 	int                    check;
+	int64_t                created_at;
 	const struct step_def *def;
 	char                  *input;    /* JSON text */
 	char                  *deps;     /* JSON text */
 	char                  *settings; /* JSON text */
 	char                  *taken;    /* JSON text, or NULL */
+	char                  *progress; /* JSON text, or NULL */
 	int64_t                deadline;
 	struct cancel_tok     *cancel;
 	struct act_out         out;
@@ -245,6 +256,7 @@ struct engine {
 
 static void exec_free(struct exec *);
 static void sched_run_closed(struct engine *, const char *);
+static void sched_pause_brand(struct engine *, const char *, const char *);
 static int  sched_load_cb(void *, const struct store_sched *);
 static void sched_catch_up(struct engine *, struct schedule *, int64_t);
 
@@ -387,11 +399,14 @@ save_step(struct engine *e, struct exec *x, int i)
 	row.status = step_status_names[s->status];
 	row.attempt = s->attempt;
 	row.attempt_base = s->base;
-	row.next_attempt_at = s->status == SS_RETRY_WAIT ? s->next_at : 0;
+	row.next_attempt_at =
+	    s->status == SS_RETRY_WAIT || s->status == SS_WAITING ? s->next_at
+	                                                          : 0;
 	row.started_at = s->started_at;
 	row.finished_at = s->finished_at;
 	row.last_error = s->last_error;
 	row.result = s->result;
+	row.progress = s->progress;
 	tx_check(e, store_step_update(e->store, x->n, &row, &cause), cause);
 }
 
@@ -506,8 +521,10 @@ act_job_free(struct act_job *j)
 	free(j->deps);
 	free(j->settings);
 	free(j->taken);
+	free(j->progress);
 	free(j->out.result);
 	free(j->out.error);
+	free(j->out.progress);
 	tok_unref(j->cancel);
 	free(j);
 }
@@ -560,8 +577,9 @@ settings_json(struct engine *e, const struct exec *x)
 
 /* Counts and commits a new attempt of step i, then queues its job. */
 static void
-start_attempt(struct engine *e, struct exec *x, int i, int check)
+start_attempt(struct engine *e, struct exec *x, int i, enum start_mode mode)
 {
+	int                    check = mode == START_CHECK;
 	const struct step_def *d = &x->wf->steps[i];
 	struct step           *s = &x->steps[i];
 	struct act_job        *j;
@@ -570,8 +588,8 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 
 	s->status = SS_RUNNING;
 	s->attempt++;
-	if (check)
-		s->base++; /* a check does not use up the retry budget */
+	if (mode != START_RUN)
+		s->base++; /* checks and continuations use no attempt */
 	s->check = check;
 	s->overdue = 0;
 	s->started_at = now;
@@ -581,9 +599,9 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 	s->cancel = tok_new();
 	x->running++;
 	save_step(e, x, i);
-	if (check) {
+	if (mode != START_RUN) {
 		data = cJSON_CreateObject();
-		cJSON_AddTrueToObject(data, "check");
+		cJSON_AddTrueToObject(data, check ? "check" : "continue");
 	}
 	history(e, x, "step_started", i, s->attempt, data);
 	timer_set(e, s, s->deadline, TM_DEADLINE);
@@ -597,6 +615,7 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 	j->attempt = s->attempt;
 	j->try = s->attempt - s->base;
 	j->check = check;
+	j->created_at = x->created_at;
 	j->def = d;
 	j->input = xstrdup(x->input);
 	j->deps = deps_json(x, i);
@@ -609,6 +628,7 @@ start_attempt(struct engine *e, struct exec *x, int i, int check)
 		                       &cause) != 0)
 			tx_check(e, -1, cause);
 	}
+	j->progress = xstrdup(s->progress);
 	j->deadline = s->deadline;
 	j->cancel = tok_ref(s->cancel);
 	TAILQ_INSERT_TAIL(&e->dispatch, j, entry);
@@ -770,7 +790,7 @@ step_unknown(struct engine *e, struct exec *x, int i, const char *error,
 	end_attempt(e, x, i);
 	set_str(&s->last_error, error);
 	if (may_check && d->check != NULL && !was_check && !x->failing) {
-		start_attempt(e, x, i, 1);
+		start_attempt(e, x, i, START_CHECK);
 		return;
 	}
 	s->status = SS_IN_DOUBT;
@@ -784,6 +804,32 @@ step_unknown(struct engine *e, struct exec *x, int i, const char *error,
 	         "action=\"herald workflow resolve %s %s --done|--retry\"",
 	         x->id, d->name, s->attempt, error, x->id, d->name);
 	mark_dirty(e, x);
+}
+
+/* The activity is not done and asked to be called again later (ACT_WAIT):
+ * no attempt is used and nothing failed. */
+static void
+step_wait(struct engine *e, struct exec *x, int i, const char *why,
+          int64_t delay)
+{
+	struct step *s = &x->steps[i];
+	cJSON       *data = cJSON_CreateObject();
+	char         ts[32];
+
+	end_attempt(e, x, i);
+	if (delay < 100)
+		delay = 100;
+	s->status = SS_WAITING;
+	s->finished_at = clock_ms();
+	s->next_at = s->finished_at + delay;
+	timer_set(e, s, s->next_at, TM_POLL);
+	save_step(e, x, i);
+	cJSON_AddStringToObject(data, "waiting_for", why);
+	cJSON_AddStringToObject(data, "next_call_at",
+	                        iso8601(s->next_at, ts, sizeof ts));
+	history(e, x, "step_waiting", i, s->attempt, data);
+	log_debug("step_waiting", "execution=%s step=%s in_ms=%lld for=\"%s\"",
+	          x->id, x->wf->steps[i].name, (long long)delay, why);
 }
 
 static void
@@ -826,7 +872,7 @@ advance(struct engine *e, struct exec *x)
 				ready = 0;
 		}
 		if (ready)
-			start_attempt(e, x, i, 0);
+			start_attempt(e, x, i, START_RUN);
 	}
 	if (all_done)
 		close_exec(e, x, XS_COMPLETED, "workflow_completed", NULL);
@@ -869,6 +915,7 @@ exec_free(struct exec *x)
 	for (i = 0; i < WF_MAX_STEPS; i++) {
 		free(x->steps[i].last_error);
 		free(x->steps[i].result);
+		free(x->steps[i].progress);
 		tok_unref(x->steps[i].cancel);
 	}
 	for (w = x->waiters; w != NULL; w = next) {
@@ -933,6 +980,7 @@ exec_from_store(struct engine *e, const struct store_exec *r)
 		s->finished_at = p->finished_at;
 		s->last_error = xstrdup(p->last_error);
 		s->result = xstrdup(p->result);
+		s->progress = xstrdup(p->progress);
 		if (s->status == SS_FAILED)
 			x->failing = 1;
 	}
@@ -955,6 +1003,9 @@ adopt(struct engine *e, struct exec *x, int crashed)
 		switch (s->status) {
 		case SS_RETRY_WAIT:
 			timer_set(e, s, s->next_at, TM_RETRY);
+			break;
+		case SS_WAITING:
+			timer_set(e, s, s->next_at, TM_POLL);
 			break;
 		case SS_RUNNING:
 			if (!crashed) {
@@ -1270,6 +1321,7 @@ call_cancel(struct engine *e, cJSON *params)
 		switch (s->status) {
 		case SS_PENDING:
 		case SS_RETRY_WAIT:
+		case SS_WAITING:
 		case SS_RUNNING:
 			/* A running attempt is aborted; its result, if it
 			 * still comes, is dropped by the attempt fence. */
@@ -1880,17 +1932,14 @@ bad_jitter:
 	return reply;
 }
 
-static char *
-call_sched_pause(struct engine *e, cJSON *params, int pause)
+/* Pauses or unpauses s with an operator's note (NULL: none). */
+static void
+sched_set_paused(struct engine *e, struct schedule *s, int pause,
+                 const char *note)
 {
-	struct schedule *s;
-	const char      *note = proto_str(params, "note");
-	cJSON           *res, *data;
-	char            *reply = NULL;
-	int64_t          now = clock_ms();
+	cJSON  *data;
+	int64_t now = clock_ms();
 
-	if ((s = find_sched(e, params, &reply)) == NULL)
-		return reply;
 	free(s->note);
 	s->note = xstrdup(note);
 	if (pause) {
@@ -1913,6 +1962,42 @@ call_sched_pause(struct engine *e, cJSON *params, int pause)
 	            data);
 	log_info(pause ? "schedule_paused" : "schedule_unpaused",
 	         "schedule=%s note=\"%s\"", s->id, note ? note : "");
+}
+
+/* A brand's credentials failed for good (rule 9): pause every schedule
+ * that starts runs for it, saying why, until an operator has fixed them. */
+static void
+sched_pause_brand(struct engine *e, const char *brand, const char *why)
+{
+	struct schedule *s;
+	cJSON           *input;
+	const char      *b;
+	char            *note;
+	size_t           pos = 0;
+
+	xasprintf(&note, "paused by heraldd: brand %s: %s", brand, why);
+	while ((s = strmap_next(e->scheds, &pos)) != NULL) {
+		if (s->paused || (input = cJSON_Parse(s->input)) == NULL)
+			continue;
+		b = workflow_brand(input);
+		if (b != NULL && strcmp(b, brand) == 0)
+			sched_set_paused(e, s, 1, note);
+		cJSON_Delete(input);
+	}
+	free(note);
+}
+
+static char *
+call_sched_pause(struct engine *e, cJSON *params, int pause)
+{
+	struct schedule *s;
+	const char      *note = proto_str(params, "note");
+	cJSON           *res;
+	char            *reply = NULL;
+
+	if ((s = find_sched(e, params, &reply)) == NULL)
+		return reply;
+	sched_set_paused(e, s, pause, note);
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "id", s->id);
 	cJSON_AddBoolToObject(res, "paused", s->paused);
@@ -2271,7 +2356,12 @@ apply_result(struct engine *e, struct act_job *j)
 		          j->exec_id, j->def->name, j->attempt);
 		return;
 	}
-	if (s->overdue && j->out.status != ACT_OK) {
+	if (j->out.progress != NULL)
+		set_str(&s->progress, strcmp(j->out.progress, "null") == 0
+		                          ? NULL
+		                          : j->out.progress);
+	if (s->overdue && j->out.status != ACT_OK &&
+	    j->out.status != ACT_WAIT) {
 		/* The aborted, timed-out attempt of a side effect is back:
 		 * whatever it says, it may have taken effect. */
 		char *msg;
@@ -2297,6 +2387,11 @@ apply_result(struct engine *e, struct act_job *j)
 		break;
 	case ACT_FAIL:
 		step_failed(e, x, j->step, j->out.error, 0, 0);
+		if (j->out.pause_brand && x->brand != NULL)
+			sched_pause_brand(e, x->brand, j->out.error);
+		break;
+	case ACT_WAIT:
+		step_wait(e, x, j->step, j->out.error, j->out.retry_after_ms);
 		break;
 	case ACT_UNKNOWN:
 		if (j->def->side_effect)
@@ -2325,7 +2420,10 @@ fire_timers(struct engine *e, int64_t now)
 			continue;
 		if (kind == TM_RETRY && s->status == SS_RETRY_WAIT) {
 			if (!x->failing)
-				start_attempt(e, x, s->idx, 0);
+				start_attempt(e, x, s->idx, START_RUN);
+		} else if (kind == TM_POLL && s->status == SS_WAITING) {
+			if (!x->failing)
+				start_attempt(e, x, s->idx, START_CONTINUE);
 		} else if (kind == TM_DEADLINE && s->status == SS_RUNNING) {
 			xasprintf(&msg, "timed out after %lld ms",
 			          (long long)x->wf->steps[s->idx].timeout_ms);
@@ -2360,12 +2458,13 @@ job_run(struct job *job, void *ctx)
 	struct engine  *e = j->e;
 	struct act_call c;
 	struct ev      *ev;
-	cJSON          *input, *deps, *check, *settings, *taken;
+	cJSON          *input, *deps, *check, *settings, *taken, *progress;
 
 	input = cJSON_Parse(j->input);
 	deps = cJSON_Parse(j->deps);
 	settings = j->settings != NULL ? cJSON_Parse(j->settings) : NULL;
 	taken = j->taken != NULL ? cJSON_Parse(j->taken) : NULL;
+	progress = j->progress != NULL ? cJSON_Parse(j->progress) : NULL;
 	memset(&c, 0, sizeof c);
 	c.exec_id = j->exec_id;
 	c.step = j->def->name;
@@ -2375,6 +2474,8 @@ job_run(struct job *job, void *ctx)
 	c.deps = deps;
 	c.settings = settings;
 	c.taken = taken;
+	c.progress = progress;
+	c.created_at = j->created_at;
 	c.deadline = j->deadline;
 	c.cancel = &j->cancel->flag;
 	c.http = ctx; /* the worker's own, from worker_init */
@@ -2386,8 +2487,20 @@ job_run(struct job *job, void *ctx)
 	cJSON_Delete(deps);
 	cJSON_Delete(settings);
 	cJSON_Delete(taken);
+	cJSON_Delete(progress);
 	/* Results are stored as JSON: refuse anything else here, off the
 	 * engine thread. */
+	if (j->out.progress != NULL) {
+		if ((check = cJSON_Parse(j->out.progress)) == NULL) {
+			free(j->out.progress);
+			j->out.progress = NULL;
+			j->out.status = ACT_FAIL;
+			free(j->out.error);
+			j->out.error =
+			    xstrdup("activity returned invalid JSON progress");
+		}
+		cJSON_Delete(check);
+	}
 	if (j->out.status == ACT_OK) {
 		check = j->out.result ? cJSON_Parse(j->out.result) : NULL;
 		if (check == NULL) {

@@ -121,6 +121,9 @@ static const char *const migrations[] = {
 	"  published_at  INTEGER NOT NULL,"
 	"  UNIQUE (execution, channel));"
 	"CREATE INDEX publications_brand ON publications(brand, n);",
+	/* 4: what a step carries from one call of its activity to the next
+	 * (an Instagram container id while it is processed). */
+	"ALTER TABLE steps ADD COLUMN progress TEXT;",
 };
 
 enum {
@@ -163,7 +166,8 @@ static const char *const writer_sql[ST_COUNT] = {
 	[ST_STEP_UPDATE] =
 	    "UPDATE steps SET status = ?, attempt = ?, attempt_base = ?, "
 	    "next_attempt_at = ?, started_at = ?, finished_at = ?, "
-	    "last_error = ?, result = ? WHERE exec_n = ? AND idx = ?",
+	    "last_error = ?, result = ?, progress = ? WHERE exec_n = ? AND "
+	    "idx = ?",
 	[ST_EVENT_ADD] = "INSERT INTO events (seq, at, exec_n, topic, type, "
 	                 "step, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_REQUEST_ADD] = "INSERT OR REPLACE INTO requests (rid, at, method, "
@@ -471,8 +475,9 @@ store_step_update(struct store *s, int64_t n, const struct store_step *p,
 	bind_time(st, 6, p->finished_at);
 	bind_text(st, 7, p->last_error);
 	bind_text(st, 8, p->result);
-	sqlite3_bind_int64(st, 9, n);
-	sqlite3_bind_int(st, 10, p->idx);
+	bind_text(st, 9, p->progress);
+	sqlite3_bind_int64(st, 10, n);
+	sqlite3_bind_int(st, 11, p->idx);
 	return run(s, ST_STEP_UPDATE, cause);
 }
 
@@ -568,7 +573,7 @@ read_exec(sqlite3_stmt *st, struct store_exec *x)
 
 #define STEP_COLS                                                              \
 	"idx, name, status, attempt, next_attempt_at, "                        \
-	"started_at, finished_at, last_error, result, attempt_base"
+	"started_at, finished_at, last_error, result, attempt_base, progress"
 
 /* Copies one step row: its text must outlive the next sqlite3_step. */
 static void
@@ -584,6 +589,7 @@ read_step(sqlite3_stmt *st, struct store_step *p)
 	p->last_error = xstrdup(col_text(st, 7));
 	p->result = xstrdup(col_text(st, 8));
 	p->attempt_base = sqlite3_column_int(st, 9);
+	p->progress = xstrdup(col_text(st, 10));
 }
 
 static void
@@ -596,6 +602,7 @@ free_steps(struct store_exec *x)
 		free((char *)x->steps[i].status);
 		free((char *)x->steps[i].last_error);
 		free((char *)x->steps[i].result);
+		free((char *)x->steps[i].progress);
 	}
 	free(x->steps);
 	x->steps = NULL;
@@ -887,6 +894,8 @@ store_describe(struct store_reader *r, const char *id, cJSON **out,
 		json_add_time(so, "started_at", p->started_at);
 		json_add_time(so, "finished_at", p->finished_at);
 		add_json(so, "result", p->result);
+		if (p->progress != NULL)
+			add_json(so, "progress", p->progress);
 		cJSON_AddItemToArray(steps, so);
 	}
 	free_steps(&x);

@@ -28,6 +28,7 @@ struct store_step {
 	int64_t     finished_at;
 	const char *last_error; /* may be NULL */
 	const char *result;     /* JSON text, may be NULL */
+	const char *progress;   /* JSON text carried between calls, or NULL */
 };
 
 struct store_exec {

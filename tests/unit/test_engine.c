@@ -129,6 +129,28 @@ check_found(const struct act_call *c, struct act_out *out)
 	out->result = xstrdup("{\"found\":\"post-42\"}");
 }
 
+/* Asks to be called again (ACT_WAIT) until its third call, counting calls
+ * in its progress: what an Instagram publish does while its container is
+ * processed. */
+static void
+act_poll(const struct act_call *c, struct act_out *out)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(c->progress, "n");
+	int          calls = cJSON_IsNumber(n) ? n->valueint + 1 : 1;
+
+	assert_int_equal(c->attempt, 1); /* waiting uses no attempt */
+	assert_true(c->created_at > 0);
+	xasprintf(&out->progress, "{\"n\":%d}", calls);
+	if (calls < 3) {
+		out->status = ACT_WAIT;
+		out->retry_after_ms = 300;
+		out->error = xstrdup("the container is IN_PROGRESS");
+		return;
+	}
+	out->status = ACT_OK;
+	xasprintf(&out->result, "{\"calls\":%d}", calls);
+}
+
 #define FAST_RETRY                                                             \
 	{                                                                      \
 		50, 2.0, 1000, 4                                               \
@@ -178,9 +200,21 @@ static const struct step_def overdue_steps[] = {
 };
 static const struct workflow wf_overdue = WORKFLOW("overdue", overdue_steps);
 
+static const struct step_def poll_steps[] = {
+	STEP("publish", act_poll, NULL, 5000, TWO_TRIES, 1, NULL),
+};
+static const struct workflow wf_poll = WORKFLOW("poll", poll_steps);
+
 static const struct workflow *const test_types[] = {
-	&workflow_diagnostic, &wf_fast,  &wf_slow,    &wf_flaky,
-	&wf_checked,          &wf_rerun, &wf_overdue, NULL,
+	&workflow_diagnostic,
+	&wf_fast,
+	&wf_slow,
+	&wf_flaky,
+	&wf_checked,
+	&wf_rerun,
+	&wf_overdue,
+	&wf_poll,
+	NULL,
 };
 
 /* Harness. */
@@ -769,6 +803,49 @@ test_recovery_after_crash(void **state)
 	cJSON_Delete(evs);
 }
 
+/* A step that waits (ACT_WAIT) is called again later with what it kept,
+ * uses no attempt, and keeps waiting across a crash: the restarted engine
+ * resumes it from its stored progress instead of doubting it. */
+static void
+test_wait_resumes_across_crash(void **state)
+{
+	char         crashed[160];
+	cJSON       *x, *evs;
+	const cJSON *st;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"poll\",\"id\":\"pl\"}");
+	x = wait_step("pl", "publish", "waiting", 5000);
+	st = step_of(x, "publish");
+	assert_int_equal(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(st, "progress"), "n")
+	        ->valueint,
+	    1);
+	assert_non_null(sget(st, "next_attempt_at"));
+	cJSON_Delete(x);
+	snprintf(crashed, sizeof crashed, "%s/crashed.db", dir);
+	snapshot(crashed);
+	stop_engine_now();
+	snprintf(db, sizeof db, "%s", crashed);
+	start_engine();
+	x = wait_status("pl", "completed", 5000);
+	st = step_of(x, "publish");
+	assert_int_equal(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(st, "result"), "calls")
+	        ->valueint,
+	    3);
+	assert_null(
+	    cJSON_GetObjectItemCaseSensitive(st, "last_error")->valuestring);
+	evs = events("pl");
+	assert_int_equal(count_events(evs, "step_waiting", "publish"), 2);
+	assert_int_equal(count_events(evs, "step_in_doubt", "publish"), 0);
+	assert_int_equal(count_events(evs, "step_failed", "publish"), 0);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
 /* A cancelled attempt still on a worker must not complete the attempt
  * that a retry started. */
 static void
@@ -880,6 +957,8 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_side_effect, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_wait_resumes_across_crash,
+		                                setup, teardown),
 	};
 
 	log_set_level(LOG_ERROR);
