@@ -12,7 +12,7 @@
 
 #include "activities/claude.h"
 #include "activities/http.h"
-#include "activities/offline.h"
+#include "activities/photo.h"
 #include "common/json.h"
 #include "common/util.h"
 
@@ -205,34 +205,57 @@ request(const struct act_call *c, const char *system)
 	return b;
 }
 
+/* The image block: the photo inline (base64) when it fits, else, for an
+ * S3 photo, a presigned URL the API fetches itself. NULL with out set. */
+static cJSON *
+image_block(const struct act_call *c, struct photo *p, struct act_out *out)
+{
+	cJSON *img, *src;
+	char  *b64, *url;
+
+	memset(p, 0, sizeof *p);
+	img = cJSON_CreateObject();
+	cJSON_AddStringToObject(img, "type", "image");
+	src = cJSON_AddObjectToObject(img, "source");
+	if (photo_has_url(c) && photo_bytes(c) > CLAUDE_INLINE_MAX_BYTES) {
+		if (photo_url(c, &url, out) != 0) {
+			cJSON_Delete(img);
+			return NULL;
+		}
+		cJSON_AddStringToObject(src, "type", "url");
+		cJSON_AddStringToObject(src, "url", url);
+		explicit_bzero(url, strlen(url));
+		free(url);
+		return img;
+	}
+	if (photo_load(c, CLAUDE_INLINE_MAX_BYTES, p, out) != 0) {
+		cJSON_Delete(img);
+		return NULL;
+	}
+	b64 = xmalloc((p->len + 2) / 3 * 4 + 1);
+	EVP_EncodeBlock((unsigned char *)b64, p->data, (int)p->len);
+	free(p->data);
+	p->data = NULL;
+	cJSON_AddStringToObject(src, "type", "base64");
+	cJSON_AddStringToObject(src, "media_type",
+	                        strcmp(p->format, "png") == 0 ? "image/png"
+	                                                      : "image/jpeg");
+	cJSON_AddStringToObject(src, "data", b64);
+	free(b64);
+	return img;
+}
+
 void
 claude_view(const struct act_call *c, struct act_out *out)
 {
 	struct photo p;
-	char        *b64 = NULL, *text;
-	const char  *format;
-	int          w, h;
-	cJSON       *body, *content, *img, *src, *msg, *res;
+	char        *text;
+	cJSON       *body, *content, *img, *msg, *res;
 
-	if (photo_load(c, CLAUDE_INLINE_MAX_BYTES, &p, out) != 0)
+	if ((img = image_block(c, &p, out)) == NULL)
 		return;
-	format = p.format;
-	w = p.width;
-	h = p.height;
-	b64 = xmalloc((p.len + 2) / 3 * 4 + 1);
-	EVP_EncodeBlock((unsigned char *)b64, p.data, (int)p.len);
-	free(p.data);
 	body = request(c, NULL);
 	content = cJSON_CreateArray();
-	img = cJSON_CreateObject();
-	cJSON_AddStringToObject(img, "type", "image");
-	src = cJSON_AddObjectToObject(img, "source");
-	cJSON_AddStringToObject(src, "type", "base64");
-	cJSON_AddStringToObject(src, "media_type",
-	                        strcmp(format, "png") == 0 ? "image/png"
-	                                                   : "image/jpeg");
-	cJSON_AddStringToObject(src, "data", b64);
-	free(b64);
 	cJSON_AddItemToArray(content, img);
 	img = cJSON_CreateObject();
 	cJSON_AddStringToObject(img, "type", "text");
@@ -255,8 +278,14 @@ claude_view(const struct act_call *c, struct act_out *out)
 	res = cJSON_CreateObject();
 	if ((text = answer(c, msg, res, out)) != NULL) {
 		cJSON_AddStringToObject(res, "description", text);
-		cJSON_AddNumberToObject(res, "width", w);
-		cJSON_AddNumberToObject(res, "height", h);
+		/* Known when the photo went inline; a URL is fetched by the
+		 * API, not by us. */
+		cJSON_AddStringToObject(res, "image_source",
+		                        p.format != NULL ? "base64" : "url");
+		if (p.format != NULL) {
+			cJSON_AddNumberToObject(res, "width", p.width);
+			cJSON_AddNumberToObject(res, "height", p.height);
+		}
 		out->status = ACT_OK;
 		out->result = cJSON_PrintUnformatted(res);
 		free(text);

@@ -9,126 +9,28 @@
 #include <string.h>
 
 #include "activities/offline.h"
+#include "activities/photo.h"
 #include "common/util.h"
 
 #define CAPTION_MAX 2200 /* Instagram's limit, in characters */
 
-int
-image_size(const unsigned char *b, size_t len, const char **format, int *width,
-           int *height)
-{
-	size_t i;
-
-	if (len >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 &&
-	    memcmp(b + 12, "IHDR", 4) == 0) {
-		*format = "png";
-		uint32_t w = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 |
-		             (uint32_t)b[18] << 8 | b[19];
-		uint32_t h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 |
-		             (uint32_t)b[22] << 8 | b[23];
-
-		if (w > 1000000 || h > 1000000)
-			return -1;
-		*width = (int)w;
-		*height = (int)h;
-		return 0;
-	}
-	if (len < 4 || b[0] != 0xff || b[1] != 0xd8)
-		return -1;
-	/* JPEG: walk the segments to a start-of-frame marker. */
-	for (i = 2; i + 9 < len;) {
-		unsigned marker, seglen;
-
-		if (b[i] != 0xff)
-			return -1;
-		marker = b[i + 1];
-		if (marker == 0xff) {
-			i++;
-			continue;
-		}
-		seglen = (unsigned)(b[i + 2] << 8 | b[i + 3]);
-		if (seglen < 2)
-			return -1;
-		if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 &&
-		    marker != 0xc8 && marker != 0xcc) {
-			*format = "jpeg";
-			*height = b[i + 5] << 8 | b[i + 6];
-			*width = b[i + 7] << 8 | b[i + 8];
-			return 0;
-		}
-		i += 2 + seglen;
-	}
-	return -1;
-}
-
-/* "navy-wool_overcoat.jpg" -> "navy wool overcoat" */
+/* "navy-wool_overcoat.jpg" -> "navy wool overcoat"; an S3 key's folders
+ * ("pomandi/2026/navy-coat.jpg") are not part of it. */
 static char *
 subject_of(const char *key)
 {
-	const char *dot = strrchr(key, '.');
-	size_t      n = dot ? (size_t)(dot - key) : strlen(key), i;
-	char       *s = xstrndup(key, n);
+	const char *slash = strrchr(key, '/'), *dot;
+
+	if (slash != NULL)
+		key = slash + 1;
+	dot = strrchr(key, '.');
+	size_t n = dot ? (size_t)(dot - key) : strlen(key), i;
+	char  *s = xstrndup(key, n);
 
 	for (i = 0; i < n; i++)
 		if (s[i] == '-' || s[i] == '_')
 			s[i] = ' ';
 	return s;
-}
-
-int
-photo_load(const struct act_call *c, size_t max, struct photo *p,
-           struct act_out *out)
-{
-	const char *path = act_dep_str(c, "get_random_unused_photo", "path");
-	FILE       *f;
-	long        n;
-
-	memset(p, 0, sizeof *p);
-	p->key = act_dep_str(c, "get_random_unused_photo", "key");
-	if (path == NULL || p->key == NULL) {
-		out->status = ACT_FAIL;
-		out->error = xstrdup("no photo from get_random_unused_photo");
-		return -1;
-	}
-	if ((f = fopen(path, "rb")) == NULL) {
-		out->status = errno == ENOENT ? ACT_FAIL : ACT_RETRY;
-		xasprintf(&out->error, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		out->status = ACT_RETRY;
-		xasprintf(&out->error, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (n == 0 || (size_t)n > max) {
-		fclose(f);
-		out->status = ACT_FAIL;
-		xasprintf(&out->error, "photo %s is %ld bytes: %s", p->key, n,
-		          n == 0 ? "empty" : "over the size it may have here");
-		return -1;
-	}
-	p->data = xmalloc((size_t)n);
-	p->len = fread(p->data, 1, (size_t)n, f);
-	fclose(f);
-	if (p->len != (size_t)n) {
-		free(p->data);
-		p->data = NULL;
-		out->status = ACT_RETRY;
-		xasprintf(&out->error, "%s: short read", path);
-		return -1;
-	}
-	if (image_size(p->data, p->len, &p->format, &p->width, &p->height) !=
-	        0 ||
-	    p->width <= 0 || p->height <= 0) {
-		free(p->data);
-		p->data = NULL;
-		out->status = ACT_FAIL;
-		xasprintf(&out->error, "%s is not a JPEG or PNG image", p->key);
-		return -1;
-	}
-	return 0;
 }
 
 void

@@ -14,8 +14,11 @@
 #include <unistd.h>
 
 #include "activities/outbox.h"
+#include "activities/photo.h"
 #include "common/paths.h"
 #include "common/util.h"
+
+#define OUTBOX_PHOTO_MAX (64 * 1024 * 1024)
 
 static int
 write_file(const char *path, const void *buf, size_t len)
@@ -31,34 +34,6 @@ write_file(const char *path, const void *buf, size_t len)
 		return -1;
 	}
 	return close(fd);
-}
-
-/* 0, -1 on an I/O error (errno), -2 when the photo is too large. */
-static int
-copy_file(const char *from, const char *to)
-{
-	FILE *f = fopen(from, "rb");
-	char *buf;
-	long  len;
-	int   rc = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return -1;
-	}
-	if (len > 64L * 1024 * 1024) {
-		fclose(f);
-		return -2;
-	}
-	buf = xmalloc((size_t)len + 1);
-	if (fread(buf, 1, (size_t)len, f) == (size_t)len)
-		rc = write_file(to, buf, (size_t)len);
-	free(buf);
-	fclose(f);
-	return rc;
 }
 
 /* Makes a directory's entries durable (after a rename into it). */
@@ -146,17 +121,17 @@ posted(const char *channel, const char *dir, const struct act_call *c,
 static void
 publish(const struct act_call *c, struct act_out *out, const char *channel)
 {
-	const char *caption = act_dep_str(c, "generate_caption", "caption");
-	const char *photo = act_dep_str(c, "get_random_unused_photo", "path");
-	const char *key = act_dep_str(c, "get_random_unused_photo", "key");
-	const char *ext = key != NULL ? strrchr(key, '.') : NULL;
-	char       *dir = post_dir(c, channel), *tmp = NULL, *path = NULL;
-	char       *cause = NULL, *json, *parent;
-	cJSON      *post;
-	char        ts[32];
-	int         rc;
+	const char  *caption = act_dep_str(c, "generate_caption", "caption");
+	const char  *key = act_dep_str(c, "get_random_unused_photo", "key");
+	const char  *ext = key != NULL ? strrchr(key, '.') : NULL;
+	char        *dir = post_dir(c, channel), *tmp = NULL, *path = NULL;
+	char        *cause = NULL, *json, *parent, *tmp_error;
+	cJSON       *post;
+	struct photo photo;
+	char         ts[32];
+	int          rc;
 
-	if (caption == NULL || photo == NULL || key == NULL) {
+	if (caption == NULL || key == NULL) {
 		out->status = ACT_FAIL;
 		out->error = xstrdup("no caption or photo to publish");
 		goto out;
@@ -172,13 +147,22 @@ publish(const struct act_call *c, struct act_out *out, const char *channel)
 		xasprintf(&out->error, "outbox: %s", cause);
 		goto out;
 	}
-	xasprintf(&path, "%s/photo%s", tmp, ext ? ext : ".jpg");
-	if ((rc = copy_file(photo, path)) == -2) {
-		out->status = ACT_FAIL;
-		xasprintf(&out->error, "outbox: photo %s is over 64 MB", key);
+	/* The photo itself, from its folder or its bucket (at most what
+	 * the publishers take, 64 MB). */
+	if (photo_load(c, OUTBOX_PHOTO_MAX, &photo, out) != 0) {
+		tmp_error = xstrdup(out->error);
+		free(out->error);
+		xasprintf(&out->error, "outbox: %s", tmp_error);
+		free(tmp_error);
 		remove_tmp(tmp);
 		goto out;
-	} else if (rc != 0)
+	}
+	if (ext == NULL || strchr(ext, '/') != NULL)
+		ext = strcmp(photo.format, "png") == 0 ? ".png" : ".jpg";
+	xasprintf(&path, "%s/photo%s", tmp, ext);
+	rc = write_file(path, photo.data, photo.len);
+	free(photo.data);
+	if (rc != 0)
 		goto io_error;
 	free(path);
 	xasprintf(&path, "%s/caption.txt", tmp);

@@ -73,14 +73,22 @@ const char *const        config_language_names[] = { "nl", "fr", "en", NULL };
 const char *const config_overlap_names[] = { "skip", "buffer_one", "allow_all",
 	                                     NULL };
 
-static const char *const photo_sources[] = { "dir", NULL };
+static const char *const photo_sources[] = { "dir", "s3", NULL };
 static const char *const writers[] = { "offline", "claude", NULL };
 static const char *const publishers[] = { "outbox", NULL };
 
 #define P(f) offsetof(struct config_photos, f)
 static const struct field photos_fields[] = {
 	{ "source", T_ENUM, F_REQUIRED, P(source), 0, 0, photo_sources, NULL },
-	{ "path", T_STRING, F_REQUIRED, P(path), 0, 0, NULL, NULL },
+	/* Which of these a source needs: check_photos. */
+	{ "path", T_STRING, 0, P(path), 0, 0, NULL, NULL },
+	{ "bucket", T_STRING, 0, P(bucket), 0, 0, NULL, NULL },
+	{ "prefix", T_STRING, 0, P(prefix), 0, 0, NULL, NULL },
+	{ "region", T_STRING, 0, P(region), 0, 0, NULL, NULL },
+	{ "endpoint", T_STRING, 0, P(endpoint), 0, 0, NULL, NULL },
+	{ "path_style", T_BOOL, 0, P(path_style), 0, 0, NULL, NULL },
+	{ "url_expires", T_DURATION, 0, P(url_expires_ms), 6 * 3600 * 1000, 0,
+	  NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef P
@@ -585,6 +593,125 @@ check_unique(const struct cfg_list *l, const struct schema *sc,
 	return 0;
 }
 
+/* S3 bucket names: 3-63 of a-z 0-9 . -, a letter or digit at each end. */
+static int
+valid_bucket(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 3 || n > 63 || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[n - 1]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) ||
+		      isdigit((unsigned char)s[i]) || s[i] == '.' ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* http(s)://host[:port][/path], nothing else. */
+static int
+valid_base_url(const char *s)
+{
+	const char *host = strncmp(s, "https://", 8) == 0  ? s + 8
+	                   : strncmp(s, "http://", 7) == 0 ? s + 7
+	                                                   : NULL;
+	const char *p;
+
+	if (host == NULL || *host == '\0' || *host == '/' || *host == ':')
+		return 0;
+	for (p = host; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || *p == '?' || *p == '#' ||
+		    *p == '@' || (unsigned char)*p < 0x20)
+			return 0;
+	return 1;
+}
+
+/* The keys a brand's photo source needs, and none of another's. */
+static int
+check_photos_of(const struct config_brand *b, char **cause)
+{
+	const struct config_photos *p = &b->photos;
+	const char                 *s3_key = p->bucket     ? "bucket"
+	                                     : p->prefix   ? "prefix"
+	                                     : p->region   ? "region"
+	                                     : p->endpoint ? "endpoint"
+	                                                   : NULL;
+
+	if (p->source == CONFIG_PHOTOS_DIR) {
+		if (p->path == NULL)
+			xasprintf(cause,
+			          "brands.%s.photos.path: required for "
+			          "source \"dir\"",
+			          b->name);
+		else if (s3_key != NULL)
+			xasprintf(cause,
+			          "brands.%s.photos.%s: only for source "
+			          "\"s3\"",
+			          b->name, s3_key);
+		else
+			return 0;
+		return -1;
+	}
+	if (p->path != NULL)
+		xasprintf(cause,
+		          "brands.%s.photos.path: only for source \"dir\" "
+		          "(S3 photos are found by bucket and prefix)",
+		          b->name);
+	else if (p->bucket == NULL)
+		xasprintf(cause,
+		          "brands.%s.photos.bucket: required for source "
+		          "\"s3\"",
+		          b->name);
+	else if (!valid_bucket(p->bucket))
+		xasprintf(cause,
+		          "brands.%s.photos.bucket: \"%s\" is not a bucket "
+		          "name (3-63 of a-z 0-9 . -, starting and ending "
+		          "with a letter or digit)",
+		          b->name, p->bucket);
+	else if (p->prefix != NULL && strlen(p->prefix) > 1024)
+		xasprintf(cause,
+		          "brands.%s.photos.prefix: longer than 1024 bytes",
+		          b->name);
+	else if (p->region != NULL &&
+	         (*p->region == '\0' || strlen(p->region) > 64 ||
+	          p->region[strspn(p->region,
+	                           "abcdefghijklmnopqrstuvwxyz0123456789-")] !=
+	              '\0'))
+		xasprintf(cause,
+		          "brands.%s.photos.region: \"%s\" is not a region "
+		          "name like \"eu-west-1\"",
+		          b->name, p->region);
+	else if (p->endpoint != NULL && !valid_base_url(p->endpoint))
+		xasprintf(cause,
+		          "brands.%s.photos.endpoint: \"%s\" is not a base "
+		          "URL like \"https://s3.example.com\" or "
+		          "\"http://127.0.0.1:9000\"",
+		          b->name, p->endpoint);
+	else if (p->url_expires_ms < 1000 ||
+	         p->url_expires_ms > 7LL * 24 * 3600 * 1000)
+		xasprintf(cause,
+		          "brands.%s.photos.url_expires: must be 1s to 7d "
+		          "(a presigned URL lives at most 7 days)",
+		          b->name);
+	else
+		return 0;
+	return -1;
+}
+
+static int
+check_photos(const struct config *c, char **cause)
+{
+	const struct config_brand *b = c->brands.v;
+	int                        i;
+
+	for (i = 0; i < c->brands.n; i++)
+		if (check_photos_of(&b[i], cause) != 0)
+			return -1;
+	return 0;
+}
+
 /* Approve-before-publish needs the approval gate, which this heraldd does
  * not have yet: refuse the setting rather than publish unapproved. */
 static int
@@ -731,7 +858,7 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
 	        0 ||
 	    check_listen(c, &why) != 0 || check_schedules(c, &why) != 0 ||
-	    check_brands(c, &why) != 0) {
+	    check_brands(c, &why) != 0 || check_photos(c, &why) != 0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

@@ -19,13 +19,20 @@ enum config_sync { CONFIG_SYNC_FULL, CONFIG_SYNC_NORMAL };
 enum config_approval { CONFIG_APPROVAL_AUTO, CONFIG_APPROVAL_REQUIRED };
 enum config_language { CONFIG_LANG_NL, CONFIG_LANG_FR, CONFIG_LANG_EN };
 
-enum config_photo_source { CONFIG_PHOTOS_DIR };
+enum config_photo_source { CONFIG_PHOTOS_DIR, CONFIG_PHOTOS_S3 };
 enum config_writer { CONFIG_WRITER_OFFLINE, CONFIG_WRITER_CLAUDE };
 enum config_publisher { CONFIG_PUBLISH_OUTBOX };
 
 struct config_photos {
 	int   source; /* enum config_photo_source */
 	char *path;   /* dir: relative to the config's folder */
+	/* s3: the bucket, and the brand's photos under prefix in it. */
+	char   *bucket;
+	char   *prefix;   /* NULL: "<brand>/" */
+	char   *region;   /* NULL: "us-east-1" */
+	char   *endpoint; /* NULL: AWS; else a base URL (S3-compatible) */
+	int     path_style;
+	int64_t url_expires_ms; /* presigned URLs' lifetime, default 6 h */
 };
 
 struct config_captions {

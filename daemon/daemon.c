@@ -111,6 +111,42 @@ read_prompt(const char *language)
 	return buf;
 }
 
+/* A brand's photo source, for the activities: paths made absolute, S3
+ * defaults filled in (the credentials stay in the environment). */
+static void
+photos_settings(cJSON *x, const struct config_brand *b, const char *base)
+{
+	const struct config_photos *p = &b->photos;
+	char                       *s;
+
+	if (p->source == CONFIG_PHOTOS_S3) {
+		cJSON_AddStringToObject(x, "source", "s3");
+		cJSON_AddStringToObject(x, "bucket", p->bucket);
+		if (p->prefix != NULL)
+			cJSON_AddStringToObject(x, "prefix", p->prefix);
+		else {
+			xasprintf(&s, "%s/", b->name);
+			cJSON_AddStringToObject(x, "prefix", s);
+			free(s);
+		}
+		cJSON_AddStringToObject(x, "region",
+		                        p->region ? p->region : "us-east-1");
+		if (p->endpoint != NULL)
+			cJSON_AddStringToObject(x, "endpoint", p->endpoint);
+		cJSON_AddBoolToObject(x, "path_style", p->path_style);
+		cJSON_AddNumberToObject(x, "url_expires",
+		                        (double)(p->url_expires_ms / 1000));
+		return;
+	}
+	cJSON_AddStringToObject(x, "source", "dir");
+	if (p->path[0] == '/')
+		s = xstrdup(p->path);
+	else
+		xasprintf(&s, "%s/%s", base, p->path);
+	cJSON_AddStringToObject(x, "path", s);
+	free(s);
+}
+
 /* What activities may know of the config (no secrets: those stay in the
  * environment), with paths made absolute. */
 static char *
@@ -118,7 +154,7 @@ settings_text(const struct config *cfg, const char *state_dir)
 {
 	const struct config_brand *b = cfg->brands.v;
 	cJSON                     *o = cJSON_CreateObject(), *brands, *bo, *x;
-	char                      *base, *text, *path, *prompt;
+	char                      *base, *text, *prompt;
 	int                        i, k;
 
 	if (strcmp(cfg->source, "<demo>") == 0 ||
@@ -144,14 +180,8 @@ settings_text(const struct config *cfg, const char *state_dir)
 		    bo, "approval",
 		    b[i].approval == CONFIG_APPROVAL_REQUIRED ? "required"
 		                                              : "auto");
-		x = cJSON_AddObjectToObject(bo, "photos");
-		cJSON_AddStringToObject(x, "source", "dir");
-		if (b[i].photos.path[0] == '/')
-			path = xstrdup(b[i].photos.path);
-		else
-			xasprintf(&path, "%s/%s", base, b[i].photos.path);
-		cJSON_AddStringToObject(x, "path", path);
-		free(path);
+		photos_settings(cJSON_AddObjectToObject(bo, "photos"), &b[i],
+		                base);
 		x = cJSON_AddObjectToObject(bo, "captions");
 		cJSON_AddStringToObject(
 		    x, "writer",
@@ -205,7 +235,20 @@ daemon_check_env(const struct config *cfg, char **cause)
 	const char                *key = getenv("ANTHROPIC_API_KEY");
 	int                        i;
 
+	const char *akid = getenv("AWS_ACCESS_KEY_ID");
+	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
+
 	for (i = 0; i < cfg->brands.n; i++) {
+		if (b[i].photos.source == CONFIG_PHOTOS_S3 &&
+		    (akid == NULL || *akid == '\0' || secret == NULL ||
+		     *secret == '\0')) {
+			xasprintf(cause,
+			          "%s: brands.%s.photos.source: s3 needs "
+			          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+			          "in the environment or .env",
+			          cfg->source, b[i].name);
+			return -1;
+		}
 		if (b[i].captions.writer == CONFIG_WRITER_CLAUDE &&
 		    (key == NULL || *key == '\0')) {
 			xasprintf(

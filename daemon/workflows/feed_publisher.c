@@ -7,8 +7,8 @@
  *     -> save_publication_report
  *
  * Input: "pomandi" or {"brand": "pomandi"}. Which photo source, caption
- * writer and publisher a brand uses comes from its settings; the embedded
- * default (folder, offline writer, outbox) is what runs here.
+ * writer and publisher a brand uses comes from its settings (photos from
+ * a folder or an S3 bucket; the offline writer or Claude; the outbox).
  */
 #include <string.h>
 
@@ -16,6 +16,7 @@
 #include "activities/offline.h"
 #include "activities/outbox.h"
 #include "activities/photos_dir.h"
+#include "activities/photos_s3.h"
 #include "activities/report.h"
 #include "common/util.h"
 #include "daemon/workflow.h"
@@ -42,6 +43,21 @@ feed_check_input(const cJSON *in, char **cause)
 	xasprintf(cause, "input: expected a brand: \"pomandi\" or "
 	                 "{\"brand\": \"pomandi\"}");
 	return -1;
+}
+
+/* The brand's photo source decides where the photo is picked. */
+static void
+get_random_unused_photo(const struct act_call *c, struct act_out *out)
+{
+	const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "brand"),
+	                        "photos"),
+	    "source"));
+
+	if (src != NULL && strcmp(src, "s3") == 0)
+		photos_s3_pick(c, out);
+	else
+		photos_dir_pick(c, out);
 }
 
 /* The brand's caption writer decides who looks and who writes. */
@@ -79,7 +95,7 @@ generate_caption(const struct act_call *c, struct act_out *out)
 static const struct step_def feed_steps[] = {
 	{
 	    .name = "get_random_unused_photo",
-	    .run = photos_dir_pick,
+	    .run = get_random_unused_photo,
 	    .timeout_ms = 2 * MIN,
 	    .retry = { .max_attempts = 3 },
 	    .claims = "photo",
