@@ -15,6 +15,9 @@
 
 struct http;
 
+/* Instagram's limit on a caption, in characters (code points). */
+#define ACT_CAPTION_MAX 2200
+
 enum act_status {
 	ACT_OK,      /* done; result holds its JSON */
 	ACT_RETRY,   /* failed; another attempt may work (network, 5xx, 429) */
@@ -78,6 +81,16 @@ act_dep_str(const struct act_call *c, const char *step, const char *key)
 {
 	return cJSON_GetStringValue(
 	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, step), key));
+}
+
+/* The caption to publish: the one that passed the approval gate (an
+ * operator may have edited it), else the generated one. */
+static inline const char *
+act_caption(const struct act_call *c)
+{
+	const char *s = act_dep_str(c, "approve_caption", "caption");
+
+	return s != NULL ? s : act_dep_str(c, "generate_caption", "caption");
 }
 
 #endif

@@ -16,7 +16,6 @@
 #include "common/json.h"
 #include "common/util.h"
 
-#define CAPTION_MAX 2200 /* Instagram, in characters */
 
 static const char *
 setting(const struct act_call *c, const char *key)
@@ -344,12 +343,12 @@ claude_caption(const struct act_call *c, struct act_out *out)
 		return;
 	res = cJSON_CreateObject();
 	if ((text = answer(c, msg, res, out)) != NULL) {
-		if (utf8_chars(text) > CAPTION_MAX) {
+		if (utf8_chars(text) > ACT_CAPTION_MAX) {
 			out->status = ACT_FAIL;
 			xasprintf(&out->error,
 			          "the caption has %zu characters, over "
 			          "Instagram's %d",
-			          utf8_chars(text), CAPTION_MAX);
+			          utf8_chars(text), ACT_CAPTION_MAX);
 		} else {
 			cJSON_AddStringToObject(res, "caption", text);
 			cJSON_AddStringToObject(

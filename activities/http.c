@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "activities/http.h"
+#include "activities/sigv4.h"
 #include "common/util.h"
 
 #define HTTP_MAX_DEFAULT   (8 * 1024 * 1024)
@@ -164,6 +165,19 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	char              line[256];
 	double            v;
 
+	if (r->keep_ != NULL && len > strlen(r->keep_) + 1 &&
+	    strncasecmp(data, r->keep_, strlen(r->keep_)) == 0 &&
+	    data[strlen(r->keep_)] == ':' && len < 16384) {
+		size_t a = strlen(r->keep_) + 1, b = len;
+
+		while (a < b && (data[a] == ' ' || data[a] == '\t'))
+			a++;
+		while (b > a && (data[b - 1] == '\r' || data[b - 1] == '\n' ||
+		                 data[b - 1] == ' '))
+			b--;
+		free(r->kept);
+		r->kept = xstrndup(data + a, b - a);
+	}
 	if (len >= sizeof line)
 		return len;
 	memcpy(line, data, len);
@@ -260,6 +274,7 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	cu.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 	cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	cu.easy_setopt(c, CURLOPT_HEADERDATA, r);
+	r->keep_ = q->keep_header;
 	cu.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	cu.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	cu.easy_setopt(c, CURLOPT_XFERINFODATA, (void *)q->cancel);
@@ -301,6 +316,7 @@ void
 http_resp_fini(struct http_resp *r)
 {
 	free(r->body);
+	free(r->kept);
 	memset(r, 0, sizeof *r);
 }
 
@@ -324,4 +340,25 @@ http_class(int rc, const struct http_resp *r, int idempotent)
 	    r->status >= 500)
 		return ACT_RETRY;
 	return ACT_FAIL;
+}
+
+char *
+http_form(const char *const *pairs, int npairs)
+{
+	char *out = xstrdup(""), *k, *v, *tmp;
+	int   i, first = 1;
+
+	for (i = 0; i + 1 < 2 * npairs; i += 2) {
+		if (pairs[i + 1] == NULL)
+			continue;
+		k = sigv4_encode(pairs[i], strlen(pairs[i]), 0);
+		v = sigv4_encode(pairs[i + 1], strlen(pairs[i + 1]), 0);
+		xasprintf(&tmp, "%s%s%s=%s", out, first ? "" : "&", k, v);
+		free(out);
+		free(k);
+		free(v);
+		out = tmp;
+		first = 0;
+	}
+	return out;
 }

@@ -33,6 +33,9 @@ struct http_req {
 	int64_t            deadline;     /* wall-clock ms */
 	const atomic_int  *cancel;       /* may be NULL */
 	size_t             max_response; /* 0: 8 MiB */
+	/* A response header to keep whole (its name, any case), for APIs
+	 * that put state in one (Meta's X-Business-Use-Case-Usage). */
+	const char *keep_header;
 };
 
 struct http_resp {
@@ -43,6 +46,8 @@ struct http_resp {
 	int     should_retry;   /* x-should-retry: 1 true, 0 false, -1 absent */
 	int     sent;           /* the request may have reached the server */
 	int     broken;         /* libcurl itself is unusable: no retry */
+	char   *kept;           /* req.keep_header's value, or NULL */
+	const char *keep_;      /* internal */
 };
 
 /* Performs req. Returns 0 when a response arrived (whatever its status),
@@ -60,5 +65,10 @@ void http_resp_fini(struct http_resp *);
  * idempotent failed after it went out (a timeout, a 5xx); fail for the
  * other 4xx. */
 enum act_status http_class(int rc, const struct http_resp *, int idempotent);
+
+/* An application/x-www-form-urlencoded body or query (RFC 3986 encoding)
+ * from npairs name/value pairs in a flat array; a NULL value skips its
+ * pair. The caller frees the result. */
+char *http_form(const char *const *pairs, int npairs);
 
 #endif

@@ -12,7 +12,6 @@
 #include "activities/photo.h"
 #include "common/util.h"
 
-#define CAPTION_MAX 2200 /* Instagram's limit, in characters */
 
 /* "navy-wool_overcoat.jpg" -> "navy wool overcoat"; an S3 key's folders
  * ("pomandi/2026/navy-coat.jpg") are not part of it. */
@@ -166,7 +165,7 @@ offline_caption(const struct act_call *c, struct act_out *out)
 		caption = tmp;
 	}
 	if (*caption == '\0' || !utf8_valid(caption, strlen(caption)) ||
-	    utf8_chars(caption) > CAPTION_MAX) {
+	    utf8_chars(caption) > ACT_CAPTION_MAX) {
 		out->status = ACT_FAIL;
 		xasprintf(&out->error, "the offline caption is not valid");
 		free(caption);

@@ -121,7 +121,7 @@ posted(const char *channel, const char *dir, const struct act_call *c,
 static void
 publish(const struct act_call *c, struct act_out *out, const char *channel)
 {
-	const char  *caption = act_dep_str(c, "generate_caption", "caption");
+	const char  *caption = act_caption(c);
 	const char  *key = act_dep_str(c, "get_random_unused_photo", "key");
 	const char  *ext = key != NULL ? strrchr(key, '.') : NULL;
 	char        *dir = post_dir(c, channel), *tmp = NULL, *path = NULL;

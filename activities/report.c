@@ -105,10 +105,7 @@ report_save(const struct act_call *c, struct act_out *out)
 		cJSON_AddItemToObject(
 		    p, "permalink",
 		    cJSON_Duplicate(cJSON_GetObjectItem(post, "permalink"), 1));
-		cJSON_AddItemToObject(
-		    p, "caption",
-		    cJSON_Duplicate(cJSON_GetObjectItem(caption, "caption"),
-		                    1));
+		cJSON_AddStringToObject(p, "caption", act_caption(c));
 		cJSON_AddItemToObject(
 		    p, "photo_key",
 		    cJSON_Duplicate(cJSON_GetObjectItem(photo, "key"), 1));

@@ -68,6 +68,7 @@ struct schema {
 
 static const char *const sync_choices[] = { "full", "normal", NULL };
 static const char *const approval_choices[] = { "auto", "required", NULL };
+static const char *const timeout_choices[] = { "reject", "approve", NULL };
 static const char *const language_choices[] = { "nl", "fr", "en", NULL };
 const char *const        config_language_names[] = { "nl", "fr", "en", NULL };
 const char *const config_overlap_names[] = { "skip", "buffer_one", "allow_all",
@@ -75,7 +76,7 @@ const char *const config_overlap_names[] = { "skip", "buffer_one", "allow_all",
 
 static const char *const photo_sources[] = { "dir", "s3", NULL };
 static const char *const writers[] = { "offline", "claude", NULL };
-static const char *const publishers[] = { "outbox", NULL };
+static const char *const publishers[] = { "outbox", "meta", NULL };
 
 #define P(f) offsetof(struct config_photos, f)
 static const struct field photos_fields[] = {
@@ -111,6 +112,10 @@ static const struct schema captions_schema = { captions_fields,
 #define U(f) offsetof(struct config_publish, f)
 static const struct field publish_fields[] = {
 	{ "to", T_ENUM, 0, U(to), 0, 0, publishers, NULL },
+	{ "page_id", T_ID, 0, U(page_id), 0, 0, NULL, NULL },
+	{ "instagram_user_id", T_ID, 0, U(instagram_user_id), 0, 0, NULL,
+	  NULL },
+	{ "token_env", T_ID, 0, U(token_env), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef U
@@ -123,6 +128,9 @@ static const struct field brand_fields[] = {
 	{ "language", T_ENUM, F_REQUIRED, B(language), 0, 0, language_choices,
 	  NULL },
 	{ "approval", T_ENUM, 0, B(approval), 0, 0, approval_choices, NULL },
+	{ "approval_timeout", T_DURATION, 0, B(approval_timeout_ms),
+	  12 * 3600 * 1000LL, 0, NULL, NULL },
+	{ "on_timeout", T_ENUM, 0, B(on_timeout), 0, 0, timeout_choices, NULL },
 	{ "display_name", T_STRING, 0, B(display_name), 0, 0, NULL, NULL },
 	{ "photos", T_OBJECT, F_REQUIRED, B(photos), 0, 0, NULL,
 	  &photos_schema },
@@ -191,10 +199,25 @@ static const struct schema anthropic_schema = { anthropic_fields,
 	                                        sizeof(struct config_anthropic),
 	                                        0, 0, NULL };
 
+#define M(f) offsetof(struct config_meta, f)
+static const struct field meta_fields[] = {
+	{ "base_url", T_STRING, 0, M(base_url), 0, 0, NULL, NULL },
+	{ "version", T_STRING, 0, M(version), 0, 0, NULL, NULL },
+	{ "poll_interval", T_DURATION, 0, M(poll_interval_ms), 10000, 0, NULL,
+	  NULL },
+	{ "poll_max", T_INT, 0, M(poll_max), 1, 10000, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef M
+static const struct schema meta_schema = { meta_fields,
+	                                   sizeof(struct config_meta), 0, 0,
+	                                   NULL };
+
 #define C(f) offsetof(struct config, f)
 static const struct field config_fields[] = {
 	{ "anthropic", T_OBJECT, 0, C(anthropic), 0, 0, NULL,
 	  &anthropic_schema },
+	{ "meta", T_OBJECT, 0, C(meta), 0, 0, NULL, &meta_schema },
 	{ "socket_mode", T_MODE, 0, C(socket_mode), 0, 0, NULL, NULL },
 	{ "socket_group", T_STRING, 0, C(socket_group), 0, 0, NULL, NULL },
 	{ "listen", T_STRINGS, 0, C(listen), 0, 0, NULL, NULL },
@@ -712,8 +735,76 @@ check_photos(const struct config *c, char **cause)
 	return 0;
 }
 
-/* Approve-before-publish needs the approval gate, which this heraldd does
- * not have yet: refuse the setting rather than publish unapproved. */
+/* What the schema cannot say: how a brand's keys go together. */
+static int
+check_publish(const struct config_brand *b, char **cause)
+{
+	const struct config_publish *p = &b->publish;
+
+	if (p->to != CONFIG_PUBLISH_META) {
+		if (p->page_id != NULL || p->instagram_user_id != NULL ||
+		    p->token_env != NULL) {
+			xasprintf(cause,
+			          "brands.%s.publish: page_id, "
+			          "instagram_user_id and token_env are for "
+			          "\"to\": \"meta\"",
+			          b->name);
+			return -1;
+		}
+		return 0;
+	}
+	if (p->token_env == NULL) {
+		xasprintf(cause,
+		          "brands.%s.publish.token_env: required with \"to\": "
+		          "\"meta\" (the name of the environment variable "
+		          "holding the brand's Page token)",
+		          b->name);
+		return -1;
+	}
+	if (p->page_id == NULL && p->instagram_user_id == NULL) {
+		xasprintf(cause,
+		          "brands.%s.publish: \"to\": \"meta\" needs page_id, "
+		          "instagram_user_id or both",
+		          b->name);
+		return -1;
+	}
+	if (p->instagram_user_id != NULL &&
+	    b->photos.source == CONFIG_PHOTOS_DIR) {
+		xasprintf(cause,
+		          "brands.%s.publish.instagram_user_id: Instagram "
+		          "fetches the photo from a public URL, which a local "
+		          "folder does not have: use \"photos\": {\"source\": "
+		          "\"s3\", ...} for this brand",
+		          b->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The Graph API version goes in every URL: "v26.0". */
+static int
+check_meta(const struct config *c, char **cause)
+{
+	const char *v = c->meta.version;
+	int         n = 0;
+
+	if (v != NULL &&
+	    (sscanf(v, "v%*u.%*u%n", &n) != 0 || n == 0 || v[n] != '\0')) {
+		xasprintf(cause,
+		          "meta.version: \"%s\" is not a Graph API version "
+		          "like \"v26.0\"",
+		          v);
+		return -1;
+	}
+	if (c->meta.base_url != NULL &&
+	    strncmp(c->meta.base_url, "https://", 8) != 0 &&
+	    strncmp(c->meta.base_url, "http://", 7) != 0) {
+		xasprintf(cause, "meta.base_url: expected an http(s) URL");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_brands(const struct config *c, char **cause)
 {
@@ -721,11 +812,11 @@ check_brands(const struct config *c, char **cause)
 	int                        i;
 
 	for (i = 0; i < c->brands.n; i++) {
-		if (b[i].approval == CONFIG_APPROVAL_REQUIRED) {
+		if (check_publish(&b[i], cause) != 0)
+			return -1;
+		if (b[i].approval_timeout_ms < 60000) {
 			xasprintf(cause,
-			          "brands.%s.approval: \"required\" is not "
-			          "supported by this heraldd yet (it would "
-			          "publish without approval); use \"auto\"",
+			          "brands.%s.approval_timeout: at least 1m",
 			          b[i].name);
 			return -1;
 		}
@@ -858,7 +949,8 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
 	        0 ||
 	    check_listen(c, &why) != 0 || check_schedules(c, &why) != 0 ||
-	    check_brands(c, &why) != 0 || check_photos(c, &why) != 0) {
+	    check_brands(c, &why) != 0 || check_photos(c, &why) != 0 ||
+	    check_meta(c, &why) != 0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

@@ -17,11 +17,12 @@ struct cfg_list {
 
 enum config_sync { CONFIG_SYNC_FULL, CONFIG_SYNC_NORMAL };
 enum config_approval { CONFIG_APPROVAL_AUTO, CONFIG_APPROVAL_REQUIRED };
+enum config_on_timeout { CONFIG_TIMEOUT_REJECT, CONFIG_TIMEOUT_APPROVE };
 enum config_language { CONFIG_LANG_NL, CONFIG_LANG_FR, CONFIG_LANG_EN };
 
 enum config_photo_source { CONFIG_PHOTOS_DIR, CONFIG_PHOTOS_S3 };
 enum config_writer { CONFIG_WRITER_OFFLINE, CONFIG_WRITER_CLAUDE };
-enum config_publisher { CONFIG_PUBLISH_OUTBOX };
+enum config_publisher { CONFIG_PUBLISH_OUTBOX, CONFIG_PUBLISH_META };
 
 struct config_photos {
 	int   source; /* enum config_photo_source */
@@ -42,7 +43,10 @@ struct config_captions {
 };
 
 struct config_publish {
-	int to; /* enum config_publisher */
+	int   to;                /* enum config_publisher */
+	char *page_id;           /* meta: the Facebook Page, or NULL */
+	char *instagram_user_id; /* meta: the Instagram account, or NULL */
+	char *token_env;         /* meta: the env variable with the token */
 };
 
 struct config_brand {
@@ -50,6 +54,8 @@ struct config_brand {
 	char                  *display_name; /* NULL: the name */
 	int                    language;     /* enum config_language */
 	int                    approval;     /* enum config_approval */
+	int64_t                approval_timeout_ms; /* default 12 h */
+	int                    on_timeout; /* enum config_on_timeout */
 	struct config_photos   photos;
 	struct config_captions captions;
 	struct config_publish  publish;
@@ -94,9 +100,18 @@ struct config_anthropic {
 	struct cfg_list prices; /* struct config_price */
 };
 
+/* Meta's Graph API, for brands that publish to it. */
+struct config_meta {
+	char   *base_url; /* NULL: https://graph.facebook.com */
+	char   *version;  /* NULL: v26.0 */
+	int64_t poll_interval_ms; /* Instagram container checks; 0: 10 s */
+	int     poll_max;         /* checks per container; 0: 90 */
+};
+
 struct config {
 	char *source; /* file name, or "<defaults>" / "<demo>" */
 	struct config_anthropic anthropic;
+	struct config_meta      meta;
 	int               socket_mode;  /* ipc socket files, default 0600 */
 	char             *socket_group; /* NULL: the daemon's group */
 	struct cfg_list   listen;       /* char *: extra listeners, tcp/tls */

@@ -182,6 +182,12 @@ settings_text(const struct config *cfg, const char *state_dir)
 		                                              : "auto");
 		photos_settings(cJSON_AddObjectToObject(bo, "photos"), &b[i],
 		                base);
+		cJSON_AddNumberToObject(bo, "approval_timeout_ms",
+		                        (double)b[i].approval_timeout_ms);
+		cJSON_AddStringToObject(bo, "on_timeout",
+		                        b[i].on_timeout == CONFIG_TIMEOUT_APPROVE
+		                            ? "approve"
+		                            : "reject");
 		x = cJSON_AddObjectToObject(bo, "captions");
 		cJSON_AddStringToObject(
 		    x, "writer",
@@ -201,8 +207,33 @@ settings_text(const struct config *cfg, const char *state_dir)
 			    x, cJSON_CreateString(
 			           ((char **)b[i].captions.hashtags.v)[k]));
 		x = cJSON_AddObjectToObject(bo, "publish");
-		cJSON_AddStringToObject(x, "to", "outbox");
+		cJSON_AddStringToObject(x, "to",
+		                        b[i].publish.to == CONFIG_PUBLISH_META
+		                            ? "meta"
+		                            : "outbox");
+		if (b[i].publish.page_id != NULL)
+			cJSON_AddStringToObject(x, "page_id",
+			                        b[i].publish.page_id);
+		if (b[i].publish.instagram_user_id != NULL)
+			cJSON_AddStringToObject(x, "instagram_user_id",
+			                        b[i].publish.instagram_user_id);
+		/* The variable's name, never its value. */
+		if (b[i].publish.token_env != NULL)
+			cJSON_AddStringToObject(x, "token_env",
+			                        b[i].publish.token_env);
 	}
+	x = cJSON_AddObjectToObject(o, "meta");
+	if (cfg->meta.base_url != NULL)
+		cJSON_AddStringToObject(x, "base_url", cfg->meta.base_url);
+	if (cfg->meta.version != NULL)
+		cJSON_AddStringToObject(x, "version", cfg->meta.version);
+	cJSON_AddNumberToObject(x, "poll_interval_ms",
+	                        cfg->meta.poll_interval_ms > 0
+	                            ? (double)cfg->meta.poll_interval_ms
+	                            : 10000);
+	cJSON_AddNumberToObject(x, "poll_max",
+	                        cfg->meta.poll_max > 0 ? cfg->meta.poll_max
+	                                               : 90);
 	x = cJSON_AddObjectToObject(o, "anthropic");
 	if (cfg->anthropic.base_url != NULL)
 		cJSON_AddStringToObject(x, "base_url", cfg->anthropic.base_url);
@@ -239,6 +270,10 @@ daemon_check_env(const struct config *cfg, char **cause)
 	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
 
 	for (i = 0; i < cfg->brands.n; i++) {
+		const char *tok = b[i].publish.token_env != NULL
+		                      ? getenv(b[i].publish.token_env)
+		                      : NULL;
+
 		if (b[i].photos.source == CONFIG_PHOTOS_S3 &&
 		    (akid == NULL || *akid == '\0' || secret == NULL ||
 		     *secret == '\0')) {
@@ -247,6 +282,15 @@ daemon_check_env(const struct config *cfg, char **cause)
 			          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
 			          "in the environment or .env",
 			          cfg->source, b[i].name);
+			return -1;
+		}
+		if (b[i].publish.to == CONFIG_PUBLISH_META &&
+		    (tok == NULL || *tok == '\0')) {
+			xasprintf(cause,
+			          "%s: brands.%s.publish.token_env: %s is not "
+			          "set in the environment or .env",
+			          cfg->source, b[i].name,
+			          b[i].publish.token_env);
 			return -1;
 		}
 		if (b[i].captions.writer == CONFIG_WRITER_CLAUDE &&

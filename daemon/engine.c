@@ -85,11 +85,17 @@ enum exec_status {
 	XS_COMPLETED,
 	XS_FAILED,
 	XS_CANCELLED,
+	XS_WAITING, /* at the approval gate */
+	XS_REJECTED,
 	XS_COUNT
 };
-static const char *const exec_status_names[XS_COUNT] = { "running", "completed",
-	                                                 "failed",
-	                                                 "cancelled" };
+static const char *const exec_status_names[XS_COUNT] = {
+	"running",   "completed",        "failed",
+	"cancelled", "waiting_approval", "rejected",
+};
+
+/* Not closed: in memory, its timers armed. */
+#define OPEN(x) ((x)->status == XS_RUNNING || (x)->status == XS_WAITING)
 
 /* Shared by the engine and one running job: the job's abort flag. */
 struct cancel_tok {
@@ -97,7 +103,14 @@ struct cancel_tok {
 	atomic_int refs;
 };
 
-enum timer_kind { TM_NONE, TM_RETRY, TM_DEADLINE, TM_GRACE, TM_POLL };
+enum timer_kind {
+	TM_NONE,
+	TM_RETRY,
+	TM_DEADLINE,
+	TM_GRACE,
+	TM_POLL,  /* a waiting step's next call */
+	TM_EXPIRE /* an approval's deadline */
+};
 
 /* How long a side-effecting attempt that passed its timeout (and was told
  * to abort) may take to come back before an operator must decide. */
@@ -566,6 +579,9 @@ settings_json(struct engine *e, const struct exec *x)
 	cJSON_AddItemToObject(
 	    o, "anthropic",
 	    cJSON_Duplicate(cJSON_GetObjectItem(e->settings, "anthropic"), 1));
+	cJSON_AddItemToObject(
+	    o, "meta",
+	    cJSON_Duplicate(cJSON_GetObjectItem(e->settings, "meta"), 1));
 	brands = cJSON_GetObjectItem(e->settings, "brands");
 	b = x->brand != NULL ? cJSON_GetObjectItem(brands, x->brand) : NULL;
 	cJSON_AddItemToObject(
@@ -849,13 +865,158 @@ step_completed(struct engine *e, struct exec *x, int i, const char *result)
 	mark_dirty(e, x);
 }
 
+/* The approval gate (rule 10). */
+
+/* The brand's setting at key, from the current config. */
+static const cJSON *
+brand_setting(struct engine *e, const struct exec *x, const char *key)
+{
+	return cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(e->settings, "brands"),
+	                        x->brand != NULL ? x->brand : ""),
+	    key);
+}
+
+static int
+gated_step(const struct exec *x, int i)
+{
+	int k;
+
+	for (k = 0; k < x->wf->nsteps; k++)
+		if (strcmp(x->wf->steps[k].name, x->wf->steps[i].gate) == 0)
+			return k;
+	fatal("workflow %s: gate %s names no step", x->wf->name,
+	      x->wf->steps[i].name);
+}
+
+/* The gate step of x, or -1. */
+static int
+gate_of(const struct exec *x)
+{
+	int i;
+
+	for (i = 0; i < x->wf->nsteps; i++)
+		if (x->wf->steps[i].gate != NULL)
+			return i;
+	return -1;
+}
+
+/* The string at key in step k's result, or NULL (caller frees). */
+static char *
+result_str(const struct exec *x, int k, const char *key)
+{
+	cJSON *r = x->steps[k].result ? cJSON_Parse(x->steps[k].result) : NULL;
+	char  *v = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(r, key)));
+
+	cJSON_Delete(r);
+	return v;
+}
+
+/* The first string at key (or at "_claim"."key" when claim) among the
+ * completed steps' results: what an operator needs to see beside the
+ * caption (the photo the run claimed, its description). */
+static char *
+find_result_str(const struct exec *x, const char *key, int claim)
+{
+	cJSON *r;
+	char  *v = NULL;
+	int    k;
+
+	for (k = 0; k < x->wf->nsteps && v == NULL; k++) {
+		if (x->steps[k].status != SS_COMPLETED ||
+		    x->steps[k].result == NULL)
+			continue;
+		r = cJSON_Parse(x->steps[k].result);
+		v = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(
+		    claim ? cJSON_GetObjectItem(r, "_claim") : r, key)));
+		cJSON_Delete(r);
+	}
+	return v;
+}
+
+/* Lets the run through the gate with caption. */
+static void
+gate_pass(struct engine *e, struct exec *x, int i, const char *caption,
+          const char *how, const char *by, const char *before)
+{
+	struct step *s = &x->steps[i];
+	cJSON       *r = cJSON_CreateObject();
+	char        *text;
+
+	cJSON_AddStringToObject(r, "caption", caption ? caption : "");
+	cJSON_AddStringToObject(r, "approval", how);
+	if (by != NULL)
+		cJSON_AddStringToObject(r, "by", by);
+	if (before != NULL)
+		cJSON_AddStringToObject(r, "caption_before", before);
+	text = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	if (s->started_at == 0)
+		s->started_at = clock_ms();
+	if (x->status == XS_WAITING) {
+		x->status = XS_RUNNING;
+		save_exec(e, x);
+	}
+	step_completed(e, x, i, text);
+	cJSON_free(text);
+}
+
+/* Step i (a gate) is ready: wait for an operator, or pass. */
+static void
+gate_open(struct engine *e, struct exec *x, int i)
+{
+	struct step *s = &x->steps[i];
+	const char  *mode =
+	    cJSON_GetStringValue(brand_setting(e, x, "approval"));
+	const cJSON *tmo = brand_setting(e, x, "approval_timeout_ms");
+	int          k = gated_step(x, i);
+	char        *caption = result_str(x, k, "caption"), ts[32];
+	char        *photo, *desc;
+	cJSON       *data;
+	int64_t      now = clock_ms();
+
+	if (mode == NULL || strcmp(mode, "required") != 0) {
+		gate_pass(e, x, i, caption, "auto", NULL, NULL);
+		free(caption);
+		return;
+	}
+	s->status = SS_WAITING;
+	s->attempt++;
+	s->base++; /* waiting is not an attempt */
+	s->started_at = now;
+	s->finished_at = 0;
+	s->next_at = now + (cJSON_IsNumber(tmo) && tmo->valuedouble > 0
+	                        ? (int64_t)tmo->valuedouble
+	                        : 12 * 3600 * 1000LL);
+	timer_set(e, s, s->next_at, TM_EXPIRE);
+	save_step(e, x, i);
+	x->status = XS_WAITING;
+	save_exec(e, x);
+	photo = find_result_str(x, "key", 1);
+	desc = find_result_str(x, "description", 0);
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "caption", caption ? caption : "");
+	if (photo != NULL)
+		cJSON_AddStringToObject(data, "photo_key", photo);
+	if (desc != NULL)
+		cJSON_AddStringToObject(data, "description", desc);
+	cJSON_AddStringToObject(data, "expires_at",
+	                        iso8601(s->next_at, ts, sizeof ts));
+	history(e, x, "approval_requested", i, s->attempt, data);
+	log_info("approval_requested", "execution=%s brand=%s expires_at=%s",
+	         x->id, x->brand ? x->brand : "", ts);
+	free(caption);
+	free(photo);
+	free(desc);
+}
+
 /* Starts every ready step of x and closes x when nothing is left to do. */
 static void
 advance(struct engine *e, struct exec *x)
 {
 	int i, k, idx, all_done = 1, ready;
 
-	if (x->status != XS_RUNNING)
+	if (!OPEN(x))
 		return;
 	for (i = 0; i < x->wf->nsteps; i++) {
 		if (x->steps[i].status != SS_COMPLETED)
@@ -871,7 +1032,9 @@ advance(struct engine *e, struct exec *x)
 			if (x->steps[idx].status != SS_COMPLETED)
 				ready = 0;
 		}
-		if (ready)
+		if (ready && x->wf->steps[i].gate != NULL)
+			gate_open(e, x, i);
+		else if (ready)
 			start_attempt(e, x, i, START_RUN);
 	}
 	if (all_done)
@@ -1005,7 +1168,9 @@ adopt(struct engine *e, struct exec *x, int crashed)
 			timer_set(e, s, s->next_at, TM_RETRY);
 			break;
 		case SS_WAITING:
-			timer_set(e, s, s->next_at, TM_POLL);
+			/* An approval keeps its deadline across a restart. */
+			timer_set(e, s, s->next_at,
+			          d->gate != NULL ? TM_EXPIRE : TM_POLL);
 			break;
 		case SS_RUNNING:
 			if (!crashed) {
@@ -1065,7 +1230,8 @@ load_one_cb(void *arg, const struct store_exec *r)
 	return 0;
 }
 
-static const char *const open_statuses[] = { "running", NULL };
+static const char *const open_statuses[] = { "running", "waiting_approval",
+	                                     NULL };
 
 static int
 load_open(struct engine *e, int crashed, char **cause)
@@ -1285,7 +1451,7 @@ not_found_or_error(const char *id, char *cause)
 static char *
 loaded_running(const struct exec *x, int loaded)
 {
-	if (!loaded || x->status != XS_RUNNING)
+	if (!loaded || !OPEN(x))
 		return NULL;
 	return proto_reply_err(E_UNAVAILABLE,
 	                       "execution %s is not loaded (the store failed "
@@ -1305,7 +1471,7 @@ call_cancel(struct engine *e, cJSON *params)
 
 	if ((x = find_exec(e, id, &loaded, &cause)) == NULL)
 		return not_found_or_error(id, cause);
-	if (loaded || x->status != XS_RUNNING) {
+	if (loaded || !OPEN(x)) {
 		reply = loaded_running(x, loaded);
 		if (reply == NULL)
 			reply = proto_reply_err(
@@ -1486,6 +1652,260 @@ out:
 	if (loaded)
 		exec_free(x);
 	return reply;
+}
+
+/* Approval decisions. Every one is checked against the run's state on the
+ * engine thread, so of two operators deciding at once exactly one acts;
+ * the other is told what happened. */
+
+/* The run an approval call names, waiting at its gate (*gate: its index);
+ * NULL with *reply otherwise. */
+static struct exec *
+approval_find(struct engine *e, cJSON *params, int *gate, char **reply)
+{
+	const char  *id = proto_str(params, "id");
+	struct exec *x;
+	char        *cause = NULL, *how = NULL;
+	int          loaded, g;
+
+	if ((x = find_exec(e, id, &loaded, &cause)) == NULL) {
+		*reply = not_found_or_error(id, cause);
+		return NULL;
+	}
+	if ((*reply = loaded_running(x, loaded)) != NULL)
+		goto fail;
+	if ((g = gate_of(x)) < 0) {
+		*reply = proto_reply_err(E_INVALID_STATE,
+		                         "execution %s (%s) has no approval "
+		                         "gate",
+		                         id, x->wf->name);
+		goto fail;
+	}
+	if (x->status != XS_WAITING || x->steps[g].status != SS_WAITING) {
+		/* Say what became of it: who decided, or why it ended. */
+		if (x->steps[g].status == SS_COMPLETED) {
+			char *by = result_str(x, g, "by");
+			char *a = result_str(x, g, "approval");
+
+			xasprintf(&how, " (approval: %s%s%s)", a ? a : "?",
+			          by ? " by " : "", by ? by : "");
+			free(by);
+			free(a);
+		} else if (x->error != NULL)
+			xasprintf(&how, " (%s)", x->error);
+		*reply = proto_reply_err(E_INVALID_STATE,
+		                         "execution %s is %s, not "
+		                         "waiting_approval%s",
+		                         id, exec_status_names[x->status],
+		                         how ? how : "");
+		free(how);
+		goto fail;
+	}
+	*gate = g;
+	return x;
+fail:
+	if (loaded)
+		exec_free(x);
+	return NULL;
+}
+
+static char *
+approval_reply_status(const char *id, const char *status)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "execution", id);
+	cJSON_AddStringToObject(r, "status", status);
+	return proto_reply_ok(r);
+}
+
+static char *
+approval_reply(const struct exec *x)
+{
+	return approval_reply_status(x->id, exec_status_names[x->status]);
+}
+
+static const char *
+who(cJSON *params)
+{
+	const char *by = proto_str(params, "by");
+
+	return by != NULL ? by : "operator";
+}
+
+/* Ends a run at its gate: nothing is published, its photo goes back. */
+static void
+reject_run(struct engine *e, struct exec *x, const char *by,
+           const char *reason)
+{
+	cJSON *data = cJSON_CreateObject();
+	int    i;
+
+	for (i = 0; i < x->wf->nsteps; i++) {
+		struct step *s = &x->steps[i];
+
+		if (s->status == SS_COMPLETED)
+			continue;
+		end_attempt(e, x, i);
+		s->status = SS_CANCELLED;
+		s->finished_at = clock_ms();
+		save_step(e, x, i);
+	}
+	free(x->error);
+	xasprintf(&x->error, "rejected by %s%s%s", by, reason ? ": " : "",
+	          reason ? reason : "");
+	cJSON_AddStringToObject(data, "by", by);
+	if (reason != NULL)
+		cJSON_AddStringToObject(data, "reason", reason);
+	close_exec(e, x, XS_REJECTED, "workflow_rejected", data);
+}
+
+static void
+decided(struct engine *e, struct exec *x, int g, const char *decision,
+        const char *by, cJSON *data)
+{
+	cJSON_AddStringToObject(data, "decision", decision);
+	cJSON_AddStringToObject(data, "by", by);
+	history(e, x, "approval_decided", g, x->steps[g].attempt, data);
+	log_info("approval_decided", "execution=%s decision=%s by=\"%s\"",
+	         x->id, decision, by);
+}
+
+static char *
+call_approve(struct engine *e, cJSON *params)
+{
+	const char *edit = proto_str(params, "caption");
+	const char *by = who(params);
+	struct exec *x;
+	char        *reply = NULL, *before;
+	cJSON       *data;
+	size_t       n;
+	int          g;
+
+	if (edit != NULL) {
+		/* An edited caption is held to what a generated one is. */
+		for (n = 0; edit[n] == ' ' || edit[n] == '\n' || edit[n] == '\t';
+		     n++)
+			;
+		if (edit[n] == '\0')
+			return proto_reply_err(E_BAD_REQUEST,
+			                       "params.caption: empty");
+		if (!utf8_valid(edit, strlen(edit)))
+			return proto_reply_err(E_BAD_REQUEST,
+			                       "params.caption: not valid "
+			                       "UTF-8");
+		if (utf8_chars(edit) > ACT_CAPTION_MAX)
+			return proto_reply_err(
+			    E_BAD_REQUEST,
+			    "params.caption: %zu characters, over "
+			    "Instagram's %d",
+			    utf8_chars(edit), ACT_CAPTION_MAX);
+	}
+	if ((x = approval_find(e, params, &g, &reply)) == NULL)
+		return reply;
+	before = result_str(x, gated_step(x, g), "caption");
+	if (edit != NULL && before != NULL && strcmp(edit, before) == 0)
+		edit = NULL; /* unchanged */
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "caption", edit ? edit : before);
+	if (edit != NULL && before != NULL)
+		cJSON_AddStringToObject(data, "caption_before", before);
+	decided(e, x, g, "approved", by, data);
+	gate_pass(e, x, g, edit ? edit : before, edit ? "edited" : "approved",
+	          by, edit ? before : NULL);
+	free(before);
+	return approval_reply(x);
+}
+
+static char *
+call_reject(struct engine *e, cJSON *params)
+{
+	const char  *reason = proto_str(params, "reason");
+	const char  *by = who(params);
+	struct exec *x;
+	char        *reply = NULL;
+	cJSON       *data;
+	int          g;
+
+	if ((x = approval_find(e, params, &g, &reply)) == NULL)
+		return reply;
+	data = cJSON_CreateObject();
+	if (reason != NULL)
+		cJSON_AddStringToObject(data, "reason", reason);
+	decided(e, x, g, "rejected", by, data);
+	reply = approval_reply_status(x->id, "rejected");
+	reject_run(e, x, by, reason);
+	return reply;
+}
+
+static char *
+call_regenerate(struct engine *e, cJSON *params)
+{
+	const char  *hint = proto_str(params, "hint");
+	const char  *by = who(params);
+	struct exec *x;
+	struct step *s, *gs;
+	char        *reply = NULL, *before;
+	cJSON       *data, *prog;
+	int          g, k;
+
+	if ((x = approval_find(e, params, &g, &reply)) == NULL)
+		return reply;
+	k = gated_step(x, g);
+	before = result_str(x, k, "caption");
+	data = cJSON_CreateObject();
+	if (hint != NULL)
+		cJSON_AddStringToObject(data, "hint", hint);
+	if (before != NULL)
+		cJSON_AddStringToObject(data, "caption_before", before);
+	decided(e, x, g, "regenerate", by, data);
+	free(before);
+	/* The caption step runs again, with a fresh budget and the hint
+	 * in its progress; the gate waits again after it. */
+	s = &x->steps[k];
+	prog = cJSON_CreateObject();
+	if (hint != NULL)
+		cJSON_AddStringToObject(prog, "hint", hint);
+	free(s->progress);
+	s->progress = cJSON_PrintUnformatted(prog);
+	cJSON_Delete(prog);
+	s->status = SS_PENDING;
+	s->base = s->attempt;
+	save_step(e, x, k);
+	gs = &x->steps[g];
+	timer_clear(e, gs);
+	gs->status = SS_PENDING;
+	gs->next_at = 0;
+	save_step(e, x, g);
+	x->status = XS_RUNNING;
+	save_exec(e, x);
+	mark_dirty(e, x);
+	return approval_reply(x);
+}
+
+/* An approval waited past its deadline: the brand's on_timeout. */
+static void
+approval_expired(struct engine *e, struct exec *x, int g)
+{
+	const char *act =
+	    cJSON_GetStringValue(brand_setting(e, x, "on_timeout"));
+	cJSON *data = cJSON_CreateObject();
+	char  *caption, *reason;
+
+	if (act != NULL && strcmp(act, "approve") == 0) {
+		cJSON_AddStringToObject(data, "action", "approve");
+		decided(e, x, g, "expired", "heraldd", data);
+		caption = result_str(x, gated_step(x, g), "caption");
+		gate_pass(e, x, g, caption, "timeout", "heraldd", NULL);
+		free(caption);
+		return;
+	}
+	cJSON_AddStringToObject(data, "action", "reject");
+	decided(e, x, g, "expired", "heraldd", data);
+	xasprintf(&reason, "no decision before %s",
+	          iso8601(x->steps[g].next_at, (char[32]){ 0 }, 32));
+	reject_run(e, x, "heraldd", reason);
+	free(reason);
 }
 
 /* Schedules: firing, catch-up after downtime, overlap, and the operator's
@@ -2258,6 +2678,15 @@ apply_call(struct engine *e, struct ev *ev)
 	case M_SCHEDULE_DELETE:
 		reply = call_sched_delete(e, ev->params);
 		break;
+	case M_APPROVAL_APPROVE:
+		reply = call_approve(e, ev->params);
+		break;
+	case M_APPROVAL_REJECT:
+		reply = call_reject(e, ev->params);
+		break;
+	case M_APPROVAL_REGENERATE:
+		reply = call_regenerate(e, ev->params);
+		break;
 	default:
 		reply = proto_reply_err(E_INTERNAL, "%s is not an engine call",
 		                        proto_methods[ev->method].name);
@@ -2416,7 +2845,7 @@ fire_timers(struct engine *e, int64_t now)
 		x = s->x;
 		kind = s->tkind;
 		timer_clear(e, s);
-		if (x->status != XS_RUNNING)
+		if (!OPEN(x))
 			continue;
 		if (kind == TM_RETRY && s->status == SS_RETRY_WAIT) {
 			if (!x->failing)
@@ -2424,6 +2853,9 @@ fire_timers(struct engine *e, int64_t now)
 		} else if (kind == TM_POLL && s->status == SS_WAITING) {
 			if (!x->failing)
 				start_attempt(e, x, s->idx, START_CONTINUE);
+		} else if (kind == TM_EXPIRE && s->status == SS_WAITING &&
+		           x->status == XS_WAITING) {
+			approval_expired(e, x, s->idx);
 		} else if (kind == TM_DEADLINE && s->status == SS_RUNNING) {
 			xasprintf(&msg, "timed out after %lld ms",
 			          (long long)x->wf->steps[s->idx].timeout_ms);

@@ -300,6 +300,11 @@ query_run(struct job *job, void *ctx)
 	case M_SCHEDULE_DESCRIBE:
 		reply = do_schedules(r, id);
 		break;
+	case M_APPROVAL_LIST:
+		rc = store_approvals(r, proto_str(j->params, "brand"), &out,
+		                     &cause);
+		reply = result_or_error(rc, out, cause, "");
+		break;
 	default:
 		reply = proto_reply_err(E_INTERNAL, "%s is not a query",
 		                        proto_methods[j->method].name);

@@ -12,7 +12,7 @@
 #include "activities/activity.h"
 
 #define WF_MAX_STEPS 16
-#define WF_MAX_DEPS  6
+#define WF_MAX_DEPS  8
 
 /* Temporal's semantics: the delay before attempt k+1 is
  * initial * coefficient^(k-1), at most max_interval; max_attempts counts
@@ -40,6 +40,12 @@ struct step_def {
 	/* A kind of key this step claims (see activity.h); its activity is
 	 * told which keys of that kind other runs hold. */
 	const char *claims;
+	/* The approval gate (DESIGN rule 10): no activity; for a brand in
+	 * approve-before-publish mode the run waits here (waiting_approval)
+	 * for an operator to approve, edit, reject or regenerate the caption
+	 * of the step named here. Otherwise it passes at once. Its result is
+	 * {"caption", "approval", ...}: the caption to publish. */
+	const char *gate;
 };
 
 struct workflow {

@@ -124,6 +124,21 @@ static const char *const migrations[] = {
 	/* 4: what a step carries from one call of its activity to the next
 	 * (an Instagram container id while it is processed). */
 	"ALTER TABLE steps ADD COLUMN progress TEXT;",
+	/* 5: FeedPublisherWorkflow gained the approval gate after
+	 * generate_caption (index 3): runs from before get it, passed where
+	 * their caption was written. */
+	"UPDATE steps SET idx = idx + 1000 WHERE idx >= 3 AND exec_n IN "
+	"  (SELECT n FROM executions WHERE type = 'FeedPublisherWorkflow');"
+	"UPDATE steps SET idx = idx - 999 WHERE idx >= 1000;"
+	"INSERT INTO steps (exec_n, idx, name, status, attempt, result) "
+	"  SELECT x.n, 3, 'approve_caption', "
+	"    CASE WHEN g.status = 'completed' THEN 'completed' "
+	"      ELSE 'pending' END, 0, "
+	"    CASE WHEN g.status = 'completed' THEN json_object('caption', "
+	"      json_extract(g.result, '$.caption'), 'approval', 'auto') END "
+	"  FROM executions x JOIN steps g ON g.exec_n = x.n "
+	"    AND g.name = 'generate_caption' "
+	"  WHERE x.type = 'FeedPublisherWorkflow';",
 };
 
 enum {
@@ -1312,6 +1327,51 @@ store_publication_add(struct store *s, const struct store_publication *p,
 	sqlite3_bind_double(st, 11, p->cost_usd);
 	sqlite3_bind_int64(st, 12, p->published_at);
 	return run(s, ST_PUB_ADD, cause);
+}
+
+int
+store_approvals(struct store_reader *r, const char *brand, cJSON **out,
+                char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	cJSON        *res, *arr, *o, *d;
+	const char   *keys[] = { "caption", "photo_key", "description",
+		             "expires_at" };
+	size_t        i;
+	int           rc;
+
+	if (sqlite3_prepare_v2(
+	        r->db,
+	        "SELECT x.id, x.brand, ev.at, ev.data FROM executions x "
+	        "JOIN events ev ON ev.seq = (SELECT MAX(seq) FROM events "
+	        "  WHERE exec_n = x.n AND type = 'approval_requested') "
+	        "WHERE x.status = 'waiting_approval' AND "
+	        "(?1 IS NULL OR x.brand = ?1) ORDER BY ev.at, x.n",
+	        -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	bind_text(st, 1, brand);
+	res = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(res, "approvals");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "execution", col_text(st, 0));
+		json_add_str(o, "brand", col_text(st, 1));
+		d = cJSON_Parse(col_text(st, 3) ? col_text(st, 3) : "null");
+		for (i = 0; i < nitems(keys); i++)
+			json_add_str(o, keys[i],
+			             cJSON_GetStringValue(
+			                 cJSON_GetObjectItem(d, keys[i])));
+		cJSON_Delete(d);
+		json_add_time(o, "since", sqlite3_column_int64(st, 2));
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(res);
+		return reader_fail(r, st, cause);
+	}
+	sqlite3_finalize(st);
+	*out = res;
+	return 0;
 }
 
 int

@@ -197,6 +197,11 @@ int store_sched_fires(struct store_reader *, const char *id, int limit,
 int store_publications(struct store_reader *, const char *brand, int limit,
                        cJSON **out, char **cause);
 
+/* {"approvals": [...]}: runs waiting at the approval gate (of brand, or
+ * all), oldest first, with what their approval_requested event said. */
+int store_approvals(struct store_reader *, const char *brand, cJSON **out,
+                    char **cause);
+
 /* {"running": N, ...}: executions per status. */
 int store_counts(struct store_reader *, cJSON **out, char **cause);
 

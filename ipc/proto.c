@@ -38,9 +38,10 @@ static const char *const err_codes[] = {
 	[E_INTERNAL] = "internal",
 };
 
-static const char *const statuses[] = { "running",   "waiting_approval",
-	                                "completed", "failed",
-	                                "cancelled", NULL };
+static const char *const statuses[] = {
+	"running", "waiting_approval", "completed", "failed",
+	"cancelled", "rejected", NULL,
+};
 static const char *const outcomes[] = { "done", "retry", NULL };
 
 static const struct param no_params[] = { END };
@@ -137,6 +138,34 @@ static const struct param resolve_params[] = {
 	END,
 };
 
+static const struct param approval_list_params[] = {
+	{ "brand", P_ID, 0, 0, 0, 0, NULL, "only this brand" },
+	END,
+};
+
+static const struct param approve_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	{ "caption", P_STRING, 0, 16384, 0, 0, NULL,
+	  "publish this caption instead (an edit; at most 2,200 characters)" },
+	{ "by", P_STRING, 0, 128, 0, 0, NULL, "who decides, for the history" },
+	END,
+};
+
+static const struct param reject_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	{ "reason", P_STRING, 0, TEXT_MAX, 0, 0, NULL, "why, for the history" },
+	{ "by", P_STRING, 0, 128, 0, 0, NULL, "who decides, for the history" },
+	END,
+};
+
+static const struct param regenerate_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	{ "hint", P_STRING, 0, TEXT_MAX, 0, 0, NULL,
+	  "what the new caption should do differently" },
+	{ "by", P_STRING, 0, 128, 0, 0, NULL, "who decides, for the history" },
+	END,
+};
+
 const struct method proto_methods[M_COUNT] = {
 	{ M_STATUS, "status", no_params, M_READONLY,
 	  "the daemon's version, uptime and executions by status",
@@ -218,6 +247,25 @@ const struct method proto_methods[M_COUNT] = {
 	  "caption, photo_key, model, input_tokens, output_tokens, cost_usd, "
 	  "published_at}]}`",
 	  "internal" },
+	{ M_APPROVAL_LIST, "approval.list", approval_list_params, M_READONLY,
+	  "captions waiting for approval, oldest first",
+	  "`{approvals: [{execution, brand, caption, photo_key, description, "
+	  "since, expires_at}]}`",
+	  "internal" },
+	{ M_APPROVAL_APPROVE, "approval.approve", approve_params, M_MUTATES,
+	  "approve a waiting caption, as it is or edited; the run publishes it",
+	  "`{execution, status}`",
+	  "not_found, invalid_state (not waiting: the message says what "
+	  "became of it), bad_request (an edited caption that is empty, too "
+	  "long or not UTF-8)" },
+	{ M_APPROVAL_REJECT, "approval.reject", reject_params, M_MUTATES,
+	  "reject a waiting caption: the run ends rejected, publishes "
+	  "nothing, and its photo goes back to the pool",
+	  "`{execution, status}`", "not_found, invalid_state" },
+	{ M_APPROVAL_REGENERATE, "approval.regenerate", regenerate_params,
+	  M_MUTATES,
+	  "write the caption again (with a hint) and wait for approval again",
+	  "`{execution, status}`", "not_found, invalid_state" },
 };
 
 const struct event_type proto_event_types[] = {
@@ -229,6 +277,17 @@ const struct event_type proto_event_types[] = {
 	{ "workflow_completed", "every step completed", "null" },
 	{ "workflow_failed", "a step failed for good", "`{error}`" },
 	{ "workflow_cancelled", "an operator cancelled it", "`{reason}`" },
+	{ "workflow_rejected",
+	  "its caption was rejected, or its approval expired into a reject",
+	  "`{by, reason}`" },
+	{ "approval_requested",
+	  "a run waits at the approval gate (status waiting_approval)",
+	  "`{caption, photo_key, description, expires_at}`" },
+	{ "approval_decided", "an operator (or the timeout) decided",
+	  "`{decision, by, ...}`: decision approved (`caption`, and "
+	  "`caption_before` when edited), rejected (`reason`), regenerate "
+	  "(`hint`, `caption_before`) or expired (`action`: approve or "
+	  "reject)" },
 	{ "workflow_reset", "an operator retried it",
 	  "`{steps}`: the steps run again" },
 	{ "step_started", "an attempt was dispatched to a worker",

@@ -50,6 +50,8 @@ static void print_schedules(const cJSON *);
 static void print_schedule(const cJSON *);
 static void print_sched_changed(const cJSON *);
 static void print_publications(const cJSON *);
+static void print_approvals(const cJSON *);
+static void print_decided(const cJSON *);
 
 static const struct alias resolve_aliases[] = {
 	{ "--done", "outcome", "done" },
@@ -150,6 +152,25 @@ static const struct command commands[] = {
 	  NULL,
 	  print_publications,
 	  0 },
+	{ "approval list", M_APPROVAL_LIST, { NULL }, NULL, print_approvals, 0 },
+	{ "approval approve",
+	  M_APPROVAL_APPROVE,
+	  { "id", NULL },
+	  NULL,
+	  print_decided,
+	  0 },
+	{ "approval reject",
+	  M_APPROVAL_REJECT,
+	  { "id", NULL },
+	  NULL,
+	  print_decided,
+	  0 },
+	{ "approval regenerate",
+	  M_APPROVAL_REGENERATE,
+	  { "id", NULL },
+	  NULL,
+	  print_decided,
+	  0 },
 };
 
 /* Helpers for printing. */
@@ -234,11 +255,11 @@ print_list(const cJSON *r)
 {
 	const cJSON *it, *next = cJSON_GetObjectItemCaseSensitive(r, "next");
 
-	printf("%-44s %-22s %-10s %-10s %s\n", "ID", "TYPE", "BRAND", "STATUS",
+	printf("%-44s %-22s %-10s %-16s %s\n", "ID", "TYPE", "BRAND", "STATUS",
 	       "CREATED");
 	cJSON_ArrayForEach(it,
 	                   cJSON_GetObjectItemCaseSensitive(r, "executions"))
-	    printf("%-44s %-22s %-10s %-10s %s\n", str(it, "id"),
+	    printf("%-44s %-22s %-10s %-16s %s\n", str(it, "id"),
 	           str(it, "type"), str(it, "brand"), str(it, "status"),
 	           str(it, "created_at"));
 	if (cJSON_IsNumber(next))
@@ -405,6 +426,28 @@ print_publications(const cJSON *r)
 	    printf("%-24s %-10s %-9s %-28s %s\n", str(it, "published_at"),
 	           str(it, "brand"), str(it, "channel"), str(it, "photo_key"),
 	           str(it, "permalink"));
+}
+
+static void
+print_approvals(const cJSON *r)
+{
+	const cJSON *it;
+
+	printf("%-44s %-10s %-24s %-24s %s\n", "EXECUTION", "BRAND", "SINCE",
+	       "EXPIRES", "PHOTO");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "approvals"))
+	{
+		printf("%-44s %-10s %-24s %-24s %s\n", str(it, "execution"),
+		       str(it, "brand"), str(it, "since"), str(it, "expires_at"),
+		       str(it, "photo_key"));
+		printf("  %s\n", str(it, "caption"));
+	}
+}
+
+static void
+print_decided(const cJSON *r)
+{
+	printf("%s: %s\n", str(r, "execution"), str(r, "status"));
 }
 
 /* Usage. */
@@ -591,6 +634,14 @@ parse_args(const struct command *c, int argc, char **argv, char **cause)
 			goto fail;
 		cJSON_DeleteItemFromObject(params, p->name);
 		cJSON_AddItemToObject(params, p->name, v);
+	}
+	/* Decisions say who made them: the login, unless --by says. */
+	if (find_param(m, "by") != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(params, "by") == NULL) {
+		const char *user = getenv("USER");
+
+		if (user != NULL && *user != '\0' && strlen(user) <= 128)
+			cJSON_AddStringToObject(params, "by", user);
 	}
 	for (p = m->params; p->name != NULL; p++) {
 		if (p->required &&

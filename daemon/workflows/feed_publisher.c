@@ -3,6 +3,8 @@
  * language, published to Facebook and Instagram at once, and reported.
  *
  *   get_random_unused_photo -> view_image -> generate_caption
+ *     -> approve_caption (the approval gate: waits for an operator when
+ *        the brand says so, else passes at once)
  *     -> (publish_facebook_photo, publish_instagram_photo)
  *     -> save_publication_report
  *
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #include "activities/claude.h"
+#include "activities/meta_facebook.h"
+#include "activities/meta_instagram.h"
 #include "activities/offline.h"
 #include "activities/outbox.h"
 #include "activities/photos_dir.h"
@@ -72,6 +76,54 @@ writer_is_claude(const struct act_call *c)
 	return w != NULL && strcmp(w, "claude") == 0;
 }
 
+/* The brand's publisher: Meta's Graph API, or the local outbox. */
+static int
+to_meta(const struct act_call *c)
+{
+	const char *to = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "brand"),
+	                        "publish"),
+	    "to"));
+
+	return to != NULL && strcmp(to, "meta") == 0;
+}
+
+static void
+publish_facebook(const struct act_call *c, struct act_out *out)
+{
+	if (to_meta(c))
+		meta_facebook_publish(c, out);
+	else
+		outbox_publish_facebook(c, out);
+}
+
+static void
+check_facebook(const struct act_call *c, struct act_out *out)
+{
+	if (to_meta(c))
+		meta_facebook_check(c, out);
+	else
+		outbox_check_facebook(c, out);
+}
+
+static void
+publish_instagram(const struct act_call *c, struct act_out *out)
+{
+	if (to_meta(c))
+		meta_instagram_publish(c, out);
+	else
+		outbox_publish_instagram(c, out);
+}
+
+static void
+check_instagram(const struct act_call *c, struct act_out *out)
+{
+	if (to_meta(c))
+		meta_instagram_check(c, out);
+	else
+		outbox_check_instagram(c, out);
+}
+
 static void
 view_image(const struct act_call *c, struct act_out *out)
 {
@@ -115,19 +167,24 @@ static const struct step_def feed_steps[] = {
 	    .retry = { .max_attempts = 2 },
 	},
 	{
+	    .name = "approve_caption",
+	    .gate = "generate_caption",
+	    .deps = { "generate_caption", NULL },
+	},
+	{
 	    .name = "publish_facebook_photo",
-	    .run = outbox_publish_facebook,
-	    .check = outbox_check_facebook,
-	    .deps = { "generate_caption", "get_random_unused_photo", NULL },
+	    .run = publish_facebook,
+	    .check = check_facebook,
+	    .deps = { "approve_caption", "get_random_unused_photo", NULL },
 	    .timeout_ms = 5 * MIN,
 	    .retry = { .max_attempts = 3 },
 	    .side_effect = 1,
 	},
 	{
 	    .name = "publish_instagram_photo",
-	    .run = outbox_publish_instagram,
-	    .check = outbox_check_instagram,
-	    .deps = { "generate_caption", "get_random_unused_photo", NULL },
+	    .run = publish_instagram,
+	    .check = check_instagram,
+	    .deps = { "approve_caption", "get_random_unused_photo", NULL },
 	    .timeout_ms = 5 * MIN,
 	    .retry = { .max_attempts = 3 },
 	    .side_effect = 1,
@@ -136,7 +193,7 @@ static const struct step_def feed_steps[] = {
 	    .name = "save_publication_report",
 	    .run = report_save,
 	    .deps = { "publish_facebook_photo", "publish_instagram_photo",
-	              "generate_caption", "view_image",
+	              "approve_caption", "generate_caption", "view_image",
 	              "get_random_unused_photo", NULL },
 	    .timeout_ms = 1 * MIN,
 	    .retry = { .max_attempts = 2 },

@@ -50,12 +50,12 @@ pg_stop
 h workflow start --type FeedPublisherWorkflow --input '"pomandi"' --id down \
 	>/dev/null
 n=0
-until h workflow describe down --json | jq -e '.steps[5].status ==
+until h workflow describe down --json | jq -e '(.steps[] | select(.name == "save_publication_report")).status ==
 	"retry_wait"' >/dev/null; do
 	n=$((n + 1)); [ $n -lt 200 ] || fail "the report did not wait: $(h workflow describe down --json)"
 	sleep 0.05
 done
-h workflow describe down --json | jq -r '.steps[5].last_error' |
+h workflow describe down --json | jq -r '(.steps[] | select(.name == "save_publication_report")).last_error' |
 	grep -q "^postgres: " || fail "the report's error"
 if h workflow describe down --json | grep -q "postgresql://"; then
 	fail "the connection string leaked into the error"
@@ -73,8 +73,8 @@ start_daemon --demo --state-dir "$S"
 h workflow execute --type FeedPublisherWorkflow --input '"costume"' --id badurl \
 	>/dev/null 2>&1 || true
 h workflow describe badurl --json >"$T/b"
-jq -e '.status == "failed" and .steps[5].attempt == 1 and
-	(.steps[5].last_error | test("not a valid connection string"))' "$T/b" \
+jq -e '.status == "failed" and (.steps[] | select(.name == "save_publication_report")).attempt == 1 and
+	((.steps[] | select(.name == "save_publication_report")).last_error | test("not a valid connection string"))' "$T/b" \
 	>/dev/null || fail "bad DATABASE_URL: $(cat "$T/b")"
 if grep -rq "zzet" "$T/daemon.log" "$S"/herald.db*; then
 	fail "the password leaked"

@@ -71,11 +71,44 @@ static const struct bad_case bad_cases[] = {
 	  "[\"@daily\"]}, {\"id\": \"a\", \"workflow\": \"w\", \"cron\": "
 	  "[\"@daily\"]}]}",
 	  "schedules[1].id: \"a\" is already used by schedules[0]" },
-	{ "approval required",
+	{ "approval timeout too short",
 	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"approval\": "
-	  "\"required\", " PHOTOS "}}}",
-	  "brands.p.approval: \"required\" is not supported by this heraldd "
-	  "yet" },
+	  "\"required\", \"approval_timeout\": \"10s\", " PHOTOS "}}}",
+	  "brands.p.approval_timeout: at least 1m" },
+	{ "bad on_timeout",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"on_timeout\": "
+	  "\"publish\", " PHOTOS "}}}",
+	  "brands.p.on_timeout: expected one of \"reject\", \"approve\"" },
+	{ "unknown language",
+	  "{\"brands\": {\"p\": {\"language\": \"de\", " PHOTOS "}}}",
+	  "brands.p.language: expected one of \"nl\", \"fr\", \"en\"" },
+	{ "meta without token variable",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
+	  ", \"publish\": {\"to\": \"meta\", \"page_id\": \"1\"}}}}",
+	  "brands.p.publish.token_env: required with \"to\": \"meta\"" },
+	{ "meta without accounts",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
+	  ", \"publish\": {\"to\": \"meta\", \"token_env\": \"T\"}}}}",
+	  "brands.p.publish: \"to\": \"meta\" needs page_id, "
+	  "instagram_user_id or both" },
+	{ "instagram from a folder",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
+	  ", \"publish\": {\"to\": \"meta\", \"token_env\": \"T\", "
+	  "\"instagram_user_id\": \"17\"}}}}",
+	  "brands.p.publish.instagram_user_id: Instagram fetches the photo "
+	  "from a public URL, which a local folder does not have" },
+	{ "meta keys for the outbox",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
+	  ", \"publish\": {\"page_id\": \"1\"}}}}",
+	  "brands.p.publish: page_id, instagram_user_id and token_env are "
+	  "for \"to\": \"meta\"" },
+	{ "bad graph version", "{\"meta\": {\"version\": \"26\"}}",
+	  "meta.version: \"26\" is not a Graph API version like \"v26.0\"" },
+	{ "page id with a slash",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
+	  ", \"publish\": {\"to\": \"meta\", \"token_env\": \"T\", "
+	  "\"page_id\": \"1/feed\"}}}}",
+	  "brands.p.publish.page_id:" },
 	{ "brand without photos",
 	  "{\"brands\": {\"p\": {\"language\": \"nl\"}}}",
 	  "brands.p.photos: required key is missing" },

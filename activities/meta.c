@@ -1,0 +1,294 @@
+/*
+ * meta: one Graph API call, classified (see meta.h).
+ */
+#include <sys/random.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activities/http.h"
+#include "activities/meta.h"
+#include "common/json.h"
+#include "common/util.h"
+
+#define GRAPH_BASE    "https://graph.facebook.com"
+#define GRAPH_VERSION "v26.0"
+
+/* Waits when Meta throttles and says nothing about how long. */
+#define THROTTLE_SHORT_MS (60 * 1000)
+#define THROTTLE_LONG_MS  (5 * 60 * 1000)
+#define QUOTA_WAIT_MS     (60 * 60 * 1000)
+
+static const cJSON *
+brand_publish(const struct act_call *c)
+{
+	return cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "brand"),
+	                           "publish");
+}
+
+const char *
+meta_setting(const struct act_call *c, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(brand_publish(c), key));
+}
+
+static const char *
+global(const struct act_call *c, const char *key, const char *def)
+{
+	const char *v = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "meta"), key));
+
+	return v != NULL && *v != '\0' ? v : def;
+}
+
+double
+meta_number(const struct act_call *c, const char *key, double def)
+{
+	const cJSON *v =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "meta"), key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+void
+meta_fail(struct act_out *out, enum act_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->status = st;
+	free(out->error);
+	va_start(ap, fmt);
+	if (vasprintf(&out->error, fmt, ap) < 0)
+		fatal("out of memory");
+	va_end(ap);
+}
+
+static int
+throttling(int code)
+{
+	return code == 4 || code == 17 || code == 32 || code == 613 ||
+	       code == 341 || (code >= 80000 && code <= 80014);
+}
+
+/* The longest estimated_time_to_regain_access (minutes) in an
+ * X-Business-Use-Case-Usage header, in ms; 0 if none. */
+static int64_t
+buc_wait_ms(const char *header)
+{
+	cJSON       *h = header != NULL ? cJSON_Parse(header) : NULL;
+	const cJSON *id, *u;
+	double       m, most = 0;
+
+	cJSON_ArrayForEach(id, h)
+	{
+		cJSON_ArrayForEach(u, id)
+		{
+			m = cJSON_GetNumberValue(cJSON_GetObjectItem(
+			    u, "estimated_time_to_regain_access"));
+			if (m == m && m > most && m < 24 * 60)
+				most = m;
+		}
+	}
+	cJSON_Delete(h);
+	return (int64_t)(most * 60 * 1000);
+}
+
+/* Graph's error object into out: its class and its words. */
+static void
+graph_error(const struct http_resp *r, const cJSON *err,
+            const struct meta_call *mc, struct act_out *out)
+{
+	const char *msg =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
+	const char *type =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "type"));
+	const char *trace =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "fbtrace_id"));
+	int code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(err, "code"));
+	double sub =
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(err, "error_subcode"));
+	int  transient = cJSON_IsTrue(cJSON_GetObjectItem(err, "is_transient"));
+	char subs[24] = "";
+	int64_t wait;
+
+	if (sub == sub)
+		snprintf(subs, sizeof subs, "/%d", (int)sub);
+	xasprintf(&out->error, "graph %ld code %d%s %s: %.300s%s%s%s%s",
+	          r->status, code, subs, type ? type : "error",
+	          msg ? msg : "(no message)", trace ? " (fbtrace_id " : "",
+	          trace ? trace : "", trace ? ")" : "",
+	          transient ? " [transient]" : "");
+	if (code == 190 || code == 102 || code == 10 ||
+	    (code >= 200 && code <= 299)) {
+		/* Retrying cannot help; the next fires would fail the same
+		 * way until someone renews the token or the permission. */
+		out->status = ACT_FAIL;
+		out->pause_brand = 1;
+	} else if (throttling(code)) {
+		out->status = ACT_RETRY;
+		wait = buc_wait_ms(r->kept);
+		if (wait < r->retry_after_ms)
+			wait = r->retry_after_ms;
+		if (wait == 0)
+			wait = code == 32 || code == 613 || code >= 80000
+			           ? THROTTLE_LONG_MS
+			           : THROTTLE_SHORT_MS;
+		out->retry_after_ms = wait;
+	} else if (code == 9) {
+		out->status = ACT_RETRY; /* Instagram's publishing limit */
+		out->retry_after_ms = QUOTA_WAIT_MS;
+	} else if (code == 506 || sub == 1366051) {
+		/* Meta says it has this post already: it may be ours. */
+		out->status = mc->publishes ? ACT_UNKNOWN : ACT_FAIL;
+	} else if (r->status >= 500 && mc->publishes) {
+		out->status = ACT_UNKNOWN;
+	} else if (code == 1 || code == 2 || transient || r->status >= 500) {
+		out->status = ACT_RETRY;
+		out->retry_after_ms = r->retry_after_ms;
+	} else
+		out->status = ACT_FAIL;
+}
+
+/* A multipart/form-data body: the params, then the file. */
+static char *
+multipart(const struct meta_call *mc, size_t *len, char **ctype)
+{
+	unsigned char rnd[12];
+	char          boundary[64], *head = xstrdup(""), *tmp, *body;
+	size_t        hl, tl;
+	int           i, k;
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		fatal("getrandom failed");
+	k = snprintf(boundary, sizeof boundary, "herald-");
+	for (i = 0; i < (int)sizeof rnd; i++)
+		k += snprintf(boundary + k, sizeof boundary - (size_t)k, "%02x",
+		              rnd[i]);
+	for (i = 0; i + 1 < 2 * mc->nparams; i += 2) {
+		if (mc->params[i + 1] == NULL)
+			continue;
+		xasprintf(&tmp,
+		          "%s--%s\r\nContent-Disposition: form-data; "
+		          "name=\"%s\"\r\n\r\n%s\r\n",
+		          head, boundary, mc->params[i], mc->params[i + 1]);
+		free(head);
+		head = tmp;
+	}
+	xasprintf(&tmp,
+	          "%s--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+	          "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
+	          head, boundary, mc->file->field, mc->file->filename,
+	          mc->file->type);
+	free(head);
+	head = tmp;
+	hl = strlen(head);
+	xasprintf(&tmp, "\r\n--%s--\r\n", boundary);
+	tl = strlen(tmp);
+	*len = hl + mc->file->len + tl;
+	body = xmalloc(*len + 1);
+	memcpy(body, head, hl);
+	memcpy(body + hl, mc->file->data, mc->file->len);
+	memcpy(body + hl + mc->file->len, tmp, tl + 1);
+	free(head);
+	free(tmp);
+	xasprintf(ctype, "Content-Type: multipart/form-data; boundary=%s",
+	          boundary);
+	return body;
+}
+
+cJSON *
+meta_request(const struct act_call *c, const struct meta_call *mc,
+             struct act_out *out)
+{
+	const char      *var = meta_setting(c, "token_env");
+	const char      *token = var != NULL ? getenv(var) : NULL;
+	const char      *headers[3];
+	struct http_req  q;
+	struct http_resp r;
+	char  *url, *form, *auth, *ctype = NULL, *body = NULL, *cause = NULL;
+	size_t len = 0;
+	cJSON *ans = NULL, *err;
+	int    rc;
+
+	if (token == NULL || *token == '\0') {
+		meta_fail(out, ACT_FAIL,
+		          "the brand's Meta token is not set (%s is empty "
+		          "or missing from the environment)",
+		          var ? var : "publish.token_env");
+		return NULL;
+	}
+	form = http_form(mc->params, mc->nparams);
+	if (strcmp(mc->method, "GET") == 0)
+		xasprintf(&url, "%s/%s/%s%s%s",
+		          global(c, "base_url", GRAPH_BASE),
+		          global(c, "version", GRAPH_VERSION), mc->path,
+		          *form ? "?" : "", form);
+	else {
+		xasprintf(&url, "%s/%s/%s", global(c, "base_url", GRAPH_BASE),
+		          global(c, "version", GRAPH_VERSION), mc->path);
+		if (mc->file != NULL)
+			body = multipart(mc, &len, &ctype);
+		else {
+			body = xstrdup(form);
+			len = strlen(body);
+			ctype = xstrdup("Content-Type: "
+			                "application/x-www-form-urlencoded");
+		}
+	}
+	xasprintf(&auth, "Authorization: Bearer %s", token);
+	headers[0] = auth;
+	headers[1] = ctype;
+	headers[2] = NULL;
+	memset(&q, 0, sizeof q);
+	q.method = mc->method;
+	q.url = url;
+	q.headers = headers;
+	q.body = body;
+	q.body_len = len;
+	q.deadline = c->deadline;
+	q.cancel = c->cancel;
+	q.max_response = 1024 * 1024;
+	q.keep_header = "x-business-use-case-usage";
+	rc = http_do(c->http, &q, &r, &cause);
+	explicit_bzero(auth, strlen(auth));
+	free(auth);
+	free(url);
+	free(form);
+	free(body);
+	free(ctype);
+	out->retry_after_ms = 0;
+	if (rc != 0) {
+		out->status = http_class(rc, &r, !mc->publishes);
+		xasprintf(&out->error, "graph: %s%s", cause,
+		          out->status == ACT_UNKNOWN ? ", after the request "
+		                                       "went out"
+		                                     : "");
+		free(cause);
+		goto done;
+	}
+	ans = json_parse(r.body, r.len, NULL);
+	err = cJSON_GetObjectItem(ans, "error");
+	if (r.status >= 200 && r.status < 300 && cJSON_IsObject(ans) &&
+	    err == NULL)
+		goto done;
+	if (cJSON_IsObject(err))
+		graph_error(&r, err, mc, out);
+	else {
+		/* A proxy's page, a truncated body: not Graph speaking. */
+		out->status = r.status >= 200 && r.status < 300
+		                  ? (mc->publishes ? ACT_UNKNOWN : ACT_RETRY)
+		                  : http_class(0, &r, !mc->publishes);
+		out->retry_after_ms = r.retry_after_ms;
+		xasprintf(&out->error,
+		          "graph %ld: the answer is not a Graph "
+		          "API object (%zu bytes)",
+		          r.status, r.len);
+	}
+	cJSON_Delete(ans);
+	ans = NULL;
+done:
+	http_resp_fini(&r);
+	return ans;
+}

@@ -1,0 +1,209 @@
+/*
+ * meta_facebook: the brand's Facebook Page photo post, and the check that
+ * finds out whether an attempt whose answer was lost went out.
+ *
+ * The photo goes as a URL Meta fetches (S3 photos, presigned) or as a
+ * multipart upload of the file (a local folder). The post is found again
+ * by its caption among the page's posts since the run began: a caption is
+ * specific enough, and nothing else links a lost answer to its post.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activities/meta.h"
+#include "activities/meta_facebook.h"
+#include "activities/photo.h"
+#include "common/util.h"
+
+/* Facebook refuses photos over 4 MB (subcode 1366046). */
+#define FB_PHOTO_MAX (4 * 1024 * 1024)
+
+static void
+result(struct act_out *out, const char *post_id, const char *photo_id,
+       const char *permalink, int found)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "channel", "facebook");
+	cJSON_AddStringToObject(r, "publisher", "meta");
+	cJSON_AddStringToObject(r, "post_id", post_id);
+	if (photo_id != NULL)
+		cJSON_AddStringToObject(r, "photo_id", photo_id);
+	if (permalink != NULL)
+		cJSON_AddStringToObject(r, "permalink", permalink);
+	else
+		cJSON_AddNullToObject(r, "permalink");
+	if (found)
+		cJSON_AddTrueToObject(r, "found_by_check");
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+}
+
+/* The post's permalink; best effort: a live post is never failed over
+ * it. */
+static char *
+permalink(const struct act_call *c, const char *post_id)
+{
+	const char      *params[] = { "fields", "permalink_url" };
+	struct meta_call mc = {
+		.method = "GET", .path = post_id, .params = params, .nparams = 1
+	};
+	struct act_out o;
+	cJSON         *a;
+	char          *link;
+
+	memset(&o, 0, sizeof o);
+	a = meta_request(c, &mc, &o);
+	free(o.error);
+	link = xstrdup(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(a, "permalink_url")));
+	cJSON_Delete(a);
+	return link;
+}
+
+static int
+skipped(const struct act_call *c, struct act_out *out)
+{
+	cJSON *r;
+
+	if (meta_setting(c, "page_id") != NULL)
+		return 0;
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "channel", "facebook");
+	cJSON_AddStringToObject(r, "skipped", "the brand has no page_id");
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	return 1;
+}
+
+void
+meta_facebook_publish(const struct act_call *c, struct act_out *out)
+{
+	const char      *page = meta_setting(c, "page_id");
+	const char      *caption = act_caption(c);
+	const char      *params[4];
+	char             path[160];
+	struct meta_call mc = { .method = "POST", .publishes = 1 };
+	struct meta_file file;
+	struct photo     p;
+	char            *link, *url = NULL;
+	cJSON           *a;
+
+	if (skipped(c, out))
+		return;
+	if (caption == NULL) {
+		meta_fail(out, ACT_FAIL, "no caption to publish");
+		return;
+	}
+	memset(&p, 0, sizeof p);
+	snprintf(path, sizeof path, "%s/photos", page);
+	params[0] = "caption";
+	params[1] = caption;
+	mc.path = path;
+	mc.params = params;
+	mc.nparams = 2;
+	if (photo_has_url(c)) {
+		/* S3: Meta fetches it. */
+		if (photo_url(c, &url, out) != 0)
+			return;
+		params[2] = "url";
+		params[3] = url;
+	} else {
+		/* A local folder: the bytes go with the request. */
+		if (photo_load(c, FB_PHOTO_MAX, &p, out) != 0)
+			return;
+		file.field = "source";
+		file.filename = p.key;
+		file.type =
+		    strcmp(p.format, "png") == 0 ? "image/png" : "image/jpeg";
+		file.data = p.data;
+		file.len = p.len;
+		mc.nparams = 1;
+		mc.file = &file;
+	}
+	a = meta_request(c, &mc, out);
+	free(p.data);
+	if (url != NULL) {
+		explicit_bzero(url, strlen(url));
+		free(url);
+	}
+	if (a == NULL)
+		return;
+	if (!cJSON_IsString(cJSON_GetObjectItem(a, "post_id"))) {
+		/* It answered, but not with a post: whether one exists is
+		 * for the check to find out. */
+		meta_fail(out, ACT_UNKNOWN,
+		          "graph: the answer to the photo post has no post_id");
+		cJSON_Delete(a);
+		return;
+	}
+	link = permalink(c, cJSON_GetObjectItem(a, "post_id")->valuestring);
+	result(out, cJSON_GetObjectItem(a, "post_id")->valuestring,
+	       cJSON_GetStringValue(cJSON_GetObjectItem(a, "id")), link, 0);
+	free(link);
+	cJSON_Delete(a);
+}
+
+void
+meta_facebook_check(const struct act_call *c, struct act_out *out)
+{
+	const char      *page = meta_setting(c, "page_id");
+	const char      *caption = act_caption(c);
+	const char      *params[6];
+	char             path[160], since[32];
+	struct meta_call mc = { .method = "GET" };
+	const cJSON     *it;
+	cJSON           *a;
+
+	if (skipped(c, out))
+		return;
+	/* From a minute before the run began: clocks differ a little. */
+	snprintf(since, sizeof since, "%lld",
+	         (long long)(c->created_at / 1000 - 60));
+	snprintf(path, sizeof path, "%s/posts", page);
+	params[0] = "fields";
+	params[1] = "id,message,created_time,permalink_url";
+	params[2] = "since";
+	params[3] = since;
+	params[4] = "limit";
+	params[5] = "100";
+	mc.path = path;
+	mc.params = params;
+	mc.nparams = 3;
+	if ((a = meta_request(c, &mc, out)) == NULL) {
+		/* Cannot look: cannot tell. */
+		char *why = out->error;
+
+		out->error = NULL;
+		out->pause_brand = 0;
+		meta_fail(out, ACT_UNKNOWN,
+		          "could not list the page's posts to check: %s", why);
+		free(why);
+		return;
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(a, "data"))
+	{
+		const char *msg =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "message"));
+		const char *id =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "id"));
+
+		if (msg != NULL && id != NULL && caption != NULL &&
+		    strcmp(msg, caption) == 0) {
+			result(out, id, NULL,
+			       cJSON_GetStringValue(
+			           cJSON_GetObjectItem(it, "permalink_url")),
+			       1);
+			cJSON_Delete(a);
+			return;
+		}
+	}
+	cJSON_Delete(a);
+	meta_fail(out, ACT_RETRY,
+	          "no post with this caption on page %s since the run "
+	          "began: it did not go out; publishing again",
+	          page);
+}

@@ -1,0 +1,398 @@
+/*
+ * meta_instagram: the brand's Instagram post, in three calls spread over
+ * several step calls (api-notes §2):
+ *
+ *   1. POST {ig-user}/media (image_url, caption) -> a container. Nothing
+ *      is public yet, so any failure here is safe to retry. The container
+ *      id is kept as the step's progress and the step waits (ACT_WAIT):
+ *      Instagram fetches and processes the photo meanwhile, and the id is
+ *      durable before anything could be published with it.
+ *   2. GET {container}?fields=status_code,status, once per call, until
+ *      FINISHED (at most meta.poll_max calls, meta.poll_interval apart;
+ *      the waits are the engine's durable timers, not a sleeping worker).
+ *      ERROR or EXPIRED: the container is dropped and the step retried.
+ *   3. The quota (content_publishing_limit) is read, then
+ *      POST {ig-user}/media_publish (creation_id) -> the media id, then
+ *      its permalink (best effort).
+ *
+ * The check, after a lost answer or a crash, asks the container: PUBLISHED
+ * means the post is out (its media is found by caption among the
+ * account's latest); FINISHED or IN_PROGRESS means it is not, and the
+ * retry publishes the same container; no container means nothing could
+ * have gone out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activities/meta.h"
+#include "activities/meta_instagram.h"
+#include "activities/photo.h"
+#include "common/util.h"
+
+#define POLL_INTERVAL_MS 10000
+#define POLL_MAX         90
+
+static void
+result(struct act_out *out, const char *media_id, const char *container,
+       const char *permalink, int found)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "channel", "instagram");
+	cJSON_AddStringToObject(r, "publisher", "meta");
+	if (media_id != NULL)
+		cJSON_AddStringToObject(r, "post_id", media_id);
+	else
+		cJSON_AddNullToObject(r, "post_id");
+	cJSON_AddStringToObject(r, "container_id", container);
+	if (permalink != NULL)
+		cJSON_AddStringToObject(r, "permalink", permalink);
+	else
+		cJSON_AddNullToObject(r, "permalink");
+	if (found)
+		cJSON_AddTrueToObject(r, "found_by_check");
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+}
+
+static int
+skipped(const struct act_call *c, struct act_out *out)
+{
+	cJSON *r;
+
+	if (meta_setting(c, "instagram_user_id") != NULL)
+		return 0;
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "channel", "instagram");
+	cJSON_AddStringToObject(r, "skipped",
+	                        "the brand has no instagram_user_id");
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	return 1;
+}
+
+static cJSON *
+get(const struct act_call *c, const char *path, const char *fields,
+    struct act_out *out)
+{
+	const char      *params[] = { "fields", fields };
+	struct meta_call mc = {
+		.method = "GET", .path = path, .params = params, .nparams = 1
+	};
+
+	return meta_request(c, &mc, out);
+}
+
+static char *
+permalink(const struct act_call *c, const char *media_id)
+{
+	struct act_out o;
+	cJSON         *a;
+	char          *link;
+
+	memset(&o, 0, sizeof o);
+	a = get(c, media_id, "permalink", &o);
+	free(o.error);
+	link =
+	    xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(a, "permalink")));
+	cJSON_Delete(a);
+	return link;
+}
+
+static const char *
+container_of(const struct act_call *c)
+{
+	return cJSON_GetStringValue(
+	    cJSON_GetObjectItem(c->progress, "container_id"));
+}
+
+static int
+polls_of(const struct act_call *c)
+{
+	double n =
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(c->progress, "polls"));
+
+	return n == n && n > 0 ? (int)n : 0;
+}
+
+static void
+keep(struct act_out *out, const char *container, int polls)
+{
+	free(out->progress);
+	xasprintf(&out->progress, "{\"container_id\":\"%s\",\"polls\":%d}",
+	          container, polls);
+}
+
+static void
+wait_again(const struct act_call *c, struct act_out *out, const char *container,
+           int polls, const char *state)
+{
+	keep(out, container, polls);
+	out->status = ACT_WAIT;
+	out->retry_after_ms =
+	    (int64_t)meta_number(c, "poll_interval_ms", POLL_INTERVAL_MS);
+	free(out->error);
+	xasprintf(&out->error, "Instagram container %s is %s (check %d of %d)",
+	          container, state, polls,
+	          (int)meta_number(c, "poll_max", POLL_MAX));
+}
+
+static void
+create_container(const struct act_call *c, struct act_out *out)
+{
+	const char      *user = meta_setting(c, "instagram_user_id");
+	const char      *caption = act_caption(c);
+	const char      *params[4];
+	char             path[160], *url = NULL;
+	struct meta_call mc = { .method = "POST" };
+	const char      *id;
+	cJSON           *a;
+
+	if (caption == NULL) {
+		meta_fail(out, ACT_FAIL, "no caption to publish");
+		return;
+	}
+	if (photo_url(c, &url, out) != 0)
+		return;
+	snprintf(path, sizeof path, "%s/media", user);
+	params[0] = "image_url";
+	params[1] = url;
+	params[2] = "caption";
+	params[3] = caption;
+	mc.path = path;
+	mc.params = params;
+	mc.nparams = 2;
+	/* Not a publish: a container nobody publishes expires unseen. */
+	a = meta_request(c, &mc, out);
+	explicit_bzero(url, strlen(url));
+	free(url);
+	if (a == NULL) {
+		if (out->status == ACT_UNKNOWN)
+			out->status = ACT_RETRY;
+		return;
+	}
+	if ((id = cJSON_GetStringValue(cJSON_GetObjectItem(a, "id"))) == NULL)
+		meta_fail(out, ACT_RETRY,
+		          "graph: the answer to the container has no id");
+	else
+		wait_again(c, out, id, 0, "created");
+	cJSON_Delete(a);
+}
+
+/* Is there room in the 24-hour publishing quota? 0 yes; -1 with out set
+ * (a wait, or the error reading it). */
+static int
+quota_ok(const struct act_call *c, struct act_out *out)
+{
+	const char  *user = meta_setting(c, "instagram_user_id");
+	char         path[160];
+	cJSON       *a;
+	const cJSON *d;
+	double       used, total;
+
+	snprintf(path, sizeof path, "%s/content_publishing_limit", user);
+	if ((a = get(c, path, "quota_usage,config", out)) == NULL)
+		return -1;
+	d = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "data"), 0);
+	used = cJSON_GetNumberValue(cJSON_GetObjectItem(d, "quota_usage"));
+	total = cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(d, "config"), "quota_total"));
+	cJSON_Delete(a);
+	if (used != used || total != total) {
+		meta_fail(out, ACT_RETRY,
+		          "graph: content_publishing_limit has no quota_usage "
+		          "or quota_total");
+		return -1;
+	}
+	if (used >= total) {
+		meta_fail(out, ACT_RETRY,
+		          "Instagram publishing quota used up (%.0f of %.0f in "
+		          "24 h); trying again in an hour",
+		          used, total);
+		out->retry_after_ms = 60 * 60 * 1000;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+publish(const struct act_call *c, struct act_out *out, const char *container)
+{
+	const char      *user = meta_setting(c, "instagram_user_id");
+	const char      *params[] = { "creation_id", container };
+	char             path[160], *link;
+	struct meta_call mc = {
+		.method = "POST", .params = params, .nparams = 1, .publishes = 1
+	};
+	const char *id;
+	cJSON      *a;
+
+	if (quota_ok(c, out) != 0)
+		return;
+	snprintf(path, sizeof path, "%s/media_publish", user);
+	mc.path = path;
+	if ((a = meta_request(c, &mc, out)) == NULL)
+		return;
+	if ((id = cJSON_GetStringValue(cJSON_GetObjectItem(a, "id"))) == NULL) {
+		meta_fail(out, ACT_UNKNOWN,
+		          "graph: the answer to media_publish has no id");
+		cJSON_Delete(a);
+		return;
+	}
+	link = permalink(c, id);
+	result(out, id, container, link, 0);
+	free(link);
+	cJSON_Delete(a);
+}
+
+/* The media a published container became: found by caption among the
+ * account's latest posts (the container does not name it). */
+static void
+published(const struct act_call *c, struct act_out *out, const char *container)
+{
+	const char    *user = meta_setting(c, "instagram_user_id");
+	const char    *caption = act_caption(c);
+	char           path[160];
+	struct act_out o;
+	const cJSON   *it;
+	cJSON         *a;
+
+	snprintf(path, sizeof path, "%s/media", user);
+	memset(&o, 0, sizeof o);
+	a = get(c, path, "id,caption,permalink,timestamp", &o);
+	free(o.error);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(a, "data"))
+	{
+		const char *cap =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "caption"));
+		const char *id =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "id"));
+
+		if (cap != NULL && id != NULL && caption != NULL &&
+		    strcmp(cap, caption) == 0) {
+			result(out, id, container,
+			       cJSON_GetStringValue(
+			           cJSON_GetObjectItem(it, "permalink")),
+			       1);
+			cJSON_Delete(a);
+			return;
+		}
+	}
+	cJSON_Delete(a);
+	/* Out for sure; which media it is, the listing did not say. */
+	result(out, NULL, container, NULL, 1);
+}
+
+/* The container's status_code, and its status text in *detail, or NULL
+ * with out set when Instagram could not be asked. */
+static char *
+status_of(const struct act_call *c, const char *container, char **detail,
+          struct act_out *out)
+{
+	cJSON *a = get(c, container, "status_code,status", out);
+	char  *code;
+
+	*detail = NULL;
+	if (a == NULL)
+		return NULL;
+	code = xstrdup(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(a, "status_code")));
+	*detail =
+	    xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(a, "status")));
+	cJSON_Delete(a);
+	if (code == NULL)
+		meta_fail(out, ACT_RETRY,
+		          "graph: container %s has no status_code", container);
+	return code;
+}
+
+/* A container that will never publish: forget it, retry with a new one. */
+static void
+drop(struct act_out *out, const char *container, const char *why,
+     const char *detail)
+{
+	meta_fail(out, ACT_RETRY,
+	          "Instagram container %s %s%s%s; a new one will be made",
+	          container, why, detail ? ": " : "", detail ? detail : "");
+	free(out->progress);
+	out->progress = xstrdup("null");
+}
+
+void
+meta_instagram_publish(const struct act_call *c, struct act_out *out)
+{
+	const char *container = container_of(c);
+	int         polls = polls_of(c) + 1;
+	char       *code, *detail;
+
+	if (skipped(c, out))
+		return;
+	if (container == NULL) {
+		create_container(c, out);
+		return;
+	}
+	if ((code = status_of(c, container, &detail, out)) == NULL)
+		goto done;
+	if (strcmp(code, "FINISHED") == 0)
+		publish(c, out, container);
+	else if (strcmp(code, "PUBLISHED") == 0)
+		published(c, out, container);
+	else if (strcmp(code, "IN_PROGRESS") == 0) {
+		if (polls >= (int)meta_number(c, "poll_max", POLL_MAX))
+			drop(out, container,
+			     "is still IN_PROGRESS after the "
+			     "last check",
+			     NULL);
+		else
+			wait_again(c, out, container, polls, "IN_PROGRESS");
+	} else if (strcmp(code, "ERROR") == 0)
+		drop(out, container, "failed (ERROR)", detail);
+	else if (strcmp(code, "EXPIRED") == 0)
+		drop(out, container, "expired unpublished", detail);
+	else
+		drop(out, container, "has an unknown status_code", code);
+done:
+	free(code);
+	free(detail);
+}
+
+void
+meta_instagram_check(const struct act_call *c, struct act_out *out)
+{
+	const char *container = container_of(c);
+	char       *code, *detail, *why;
+
+	if (skipped(c, out))
+		return;
+	if (container == NULL) {
+		meta_fail(out, ACT_RETRY,
+		          "no Instagram container was made: nothing went out");
+		return;
+	}
+	if ((code = status_of(c, container, &detail, out)) == NULL) {
+		/* Could not ask: cannot tell. */
+		why = out->error;
+		out->error = NULL;
+		out->pause_brand = 0;
+		meta_fail(out, ACT_UNKNOWN,
+		          "could not ask Instagram about container %s: %s",
+		          container, why);
+		free(why);
+		free(detail);
+		return;
+	}
+	if (strcmp(code, "PUBLISHED") == 0)
+		published(c, out, container);
+	else if (strcmp(code, "ERROR") == 0 || strcmp(code, "EXPIRED") == 0)
+		drop(out, container, "never published", detail);
+	else
+		meta_fail(out, ACT_RETRY,
+		          "Instagram container %s is %s, not PUBLISHED: it did "
+		          "not go out; publishing it",
+		          container, code);
+	free(code);
+	free(detail);
+}
