@@ -16,7 +16,6 @@
 #include "common/json.h"
 #include "common/util.h"
 
-
 static const char *
 setting(const struct act_call *c, const char *key)
 {
@@ -305,6 +304,7 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	const char *shown =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "display_name"));
 	const char *desc = act_dep_str(c, "view_image", "description");
+	const char *hint, *before;
 	char       *system, *user, *tags = xstrdup(""), *tmp, *text;
 	cJSON      *body, *msgs, *m, *msg, *res;
 
@@ -326,10 +326,16 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	xasprintf(&system, "%s\n\nBrand: %s.%s%s\nEnd with these hashtags: %s",
 	          prompt, shown, voice ? " Voice: " : "", voice ? voice : "",
 	          *tags ? tags : "(none)");
+	hint = cJSON_GetStringValue(cJSON_GetObjectItem(c->progress, "hint"));
+	before = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(c->progress, "caption_before"));
 	xasprintf(&user,
-	          "The photo: %s\n\nWrite the caption. Reply with the "
-	          "caption only.",
-	          desc);
+	          "The photo: %s\n\n%s%s%s%s%s%sWrite the caption. Reply with "
+	          "the caption only.",
+	          desc, before ? "An editor turned down this caption:\n" : "",
+	          before ? before : "", before ? "\n\n" : "",
+	          hint ? "The editor asks: " : "", hint ? hint : "",
+	          hint ? "\n\n" : "");
 	free(tags);
 	body = request(c, system);
 	msgs = cJSON_AddArrayToObject(body, "messages");

@@ -12,7 +12,6 @@
 #include "activities/photo.h"
 #include "common/util.h"
 
-
 /* "navy-wool_overcoat.jpg" -> "navy wool overcoat"; an S3 key's folders
  * ("pomandi/2026/navy-coat.jpg") are not part of it. */
 static char *
@@ -92,6 +91,12 @@ static const struct {
 	        "couvrir en boutique ou en ligne." },
 	{ "en", "New at {brand}: {subject}. See it in store or order it "
 	        "online." },
+	/* Second versions, for a caption written again (regenerate). */
+	{ "nl", "{subject}, nu bij {brand}. Loop eens binnen of bekijk het "
+	        "online." },
+	{ "fr", "{subject}, d\xc3\xa9sormais chez {brand}. Venez le voir en "
+	        "boutique ou sur notre site." },
+	{ "en", "{subject}, now at {brand}. Drop by or have a look online." },
 };
 
 static char *
@@ -133,25 +138,33 @@ offline_caption(const struct act_call *c, struct act_out *out)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "display_name"));
 	const char *subject = act_dep_str(c, "view_image", "subject");
 	char       *caption = NULL, *tmp;
-	cJSON      *r;
-	size_t      i;
-	int         ntags = 0;
+	const char *hint =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(c->progress, "hint"));
+	cJSON *r;
+	size_t i, k, match[nitems(templates)];
+	int    ntags = 0, round;
 
 	if (lang == NULL || shown == NULL || subject == NULL) {
 		out->status = ACT_FAIL;
 		out->error = xstrdup("missing brand settings or photo facts");
 		return;
 	}
-	for (i = 0; i < nitems(templates); i++)
+	/* Each time the caption is written again (an operator asked to
+	 * regenerate), the language's next template. */
+	round = (int)cJSON_GetNumberValue(
+	    cJSON_GetObjectItem(c->progress, "round"));
+	if (round < 0 || round > 1000)
+		round = 0;
+	for (i = 0, k = 0; i < nitems(templates); i++)
 		if (strcmp(templates[i].language, lang) == 0)
-			break;
-	if (i == nitems(templates)) {
+			match[k++] = i;
+	if (k == 0) {
 		out->status = ACT_FAIL;
 		xasprintf(&out->error, "no offline template for language %s",
 		          lang);
 		return;
 	}
-	caption = fill(templates[i].text, shown, subject);
+	caption = fill(templates[match[round % k]].text, shown, subject);
 	cJSON_ArrayForEach(
 	    tag, cJSON_GetObjectItem(cJSON_GetObjectItem(brand, "captions"),
 	                             "hashtags"))
@@ -179,6 +192,9 @@ offline_caption(const struct act_call *c, struct act_out *out)
 	cJSON_AddNumberToObject(r, "output_tokens", 0);
 	cJSON_AddNumberToObject(r, "cost_usd", 0);
 	cJSON_AddTrueToObject(r, "offline");
+	if (hint != NULL)
+		/* Templates cannot follow a hint: say so, do not pretend. */
+		cJSON_AddStringToObject(r, "hint_ignored", hint);
 	out->status = ACT_OK;
 	out->result = cJSON_PrintUnformatted(r);
 	cJSON_Delete(r);

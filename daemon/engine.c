@@ -1735,8 +1735,7 @@ who(cJSON *params)
 
 /* Ends a run at its gate: nothing is published, its photo goes back. */
 static void
-reject_run(struct engine *e, struct exec *x, const char *by,
-           const char *reason)
+reject_run(struct engine *e, struct exec *x, const char *by, const char *reason)
 {
 	cJSON *data = cJSON_CreateObject();
 	int    i;
@@ -1774,8 +1773,8 @@ decided(struct engine *e, struct exec *x, int g, const char *decision,
 static char *
 call_approve(struct engine *e, cJSON *params)
 {
-	const char *edit = proto_str(params, "caption");
-	const char *by = who(params);
+	const char  *edit = proto_str(params, "caption");
+	const char  *by = who(params);
 	struct exec *x;
 	char        *reply = NULL, *before;
 	cJSON       *data;
@@ -1784,8 +1783,8 @@ call_approve(struct engine *e, cJSON *params)
 
 	if (edit != NULL) {
 		/* An edited caption is held to what a generated one is. */
-		for (n = 0; edit[n] == ' ' || edit[n] == '\n' || edit[n] == '\t';
-		     n++)
+		for (n = 0;
+		     edit[n] == ' ' || edit[n] == '\n' || edit[n] == '\t'; n++)
 			;
 		if (edit[n] == '\0')
 			return proto_reply_err(E_BAD_REQUEST,
@@ -1846,7 +1845,7 @@ call_regenerate(struct engine *e, cJSON *params)
 	struct exec *x;
 	struct step *s, *gs;
 	char        *reply = NULL, *before;
-	cJSON       *data, *prog;
+	cJSON       *data, *prog, *old;
 	int          g, k;
 
 	if ((x = approval_find(e, params, &g, &reply)) == NULL)
@@ -1859,13 +1858,22 @@ call_regenerate(struct engine *e, cJSON *params)
 	if (before != NULL)
 		cJSON_AddStringToObject(data, "caption_before", before);
 	decided(e, x, g, "regenerate", by, data);
-	free(before);
 	/* The caption step runs again, with a fresh budget and the hint
 	 * in its progress; the gate waits again after it. */
 	s = &x->steps[k];
+	old = s->progress != NULL ? cJSON_Parse(s->progress) : NULL;
 	prog = cJSON_CreateObject();
+	cJSON_AddNumberToObject(
+	    prog, "round",
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(old, "round")) >= 1
+	        ? cJSON_GetNumberValue(cJSON_GetObjectItem(old, "round")) + 1
+	        : 1);
+	cJSON_Delete(old);
 	if (hint != NULL)
 		cJSON_AddStringToObject(prog, "hint", hint);
+	if (before != NULL)
+		cJSON_AddStringToObject(prog, "caption_before", before);
+	free(before);
 	free(s->progress);
 	s->progress = cJSON_PrintUnformatted(prog);
 	cJSON_Delete(prog);

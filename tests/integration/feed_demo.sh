@@ -1,11 +1,18 @@
 # The embedded default, end to end and offline: heraldd --demo on a fresh
-# state dir publishes one post per demo brand into the outbox; photos are
+# state dir publishes one post per demo brand into the outbox (the costume
+# brand's once approved); photos are
 # never reused; a run that fails gives its photo back; when the folder is
 # used up the error names the brand and the folder.
 . "$(dirname "$0")/lib.sh"
 
 S="$T/s"
 start_daemon --demo --state-dir "$S"
+# costume is the demo's approve-before-publish brand: its first run waits
+# with nothing in the outbox until someone approves it.
+wait_status costume-demo-first-run waiting_approval 60
+[ ! -e "$S/outbox/facebook/costume-demo-first-run" ] ||
+	fail "costume published before approval"
+h approval approve costume-demo-first-run --by demo-test >/dev/null
 for brand in pomandi costume; do
 	wait_status "$brand-demo-first-run" completed 60
 	h workflow describe "$brand-demo-first-run" --json >"$T/x"

@@ -33,6 +33,8 @@ export DATABASE_URL="postgresql://postgres@/postgres?host=$PGD&port=$PGPORT"
 S="$T/s"
 start_daemon --demo --state-dir "$S"
 wait_status pomandi-demo-first-run completed 30
+wait_status costume-demo-first-run waiting_approval 30
+h approval approve costume-demo-first-run >/dev/null
 wait_status costume-demo-first-run completed 30
 [ "$(psql_q "SELECT count(*) FROM herald_publications")" = 4 ] ||
 	fail "rows: $(psql_q "SELECT * FROM herald_publications")"
@@ -70,7 +72,7 @@ stop_daemon
 # password shows up nowhere.
 export DATABASE_URL="postgresql://postgres:s3cr%zzet-pw@/postgres?host=$PGD&port=$PGPORT"
 start_daemon --demo --state-dir "$S"
-h workflow execute --type FeedPublisherWorkflow --input '"costume"' --id badurl \
+h workflow execute --type FeedPublisherWorkflow --input '"pomandi"' --id badurl \
 	>/dev/null 2>&1 || true
 h workflow describe badurl --json >"$T/b"
 jq -e '.status == "failed" and (.steps[] | select(.name == "save_publication_report")).attempt == 1 and
