@@ -16,10 +16,11 @@
 #define GRAPH_BASE    "https://graph.facebook.com"
 #define GRAPH_VERSION "v26.0"
 
-/* Waits when Meta throttles and says nothing about how long. */
-#define THROTTLE_SHORT_MS (60 * 1000)
-#define THROTTLE_LONG_MS  (5 * 60 * 1000)
-#define QUOTA_WAIT_MS     (60 * 60 * 1000)
+/* When Meta throttles and says nothing about how long: meta.throttle_wait
+ * (default a minute) for app and user limits, five times that for page
+ * and business-use-case limits, which last longer. */
+#define THROTTLE_WAIT_MS (60 * 1000)
+#define QUOTA_WAIT_MS    (60 * 60 * 1000)
 
 static const cJSON *
 brand_publish(const struct act_call *c)
@@ -97,8 +98,8 @@ buc_wait_ms(const char *header)
 
 /* Graph's error object into out: its class and its words. */
 static void
-graph_error(const struct http_resp *r, const cJSON *err,
-            const struct meta_call *mc, struct act_out *out)
+graph_error(const struct act_call *c, const struct http_resp *r,
+            const cJSON *err, const struct meta_call *mc, struct act_out *out)
 {
 	const char *msg =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
@@ -131,10 +132,12 @@ graph_error(const struct http_resp *r, const cJSON *err,
 		wait = buc_wait_ms(r->kept);
 		if (wait < r->retry_after_ms)
 			wait = r->retry_after_ms;
-		if (wait == 0)
-			wait = code == 32 || code == 613 || code >= 80000
-			           ? THROTTLE_LONG_MS
-			           : THROTTLE_SHORT_MS;
+		if (wait == 0) {
+			wait = (int64_t)meta_number(c, "throttle_wait_ms",
+			                            THROTTLE_WAIT_MS);
+			if (code == 32 || code == 613 || code >= 80000)
+				wait *= 5;
+		}
 		out->retry_after_ms = wait;
 	} else if (code == 9) {
 		out->status = ACT_RETRY; /* Instagram's publishing limit */
@@ -274,7 +277,7 @@ meta_request(const struct act_call *c, const struct meta_call *mc,
 	    err == NULL)
 		goto done;
 	if (cJSON_IsObject(err))
-		graph_error(&r, err, mc, out);
+		graph_error(c, &r, err, mc, out);
 	else {
 		/* A proxy's page, a truncated body: not Graph speaking. */
 		out->status = r.status >= 200 && r.status < 300

@@ -206,6 +206,8 @@ static const struct field meta_fields[] = {
 	{ "poll_interval", T_DURATION, 0, M(poll_interval_ms), 10000, 0, NULL,
 	  NULL },
 	{ "poll_max", T_INT, 0, M(poll_max), 1, 10000, NULL, NULL },
+	{ "throttle_wait", T_DURATION, 0, M(throttle_wait_ms), 60000, 0, NULL,
+	  NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef M

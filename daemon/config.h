@@ -106,6 +106,8 @@ struct config_meta {
 	char   *version;  /* NULL: v26.0 */
 	int64_t poll_interval_ms; /* Instagram container checks; 0: 10 s */
 	int     poll_max;         /* checks per container; 0: 90 */
+	int64_t throttle_wait_ms; /* when Meta throttles without saying
+	                             how long; 0: 1 min */
 };
 
 struct config {

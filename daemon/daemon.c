@@ -231,6 +231,10 @@ settings_text(const struct config *cfg, const char *state_dir)
 	                        cfg->meta.poll_interval_ms > 0
 	                            ? (double)cfg->meta.poll_interval_ms
 	                            : 10000);
+	cJSON_AddNumberToObject(x, "throttle_wait_ms",
+	                        cfg->meta.throttle_wait_ms > 0
+	                            ? (double)cfg->meta.throttle_wait_ms
+	                            : 60000);
 	cJSON_AddNumberToObject(x, "poll_max",
 	                        cfg->meta.poll_max > 0 ? cfg->meta.poll_max
 	                                               : 90);
