@@ -6,7 +6,8 @@ input and output tokens, retry-after on 429, 529 overloaded.
 Faults for the next requests are queued with POST /_faults, a JSON list of:
   "500", "529", "429:<retry-after s>", "401", "spend_limit", "garbage",
   "timeout" (no answer for 30 s), "refusal", "max_tokens", "empty",
-  "long" (a caption over 2,200 characters), "pass" (no fault)
+  "long" (a caption over 2,200 characters), "echo_url" (a url image
+  source is refused with a message quoting the URL), "pass" (no fault)
 Image blocks are checked as the API does: a base64 source must carry a
 supported media_type and data that decodes to that kind of image; a url
 source is fetched (so a presigned S3 URL must really serve the photo) and
@@ -150,7 +151,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for block in content if vision else []:
             if block.get("type") != "image":
                 continue
-            problem = image_problem(block.get("source"))
+            source = block.get("source") or {}
+            if fault == "echo_url" and source.get("type") == "url":
+                return self.reply(*error(
+                    "invalid_request_error", "Could not fetch the image "
+                    "at %s: it took too long" % source.get("url"), 400))
+            problem = image_problem(source)
             if problem:
                 return self.reply(*error("invalid_request_error",
                                          "messages.0.content.0: " + problem,

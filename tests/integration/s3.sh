@@ -101,9 +101,10 @@ put() { # FILE KEY (already URL-encoded)
 	put "$P/costume/beige-summer-suit.jpg" "costume/beige%20suit.jpg"
 	put "$T/big.jpg" "atelier/big%20poster.jpg"
 	put "$P/costume/burgundy-silk-tie.jpg" "atelier/small.jpg"
+	put "$T/big.jpg" "studio/big%20again.jpg"
 } >"$T/upload.cfg"
 curl -s -K "$T/upload.cfg" -w '%{http_code}\n' -o /dev/null >"$T/codes"
-[ "$(grep -c '^200$' "$T/codes")" -eq 1012 ] ||
+[ "$(grep -c '^200$' "$T/codes")" -eq 1013 ] ||
 	fail "uploads: $(sort "$T/codes" | uniq -c)"
 # key -> the file it holds, for checking what was published
 src_of() {
@@ -118,7 +119,7 @@ src_of() {
 }
 
 # pomandi: path style; costume: virtual-host style (libcurl resolves
-# photos.s3.localhost to the loopback); atelier: Claude writes.
+# photos.s3.localhost to the loopback); studio and atelier: Claude writes.
 cat >"$T/herald.json" <<JSON
 {"brands": {
   "pomandi": {"language": "nl", "display_name": "Pomandi",
@@ -127,6 +128,10 @@ cat >"$T/herald.json" <<JSON
   "costume": {"language": "fr",
     "photos": {"source": "s3", "bucket": "photos", "prefix": "costume/",
                "endpoint": "http://s3.localhost:$G", "url_expires": "2h"}},
+  "studio": {"language": "en",
+    "photos": {"source": "s3", "bucket": "photos", "prefix": "studio/",
+               "endpoint": "http://127.0.0.1:$G", "path_style": true},
+    "captions": {"writer": "claude"}},
   "atelier": {"language": "en",
     "photos": {"source": "s3", "bucket": "photos", "prefix": "atelier/",
                "endpoint": "http://127.0.0.1:$G", "path_style": true},
@@ -221,8 +226,16 @@ run c1 costume
 cmp -s "$S/outbox/facebook/c1/photo.jpg" "$P/costume/beige-summer-suit.jpg" ||
 	fail "c1: wrong photo"
 
-# Claude: the small photo inline, the large one as a presigned URL that
-# the (fake) API fetches through the signature check.
+# Claude: a small photo inline, a large one as a presigned URL that the
+# (fake) API fetches through the signature check. An API message quoting
+# the URL back has it cut out.
+curl -s -X POST "http://127.0.0.1:$FAKE/_faults" -d '["echo_url"]' >/dev/null
+run s0 studio
+[ "$(field s0 .status)" = failed ] && [ "$(field s0 '.steps[1].attempt')" = 1 ] ||
+	fail "s0: $(cat "$T/s0.json")"
+field s0 '.steps[1].last_error' | grep -qF \
+	"anthropic 400 invalid_request_error: Could not fetch the image at <presigned URL>" ||
+	fail "the URL was not cut out: $(field s0 '.steps[1].last_error' | sed 's/X-Amz-Signature=[0-9a-f]*/X-Amz-Signature=.../')"
 run a1 atelier
 run a2 atelier
 for r in a1 a2; do
@@ -277,7 +290,7 @@ jq -e '.checked > 10 and .refused == 7' "$T/gstats" >/dev/null ||
 	fail "gate stats: $(cat "$T/gstats")"
 
 # No secret and no presigned URL is kept or logged anywhere.
-for id in bad-secret bad-akid p1 p2 p3 p4 p5 c1 a1 a2; do
+for id in bad-secret bad-akid p1 p2 p3 p4 p5 c1 s0 a1 a2; do
 	h workflow show "$id" --json
 done >"$T/shows"
 if grep -rl -e "X-Amz-Signature" -e "X-Amz-Credential" -e "not-the-secret" \
