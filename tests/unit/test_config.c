@@ -119,6 +119,13 @@ static const struct bad_case bad_cases[] = {
 	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"endpoint\": "
 	  "\"http://127.0.0.1:9000/?x=1\"}}}}",
 	  "brands.p.photos.endpoint: \"http://127.0.0.1:9000/?x=1\" is not" },
+	{ "virtual host on an IP address",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"endpoint\": "
+	  "\"http://127.0.0.1:9000\"}}}}",
+	  "brands.p.photos.path_style: the endpoint http://127.0.0.1:9000 is "
+	  "an "
+	  "IP address" },
 	{ "presigned URLs too long",
 	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
 	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"url_expires\": "
