@@ -653,6 +653,16 @@ valid_base_url(const char *s)
 	return 1;
 }
 
+/* Is the endpoint's host an IP address (no <bucket>.<host> for it)? */
+static int
+ip_host(const char *url)
+{
+	const char *h = strstr(url, "://") + 3;
+	size_t      n = strcspn(h, ":/");
+
+	return *h == '[' || (n > 0 && strspn(h, "0123456789.") == n);
+}
+
 /* The keys a brand's photo source needs, and none of another's. */
 static int
 check_photos_of(const struct config_brand *b, char **cause)
@@ -713,6 +723,12 @@ check_photos_of(const struct config_brand *b, char **cause)
 		          "brands.%s.photos.endpoint: \"%s\" is not a base "
 		          "URL like \"https://s3.example.com\" or "
 		          "\"http://127.0.0.1:9000\"",
+		          b->name, p->endpoint);
+	else if (p->endpoint != NULL && !p->path_style && ip_host(p->endpoint))
+		xasprintf(cause,
+		          "brands.%s.photos.path_style: the endpoint %s is an "
+		          "IP address, which has no <bucket>.<host> names: set "
+		          "\"path_style\": true",
 		          b->name, p->endpoint);
 	else if (p->url_expires_ms < 1000 ||
 	         p->url_expires_ms > 7LL * 24 * 3600 * 1000)

@@ -268,10 +268,9 @@ daemon_check_env(const struct config *cfg, char **cause)
 {
 	const struct config_brand *b = cfg->brands.v;
 	const char                *key = getenv("ANTHROPIC_API_KEY");
+	const char                *akid = getenv("AWS_ACCESS_KEY_ID");
+	const char                *secret = getenv("AWS_SECRET_ACCESS_KEY");
 	int                        i;
-
-	const char *akid = getenv("AWS_ACCESS_KEY_ID");
-	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
 
 	for (i = 0; i < cfg->brands.n; i++) {
 		const char *tok = b[i].publish.token_env != NULL

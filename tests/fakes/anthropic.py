@@ -6,13 +6,22 @@ input and output tokens, retry-after on 429, 529 overloaded.
 Faults for the next requests are queued with POST /_faults, a JSON list of:
   "500", "529", "429:<retry-after s>", "401", "spend_limit", "garbage",
   "timeout" (no answer for 30 s), "refusal", "max_tokens", "empty",
-  "long" (a caption over 2,200 characters), "pass" (no fault)
-GET /_stats returns {"requests": N, "last": <last request body>}.
+  "long" (a caption over 2,200 characters), "echo_url" (a url image
+  source is refused with a message quoting the URL), "pass" (no fault)
+Image blocks are checked as the API does: a base64 source must carry a
+supported media_type and data that decodes to that kind of image; a url
+source is fetched (so a presigned S3 URL must really serve the photo) and
+must return an image. The kinds of source seen are counted in /_stats.
+GET /_stats returns {"requests": N, "last": <last request body>,
+"image_sources": {"base64": N, "url": N}} (never the URLs themselves).
 Binds 127.0.0.1 on a free port and prints it.
 usage: anthropic.py KEY
 """
+import base64
+import binascii
 import http.server
 import json
+import urllib.request
 import socketserver
 import sys
 import threading
@@ -21,7 +30,41 @@ import time
 KEY = sys.argv[1]
 lock = threading.Lock()
 faults = []
-stats = {"requests": 0, "last": None}
+stats = {"requests": 0, "last": None,
+         "image_sources": {"base64": 0, "url": 0}}
+MAGIC = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n",
+         "image/gif": b"GIF8", "image/webp": b"RIFF"}
+
+
+def image_problem(source):
+    """None if the API would take this image source, else its message."""
+    kind = source.get("type") if isinstance(source, dict) else None
+    if kind == "base64":
+        media = source.get("media_type")
+        if media not in MAGIC:
+            return "image.source.media_type: Input should be 'image/jpeg'" \
+                ", 'image/png', 'image/gif' or 'image/webp'"
+        try:
+            data = base64.b64decode(source.get("data", ""), validate=True)
+        except (binascii.Error, ValueError):
+            return "image.source.base64.data: invalid base64 data"
+        if not data.startswith(MAGIC[media]):
+            return "Image does not match the provided media type " + media
+        return None
+    if kind == "url":
+        url = source.get("url", "")
+        if not url.startswith(("http://", "https://")):
+            return "image.source.url: must be an http(s) URL"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                data = r.read()
+        except Exception:
+            return "Unable to download the file. Please verify the URL " \
+                "and try again."
+        if not any(data.startswith(m) for m in MAGIC.values()):
+            return "The downloaded file is not a supported image"
+        return None
+    return "image.source.type: Input should be 'base64' or 'url'"
 
 
 def error(kind, message, code):
@@ -105,6 +148,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         content = req["messages"][-1]["content"]
         vision = isinstance(content, list) and any(
             c.get("type") == "image" for c in content)
+        for block in content if vision else []:
+            if block.get("type") != "image":
+                continue
+            source = block.get("source") or {}
+            if fault == "echo_url" and source.get("type") == "url":
+                return self.reply(*error(
+                    "invalid_request_error", "Could not fetch the image "
+                    "at %s: it took too long" % source.get("url"), 400))
+            problem = image_problem(source)
+            if problem:
+                return self.reply(*error("invalid_request_error",
+                                         "messages.0.content.0: " + problem,
+                                         400))
+            with lock:
+                stats["image_sources"][block["source"]["type"]] += 1
         if vision:
             text = "A navy wool overcoat on a pale background; calm, warm."
         elif fault == "long":

@@ -116,6 +116,59 @@ static const struct bad_case bad_cases[] = {
 	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
 	  "{\"source\": \"ftp\", \"path\": \"x\"}}}}",
 	  "brands.p.photos.source: expected one of \"dir\"" },
+	{ "s3 without bucket",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\"}}}}",
+	  "brands.p.photos.bucket: required for source \"s3\"" },
+	{ "s3 with a path",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"path\": \"x\"}}}}",
+	  "brands.p.photos.path: only for source \"dir\"" },
+	{ "dir with a bucket",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"dir\", \"path\": \"x\", \"bucket\": \"photos\"}}}}",
+	  "brands.p.photos.bucket: only for source \"s3\"" },
+	{ "dir without path",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"dir\"}}}}",
+	  "brands.p.photos.path: required for source \"dir\"" },
+	{ "bad bucket name",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"My_Photos\"}}}}",
+	  "brands.p.photos.bucket: \"My_Photos\" is not a bucket name" },
+	{ "bad region",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"region\": "
+	  "\"EU West\"}}}}",
+	  "brands.p.photos.region: \"EU West\" is not a region name" },
+	{ "bad endpoint",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"endpoint\": "
+	  "\"ftp://files.example\"}}}}",
+	  "brands.p.photos.endpoint: \"ftp://files.example\" is not a base "
+	  "URL" },
+	{ "endpoint with a query",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"endpoint\": "
+	  "\"http://127.0.0.1:9000/?x=1\"}}}}",
+	  "brands.p.photos.endpoint: \"http://127.0.0.1:9000/?x=1\" is not" },
+	{ "virtual host on an IP address",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"endpoint\": "
+	  "\"http://127.0.0.1:9000\"}}}}",
+	  "brands.p.photos.path_style: the endpoint http://127.0.0.1:9000 is "
+	  "an "
+	  "IP address" },
+	{ "presigned URLs too long",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"url_expires\": "
+	  "\"8d\"}}}}",
+	  "brands.p.photos.url_expires: must be 1s to 7d" },
+	{ "path_style not a bool",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"path_style\": "
+	  "\"yes\"}}}}",
+	  "brands.p.photos.path_style: expected true or false" },
 	{ "schedules not array", "{\"schedules\": {}}",
 	  "schedules: expected an array, got an object" },
 	{ "bad socket mode", "{\"socket_mode\": \"0999\"}",
@@ -276,6 +329,43 @@ test_good(void **state)
 	config_free(c);
 }
 
+static void
+test_s3_photos(void **state)
+{
+	const char *text =
+	    "{\"brands\": {\"a\": {\"language\": \"nl\", \"photos\": "
+	    "{\"source\": \"s3\", \"bucket\": \"photos\"}},"
+	    " \"b\": {\"language\": \"fr\", \"photos\": {\"source\": "
+	    "\"s3\", \"bucket\": \"my.photos-2\", \"prefix\": \"\", "
+	    "\"region\": \"eu-west-1\", \"endpoint\": "
+	    "\"http://127.0.0.1:9000\", \"path_style\": true, "
+	    "\"url_expires\": \"7d\"}}}}";
+	char                      *cause = NULL;
+	struct config             *c;
+	const struct config_brand *b;
+
+	(void)state;
+	c = config_parse(text, strlen(text), "t.json", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	b = config_brand(c, "a");
+	assert_int_equal(b->photos.source, CONFIG_PHOTOS_S3);
+	assert_string_equal(b->photos.bucket, "photos");
+	assert_null(b->photos.prefix); /* "<brand>/" in the settings */
+	assert_null(b->photos.region);
+	assert_null(b->photos.endpoint);
+	assert_false(b->photos.path_style);
+	assert_int_equal(b->photos.url_expires_ms, 6 * 3600 * 1000);
+	assert_null(b->photos.path);
+	b = config_brand(c, "b");
+	assert_string_equal(b->photos.prefix, "");
+	assert_string_equal(b->photos.region, "eu-west-1");
+	assert_string_equal(b->photos.endpoint, "http://127.0.0.1:9000");
+	assert_true(b->photos.path_style);
+	assert_int_equal(b->photos.url_expires_ms, 7LL * 24 * 3600 * 1000);
+	config_free(c);
+}
+
 /* The shipped example and demo configs must always load. */
 static void
 test_shipped(void **state)
@@ -339,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_s3_photos),
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_durations),
 	};

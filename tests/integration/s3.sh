@@ -1,0 +1,301 @@
+# S3 photos against an independent S3 server: the npm package s3rver
+# 3.7.1 (installed once into the build dir) behind tests/fakes/s3_gate.py,
+# which recomputes every request's SigV4 signature with botocore, because
+# s3rver itself only checks a signature's shape. A bucket of 1,000+
+# objects: the listing follows continuation tokens and sees them all (runs
+# pick only the images, each once, then "no unused photo left"); path
+# style and virtual-host style; presigned URLs fetch the photo, tampered
+# or expired ones are refused; wrong credentials fail for good with S3's
+# message; SlowDown is retried; Claude gets large photos as a URL it
+# fetches; nothing secret is kept or logged.
+. "$(dirname "$0")/lib.sh"
+
+S="$T/s"
+AKID=S3RVER # s3rver's built-in account
+SECRET=S3RVER
+CACHE="$BUILD/tests/s3rver"
+S3RVER="$CACHE/node_modules/s3rver/bin/s3rver.js"
+S3PID="" GATEPID="" FAKEPID=""
+stop_helpers() {
+	for p in $S3PID $GATEPID $FAKEPID; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+trap 'stop_helpers; cleanup' EXIT INT TERM
+
+if [ ! -f "$S3RVER" ]; then
+	mkdir -p "$CACHE"
+	npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error \
+		s3rver@3.7.1 >"$T/npm.log" 2>&1 ||
+		fail "npm install s3rver@3.7.1: $(tail -n 5 "$T/npm.log")"
+fi
+v=$(node -p "require('$CACHE/node_modules/s3rver/package.json').version")
+[ "$v" = 3.7.1 ] || fail "s3rver in $CACHE is $v, not 3.7.1"
+
+mkdir "$T/s3data"
+# s3rver makes its continuation tokens with DES, which OpenSSL 3 keeps in
+# its legacy provider: without it every truncated listing is a 500.
+node --openssl-legacy-provider "$S3RVER" -d "$T/s3data" -a 127.0.0.1 -p 0 --silent \
+	--service-endpoint localhost --configure-bucket photos \
+	>"$T/s3rver.log" 2>&1 &
+S3PID=$!
+wait_for grep -q "listening on" "$T/s3rver.log" ||
+	fail "s3rver did not start: $(cat "$T/s3rver.log")"
+UP=$(sed -n 's/^S3rver listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/s3rver.log")
+/usr/bin/python3 "$SRC/tests/fakes/s3_gate.py" "$UP" "$AKID" "$SECRET" \
+	us-east-1 >"$T/gate.port" 2>"$T/gate.err" &
+GATEPID=$!
+wait_for test -s "$T/gate.port" || fail "the gate did not start: $(cat "$T/gate.err")"
+G=$(cat "$T/gate.port")
+KEY=sk-ant-fake-$$-0123456789
+/usr/bin/python3 "$SRC/tests/fakes/anthropic.py" "$KEY" >"$T/fake.port" &
+FAKEPID=$!
+wait_for test -s "$T/fake.port" || fail "the Anthropic fake did not start"
+FAKE=$(cat "$T/fake.port")
+
+# The gate is no rubber stamp: curl's own SigV4 signer gets through, the
+# same request with a wrong secret does not.
+EMPTY=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+gate_curl() { # SECRET: a signed listing of the empty bucket's root
+	curl -s -o "$T/gc" -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 \
+		--user "$AKID:$1" -H "x-amz-content-sha256: $EMPTY" \
+		"http://127.0.0.1:$G/photos?list-type=2"
+}
+[ "$(gate_curl "$SECRET")" = 200 ] || fail "the gate refused curl: $(cat "$T/gc")"
+[ "$(gate_curl wrong)" = 403 ] && grep -q SignatureDoesNotMatch "$T/gc" ||
+	fail "the gate let a wrong secret through: $(cat "$T/gc")"
+
+# The bucket. pomandi/: 1,001 notes, 4 images (two sort after the notes,
+# on the listing's second page), a hidden file, an empty image, a text.
+# Beside it: costume/ and a look-alike prefix. Uploaded straight to s3rver.
+P="$SRC/assets/photos"
+printf 'not a photo\n' >"$T/note.txt"
+: >"$T/empty.jpg"
+/usr/bin/python3 - "$T/pixel.png" <<'PY'
+import struct, sys, zlib
+def chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data +
+            struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+raw = b"".join(b"\0" + b"\xcc\x22\x22" * 8 for _ in range(8))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" +
+    chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)) +
+    chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+# Over Claude's inline limit (3.75 MiB): a real JPEG with padding after it.
+{ cat "$P/costume/midnight-blue-tuxedo.jpg"; head -c 4500000 /dev/zero; } >"$T/big.jpg"
+put() { # FILE KEY (already URL-encoded)
+	printf 'url = "http://127.0.0.1:%s/photos/%s"\nupload-file = "%s"\n' \
+		"$UP" "$2" "$1"
+}
+{
+	for i in $(seq -w 1 1001); do put "$T/note.txt" "pomandi/notes/n$i.txt"; done
+	put "$P/pomandi/navy-wool-overcoat.jpg" "pomandi/000%20first%2Blook.jpg"
+	put "$P/pomandi/white-linen-shirt.jpg" "pomandi/2026/linen-shirt.JPEG"
+	put "$P/pomandi/grey-knit-sweater.jpg" "pomandi/notes/zebra.jpeg"
+	put "$T/pixel.png" "pomandi/zz-last.png"
+	put "$P/pomandi/blue-denim-jacket.jpg" "pomandi/.hidden.jpg"
+	put "$T/empty.jpg" "pomandi/empty.jpg"
+	put "$T/note.txt" "pomandi/readme.txt"
+	put "$P/pomandi/brown-leather-shoes.jpg" "pomandiX/wrong.jpg"
+	put "$P/costume/beige-summer-suit.jpg" "costume/beige%20suit.jpg"
+	put "$T/big.jpg" "atelier/big%20poster.jpg"
+	put "$P/costume/burgundy-silk-tie.jpg" "atelier/small.jpg"
+	put "$T/big.jpg" "studio/big%20again.jpg"
+} >"$T/upload.cfg"
+curl -s -K "$T/upload.cfg" -w '%{http_code}\n' -o /dev/null >"$T/codes"
+[ "$(grep -c '^200$' "$T/codes")" -eq 1013 ] ||
+	fail "uploads: $(sort "$T/codes" | uniq -c)"
+# key -> the file it holds, for checking what was published
+src_of() {
+	case "$1" in
+	"pomandi/000 first+look.jpg") echo "$P/pomandi/navy-wool-overcoat.jpg" ;;
+	pomandi/2026/linen-shirt.JPEG) echo "$P/pomandi/white-linen-shirt.jpg" ;;
+	pomandi/notes/zebra.jpeg) echo "$P/pomandi/grey-knit-sweater.jpg" ;;
+	pomandi/zz-last.png) echo "$T/pixel.png" ;;
+	"costume/beige suit.jpg") echo "$P/costume/beige-summer-suit.jpg" ;;
+	*) echo "/nonexistent" ;;
+	esac
+}
+
+# pomandi: path style; costume: virtual-host style (libcurl resolves
+# photos.s3.localhost to the loopback); studio and atelier: Claude writes.
+cat >"$T/herald.json" <<JSON
+{"brands": {
+  "pomandi": {"language": "nl", "display_name": "Pomandi",
+    "photos": {"source": "s3", "bucket": "photos",
+               "endpoint": "http://127.0.0.1:$G", "path_style": true}},
+  "costume": {"language": "fr",
+    "photos": {"source": "s3", "bucket": "photos", "prefix": "costume/",
+               "endpoint": "http://s3.localhost:$G", "url_expires": "2h"}},
+  "studio": {"language": "en",
+    "photos": {"source": "s3", "bucket": "photos", "prefix": "studio/",
+               "endpoint": "http://127.0.0.1:$G", "path_style": true},
+    "captions": {"writer": "claude"}},
+  "atelier": {"language": "en",
+    "photos": {"source": "s3", "bucket": "photos", "prefix": "atelier/",
+               "endpoint": "http://127.0.0.1:$G", "path_style": true},
+    "captions": {"writer": "claude"}}},
+ "anthropic": {"base_url": "http://127.0.0.1:$FAKE"}}
+JSON
+export ANTHROPIC_API_KEY="$KEY"
+
+# The credentials are required at start, and the message says where.
+rc=0
+env -u AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY="$SECRET" "$HERALDD" \
+	--state-dir "$S" --config "$T/herald.json" 2>"$T/err" || rc=$?
+[ "$rc" -ne 0 ] || fail "started without AWS_ACCESS_KEY_ID"
+grep -q "herald.json: brands.pomandi.photos.source: s3 needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" \
+	"$T/err" || fail "missing credentials message: $(cat "$T/err")"
+
+run() { # ID BRAND: one FeedPublisherWorkflow run
+	h workflow execute --type FeedPublisherWorkflow --input "\"$2\"" \
+		--id "$1" >/dev/null 2>&1 || true
+	h workflow describe "$1" --json >"$T/$1.json"
+}
+field() { # ID JQ
+	jq -r "$2" "$T/$1.json"
+}
+
+# Wrong credentials: S3's refusal, final at the first attempt.
+export AWS_ACCESS_KEY_ID="$AKID"
+for bad in secret akid; do
+	if [ $bad = secret ]; then
+		export AWS_SECRET_ACCESS_KEY=not-the-secret
+		want="S3 403 SignatureDoesNotMatch: The request signature we calculated does not match"
+	else
+		export AWS_ACCESS_KEY_ID=AKIDUNKNOWN AWS_SECRET_ACCESS_KEY="$SECRET"
+		want="S3 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist"
+	fi
+	start_daemon --state-dir "$S" --config "$T/herald.json"
+	run "bad-$bad" pomandi
+	[ "$(field "bad-$bad" .status)" = failed ] &&
+		[ "$(field "bad-$bad" '.steps[0].attempt')" = 1 ] ||
+		fail "wrong $bad: $(cat "$T/bad-$bad.json")"
+	field "bad-$bad" '.steps[0].last_error' | grep -q "$want" ||
+		fail "wrong $bad message: $(field "bad-$bad" '.steps[0].last_error')"
+	stop_daemon
+done
+export AWS_ACCESS_KEY_ID="$AKID" AWS_SECRET_ACCESS_KEY="$SECRET"
+start_daemon --state-dir "$S" --config "$T/herald.json"
+
+# SlowDown is S3 asking to wait: retried.
+curl -s -X POST "http://127.0.0.1:$G/_faults" -d '["slowdown"]' >/dev/null
+run p1 pomandi
+[ "$(field p1 .status)" = completed ] || fail "p1: $(cat "$T/p1.json")"
+[ "$(field p1 '.steps[0].attempt')" = 2 ] || fail "SlowDown was not retried"
+field p1 '.steps[0].last_error' | grep -q "S3 503 SlowDown: Please reduce your request rate" ||
+	fail "SlowDown message: $(field p1 '.steps[0].last_error')"
+
+# Four images under the prefix, two of them on the second page: four runs
+# take each once; the fifth finds none left.
+for i in 2 3 4; do
+	run "p$i" pomandi
+	[ "$(field "p$i" .status)" = completed ] || fail "p$i: $(cat "$T/p$i.json")"
+done
+for i in 1 2 3 4; do
+	field "p$i" '.steps[0].result.key'
+done | sort >"$T/keys"
+printf '%s\n' "pomandi/000 first+look.jpg" pomandi/2026/linen-shirt.JPEG \
+	pomandi/notes/zebra.jpeg pomandi/zz-last.png | sort >"$T/want"
+cmp -s "$T/keys" "$T/want" || fail "picked: $(cat "$T/keys")"
+for i in 1 2 3 4; do
+	key=$(field "p$i" '.steps[0].result.key')
+	field "p$i" '.steps[0].result | "\(.source) \(.bucket) \(.bytes)"' >"$T/r"
+	[ "$(cat "$T/r")" = "s3 photos $(stat -c %s "$(src_of "$key")")" ] ||
+		fail "p$i result: $(cat "$T/r")"
+	post="$S/outbox/instagram/p$i"
+	ls "$post"/photo.* >/dev/null 2>&1 || fail "p$i: no photo in the outbox"
+	cmp -s "$post"/photo.* "$(src_of "$key")" || fail "p$i: the posted photo is not $key"
+	jq -e --arg k "$key" '.photo_key == $k' "$post/post.json" >/dev/null ||
+		fail "p$i post.json: $(cat "$post/post.json")"
+done
+for i in 1 2 3 4; do
+	field "p$i" '.steps[1].result.subject'
+done | grep / && fail "a subject kept the key's folders"
+run p5 pomandi
+[ "$(field p5 .status)" = failed ] && [ "$(field p5 '.steps[0].attempt')" = 1 ] ||
+	fail "p5: $(cat "$T/p5.json")"
+field p5 '.steps[0].last_error' | grep -qF \
+	"no unused photo left for brand pomandi in s3://photos/pomandi/ (5 photos, all used or reserved, or empty; 1008 objects listed)" ||
+	fail "exhausted: $(field p5 '.steps[0].last_error')"
+
+# Virtual-host style.
+run c1 costume
+[ "$(field c1 .status)" = completed ] || fail "c1: $(cat "$T/c1.json")"
+cmp -s "$S/outbox/facebook/c1/photo.jpg" "$P/costume/beige-summer-suit.jpg" ||
+	fail "c1: wrong photo"
+
+# Claude: a small photo inline, a large one as a presigned URL that the
+# (fake) API fetches through the signature check. An API message quoting
+# the URL back has it cut out.
+curl -s -X POST "http://127.0.0.1:$FAKE/_faults" -d '["echo_url"]' >/dev/null
+run s0 studio
+[ "$(field s0 .status)" = failed ] && [ "$(field s0 '.steps[1].attempt')" = 1 ] ||
+	fail "s0: $(cat "$T/s0.json")"
+field s0 '.steps[1].last_error' | grep -qF \
+	"anthropic 400 invalid_request_error: Could not fetch the image at <presigned URL>" ||
+	fail "the URL was not cut out: $(field s0 '.steps[1].last_error' | sed 's/X-Amz-Signature=[0-9a-f]*/X-Amz-Signature=.../')"
+run a1 atelier
+run a2 atelier
+for r in a1 a2; do
+	[ "$(field $r .status)" = completed ] || fail "$r: $(cat "$T/$r.json")"
+	field $r '"\(.steps[0].result.key) \(.steps[1].result.image_source)"'
+done | sort >"$T/sources"
+printf '%s\n' "atelier/big poster.jpg url" "atelier/small.jpg base64" >"$T/want"
+cmp -s "$T/sources" "$T/want" || fail "image sources: $(cat "$T/sources")"
+curl -s "http://127.0.0.1:$FAKE/_stats" | jq -e '.image_sources ==
+	{"base64": 1, "url": 1}' >/dev/null || fail "the fake saw other images"
+for r in a1 a2; do
+	[ "$(field $r '.steps[0].result.key')" = "atelier/big poster.jpg" ] || continue
+	cmp -s "$S/outbox/facebook/$r/photo.jpg" "$T/big.jpg" ||
+		fail "the large photo was not published whole"
+done
+h publication list --json | jq -e '[.publications[] |
+	select(.channel == "facebook")] | length == 7' >/dev/null ||
+	fail "publications: $(h publication list --json)"
+
+# Presigned URLs: the photo's bytes; refused when tampered or expired.
+P3="$BUILD/s3-presign"
+url=$("$P3" photos "pomandi/000 first+look.jpg" 60 "http://127.0.0.1:$G" path)
+[ "$(curl -s -o "$T/got" -w '%{http_code}' "$url")" = 200 ] &&
+	cmp -s "$T/got" "$P/pomandi/navy-wool-overcoat.jpg" ||
+	fail "presigned path-style GET: $(head -c 300 "$T/got")"
+url=$("$P3" photos "costume/beige suit.jpg" 60 "http://s3.localhost:$G" vhost)
+[ "$(curl -s -o "$T/got" -w '%{http_code}' "$url")" = 200 ] &&
+	cmp -s "$T/got" "$P/costume/beige-summer-suit.jpg" ||
+	fail "presigned virtual-host GET: $(head -c 300 "$T/got")"
+url=$("$P3" photos "pomandi/000 first+look.jpg" 60 "http://127.0.0.1:$G" path)
+last=${url#"${url%?}"}
+flip=$([ "$last" = 0 ] && echo 1 || echo 0)
+refused() { # URL CODE
+	[ "$(curl -s -o "$T/got" -w '%{http_code}' "$1")" = 403 ] &&
+		grep -q "<Code>$2</Code>" "$T/got"
+}
+refused "${url%?}$flip" SignatureDoesNotMatch || fail "a tampered signature: $(cat "$T/got")"
+refused "$(echo "$url" | sed 's/first/First/')" SignatureDoesNotMatch ||
+	fail "a tampered key: $(cat "$T/got")"
+refused "$(echo "$url" | sed 's/X-Amz-Expires=60/X-Amz-Expires=600/')" \
+	SignatureDoesNotMatch || fail "a longer expiry: $(cat "$T/got")"
+url=$("$P3" photos "pomandi/000 first+look.jpg" 1 "http://127.0.0.1:$G" path)
+sleep 2
+refused "$url" AccessDenied && grep -q "Request has expired" "$T/got" ||
+	fail "an expired URL: $(cat "$T/got")"
+
+# Every request herald made went through the check; the refused ones are
+# the wrong credentials' and this test's own (curl's wrong secret, three
+# tampered URLs, an expired one).
+curl -s "http://127.0.0.1:$G/_stats" >"$T/gstats"
+jq -e '.checked > 10 and .refused == 7' "$T/gstats" >/dev/null ||
+	fail "gate stats: $(cat "$T/gstats")"
+
+# No secret and no presigned URL is kept or logged anywhere.
+for id in bad-secret bad-akid p1 p2 p3 p4 p5 c1 s0 a1 a2; do
+	h workflow show "$id" --json
+done >"$T/shows"
+if grep -rl -e "X-Amz-Signature" -e "X-Amz-Credential" -e "not-the-secret" \
+	-e "$KEY" -e "$SECRET" "$T/daemon.log" "$S"/herald.db* "$S/outbox" "$T/shows"; then
+	fail "a secret or a presigned URL was kept"
+fi
+stop_daemon
+echo ok
