@@ -282,6 +282,8 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	/* Signed paths (S3) go out exactly as signed. */
 	cu.easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	if (q->once)
+		cu.easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 	rc = cu.easy_perform(c);
 	cu.slist_free_all(list);
 	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);

@@ -36,6 +36,10 @@ struct http_req {
 	/* A response header to keep whole (its name, any case), for APIs
 	 * that put state in one (Meta's X-Business-Use-Case-Usage). */
 	const char *keep_header;
+	/* Not idempotent (a publish): sent on a new connection. libcurl
+	 * re-sends a request by itself when a reused connection dies before
+	 * any answer, which for a publish could post twice. */
+	int once;
 };
 
 struct http_resp {

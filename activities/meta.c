@@ -254,6 +254,7 @@ meta_request(const struct act_call *c, const struct meta_call *mc,
 	q.cancel = c->cancel;
 	q.max_response = 1024 * 1024;
 	q.keep_header = "x-business-use-case-usage";
+	q.once = mc->publishes;
 	rc = http_do(c->http, &q, &r, &cause);
 	explicit_bzero(auth, strlen(auth));
 	free(auth);

@@ -753,7 +753,16 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	int                    used;
 
 	end_attempt(e, x, i);
-	set_str(&s->last_error, error);
+	if (s->check && s->last_error != NULL) {
+		/* Keep what made the check necessary (the API's own words)
+		 * beside what the check found. */
+		char *both;
+
+		xasprintf(&both, "%s; checked: %s", s->last_error, error);
+		set_str(&s->last_error, both);
+		free(both);
+	} else
+		set_str(&s->last_error, error);
 	s->finished_at = clock_ms();
 	cJSON_AddStringToObject(data, "error", error);
 	used = s->attempt - s->base;
@@ -844,6 +853,7 @@ step_wait(struct engine *e, struct exec *x, int i, const char *why,
 	cJSON_AddStringToObject(data, "next_call_at",
 	                        iso8601(s->next_at, ts, sizeof ts));
 	history(e, x, "step_waiting", i, s->attempt, data);
+	mark_dirty(e, x); /* a run failing meanwhile can close now */
 	log_debug("step_waiting", "execution=%s step=%s in_ms=%lld for=\"%s\"",
 	          x->id, x->wf->steps[i].name, (long long)delay, why);
 }

@@ -208,6 +208,12 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 	}
 	/* Two reports creating the table at once would collide: one at a
 	 * time, inside the transaction that writes the rows. */
+	/* "already exists, skipping" notices would go to stderr, the
+	 * daemon's log: only warnings and errors matter here. */
+	res = pq.exec(pg, "SET client_min_messages TO warning");
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK)
+		goto sql_error;
+	pq.clear(res);
 	res = pq.exec(pg, "BEGIN");
 	if (pq.resultStatus(res) != PGRES_COMMAND_OK)
 		goto sql_error;
