@@ -87,9 +87,22 @@ struct config_anthropic {
 	struct cfg_list prices; /* struct config_price */
 };
 
+/* Langfuse traces. The keys and LANGFUSE_HOST come from the environment;
+ * without the keys nothing is exported or kept. Read at start only. */
+struct config_langfuse {
+	int     enabled;    /* export when the keys are set (default) */
+	char   *base_url;   /* NULL: $LANGFUSE_HOST, else Langfuse Cloud (EU) */
+	int     prompts;    /* generations carry the prompt text (default) */
+	int     max_outbox; /* spans kept while Langfuse is away */
+	int     batch;      /* spans per request */
+	int64_t flush_ms;   /* new spans wait this long for company */
+	int64_t max_backoff_ms; /* between retries, at most */
+};
+
 struct config {
 	char *source; /* file name, or "<defaults>" / "<demo>" */
 	struct config_anthropic anthropic;
+	struct config_langfuse  langfuse;
 	int               socket_mode;  /* ipc socket files, default 0600 */
 	char             *socket_group; /* NULL: the daemon's group */
 	struct cfg_list   listen;       /* char *: extra listeners, tcp/tls */
