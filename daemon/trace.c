@@ -504,11 +504,16 @@ attempt_span(const struct build *b, int si, int64_t end_at,
 		attr_bool(attrs, "langfuse.observation.metadata.check", 1);
 	data = end != NULL && end->data != NULL ? cJSON_Parse(end->data) : NULL;
 	switch (how) {
-	case O_COMPLETED:
-		r = result_json(row != NULL ? row->result : NULL);
-		attr_json(attrs, "langfuse.observation.output", r);
+	case O_COMPLETED: {
+		cJSON *shown = result_json(row != NULL ? row->result : NULL);
+
+		attr_json(attrs, "langfuse.observation.output", shown);
+		cJSON_Delete(shown);
+		if (row != NULL && row->result != NULL)
+			r = cJSON_Parse(row->result);
 		span_status(s, 1, NULL);
 		break;
+	}
 	case O_FAILED:
 		msg = xstrdup(cJSON_GetStringValue(
 		    cJSON_GetObjectItemCaseSensitive(data, "error")));
