@@ -141,6 +141,12 @@ h status --json | jq -e '.spend.day == (now | strftime("%Y-%m-%d")) and
 	.spend.month == (now | strftime("%Y-%m")) and .langfuse.enabled and
 	.langfuse.failures == 0 and .langfuse.last_error == null' >/dev/null ||
 	fail "status: $(h status --json)"
+# And in words, for an operator.
+h status >"$T/status.txt"
+grep -Eq '^  pomandi +today \$0\.0060 \(2 calls\), month \$0\.0060 \(2 calls' \
+	"$T/status.txt" || fail "status text: $(cat "$T/status.txt")"
+grep -q '^langfuse: 0 spans waiting, 9 exported, 0 refused, 0 dropped' \
+	"$T/status.txt" || fail "status text: $(cat "$T/status.txt")"
 stop_daemon
 
 # Prompts off: the generations keep tokens and cost, but not the prompt.
