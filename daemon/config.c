@@ -715,7 +715,7 @@ config_defaults(void)
 	c->langfuse.enabled = 1;
 	c->langfuse.prompts = 1;
 	c->langfuse.max_outbox = 100000;
-	c->langfuse.batch = 100;
+	c->langfuse.batch = 500;
 	c->langfuse.flush_ms = 1000;
 	c->langfuse.max_backoff_ms = 60000;
 	return c;

@@ -316,7 +316,10 @@ one_batch(struct exporter *x)
 		break;
 	case SENT_RETRY:
 		delay = next_backoff(x, retry_after);
-		/* Once per outage at warn level; the rest at debug. */
+		/* Once per outage at warn level; the rest at debug. A
+		 * request aborted by the stop is not a failure to report. */
+		if (atomic_load(&x->cancel))
+			break;
 		if (failures == 0)
 			log_warn("langfuse_export_failed",
 			         "error=\"%s\" spans_kept=1 retry_in_ms=%lld",

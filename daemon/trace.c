@@ -777,7 +777,7 @@ trace_event(struct trace *t, struct store *store, const struct store_event *ev,
 	c.store = store;
 	c.at = ev->at;
 	c.cause = cause;
-	rc = store_load_one(store, ev->exec_id, exec_loaded, &c, cause);
+	rc = store_exec_get(store, ev->exec_n, exec_loaded, &c, cause);
 	evlist_free(&c.events);
 	if (rc < 0 || c.rc != 0)
 		return -1;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -179,8 +180,18 @@ enum {
 	ST_SPAN_TRIM,
 	ST_SPEND_ADD,
 	ST_EXEC_EVENTS,
+	ST_EXEC_GET,
+	ST_STEPS_GET,
 	ST_COUNT
 };
+
+#define EXEC_COLS                                                              \
+	"n, id, type, brand, status, input, created_at, closed_at, error, "    \
+	"schedule"
+
+#define STEP_COLS                                                              \
+	"idx, name, status, attempt, next_attempt_at, "                        \
+	"started_at, finished_at, last_error, result, attempt_base"
 
 static const char *const writer_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -241,6 +252,9 @@ static const char *const writer_sql[ST_COUNT] = {
 	    "?, ?)",
 	[ST_EXEC_EVENTS] = "SELECT seq, at, type, step, attempt, data "
 	                   "FROM events WHERE exec_n = ? ORDER BY seq",
+	[ST_EXEC_GET] = "SELECT " EXEC_COLS " FROM executions WHERE n = ?",
+	[ST_STEPS_GET] = "SELECT " STEP_COLS " FROM steps WHERE exec_n = ? "
+	                 "ORDER BY idx",
 	[ST_FIRE_ADD] =
 	    "INSERT INTO schedule_fires (schedule, fire_at, at, outcome, "
 	    "execution, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -318,6 +332,23 @@ migrate(sqlite3 *db, const char *path, char **cause)
 	return 0;
 }
 
+/* Waits for a lock in short steps, up to STORE_BUSY_MS: the other
+ * writer (the engine, or the trace exporter deleting what it sent) holds
+ * it for well under a millisecond, where SQLite's own handler would sleep
+ * 1, 2, 5, 10... ms and stall the engine's group commit that long. */
+static int
+busy_wait(void *arg, int n)
+{
+	struct timespec ts = { 0, n < 100 ? 100000L : 1000000L };
+	int64_t         waited = n < 100 ? n / 10 : 10 + (n - 100);
+
+	(void)arg;
+	if (waited >= STORE_BUSY_MS)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static sqlite3 *
 open_db(const char *path, int flags, char **cause)
 {
@@ -330,7 +361,7 @@ open_db(const char *path, int flags, char **cause)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	sqlite3_busy_handler(db, busy_wait, NULL);
 	sqlite3_extended_result_codes(db, 1);
 	return db;
 }
@@ -589,10 +620,6 @@ store_request_prune(struct store *s, int64_t before, char **cause)
 	return run(s, ST_REQUEST_PRUNE, cause);
 }
 
-#define EXEC_COLS                                                              \
-	"n, id, type, brand, status, input, created_at, closed_at, error, "    \
-	"schedule"
-
 static void
 read_exec(sqlite3_stmt *st, struct store_exec *x)
 {
@@ -608,10 +635,6 @@ read_exec(sqlite3_stmt *st, struct store_exec *x)
 	x->error = col_text(st, 8);
 	x->schedule = col_text(st, 9);
 }
-
-#define STEP_COLS                                                              \
-	"idx, name, status, attempt, next_attempt_at, "                        \
-	"started_at, finished_at, last_error, result, attempt_base"
 
 /* Copies one step row: its text must outlive the next sqlite3_step. */
 static void
@@ -1626,4 +1649,32 @@ store_outbox_size(struct store_reader *r, int64_t *n, char **cause)
 	*n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return 0;
+}
+
+int
+store_exec_get(struct store *s, int64_t                            n,
+               int (*fn)(void *, const struct store_exec *), void *arg,
+               char **cause)
+{
+	sqlite3_stmt     *st = s->st[ST_EXEC_GET];
+	struct store_exec x;
+	int               rc;
+
+	sqlite3_bind_int64(st, 1, n);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 1;
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	read_exec(st, &x);
+	rc = load_steps(s->db, s->st[ST_STEPS_GET], &x, cause);
+	sqlite3_reset(s->st[ST_STEPS_GET]);
+	if (rc == 0)
+		fn(arg, &x);
+	free_steps(&x);
+	sqlite3_reset(st);
+	return rc;
 }

@@ -162,6 +162,11 @@ int store_publication_add(struct store *, const struct store_publication *,
  * the turn's transaction, so they commit with the state change they
  * describe. */
 
+/* Calls fn with execution n and its steps (valid during the call): 0, 1
+ * when there is none, -1 with *cause. */
+int store_exec_get(struct store *, int64_t                                 n,
+                   int (*fn)(void *arg, const struct store_exec *x), void *arg,
+                   char **cause);
 /* Calls fn for each event of execution exec_n, oldest first (the pointers
  * are valid during the call; exec_id, workflow and brand are NULL). */
 int store_exec_events(struct store *, int64_t exec_n,
