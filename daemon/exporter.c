@@ -116,7 +116,7 @@ batch_read(struct exporter *x, struct batch *b, char **cause)
 static char *
 log_body(const char *body)
 {
-	char  *out = xstrndup(body, LOG_BODY_CHARS), *p;
+	char  *out = xstrndup(body, strnlen(body, LOG_BODY_CHARS)), *p;
 	size_t n;
 
 	for (p = out; *p != '\0'; p++)

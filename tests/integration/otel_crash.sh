@@ -8,7 +8,7 @@ PK=pk-lf-crash-$$
 SK=sk-lf-crash-$$
 /usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" >"$T/lport" &
 OTLP=$!
-trap 'kill $OTLP 2>/dev/null; cleanup' EXIT
+trap 'kill $OTLP 2>/dev/null || true; cleanup' EXIT
 wait_for test -s "$T/lport" || fail "the OTLP fake did not start"
 LPORT=$(cat "$T/lport")
 kill $OTLP

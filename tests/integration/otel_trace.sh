@@ -15,7 +15,7 @@ SK=sk-lf-test-$$-secret
 CLAUDE=$!
 /usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" >"$T/lport" &
 OTLP=$!
-trap 'kill $CLAUDE $OTLP 2>/dev/null; cleanup' EXIT
+trap 'kill $CLAUDE $OTLP 2>/dev/null || true; cleanup' EXIT
 wait_for test -s "$T/aport" || fail "the Claude fake did not start"
 wait_for test -s "$T/lport" || fail "the OTLP fake did not start"
 APORT=$(cat "$T/aport")
