@@ -199,19 +199,60 @@ answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
 	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "anthropic"),
 	                        "prices"),
 	    model ? model : "");
-	if (cJSON_IsObject(price))
-		cJSON_AddNumberToObject(
-		    res, "cost_usd",
-		    (in * cJSON_GetNumberValue(
-		              cJSON_GetObjectItem(price, "input")) +
-		     outt * cJSON_GetNumberValue(
-		                cJSON_GetObjectItem(price, "output"))) /
-		        1e6);
-	else {
+	if (cJSON_IsObject(price)) {
+		double ci = in *
+		            cJSON_GetNumberValue(
+		                cJSON_GetObjectItem(price, "input")) /
+		            1e6,
+		       co = outt *
+		            cJSON_GetNumberValue(
+		                cJSON_GetObjectItem(price, "output")) /
+		            1e6;
+
+		cJSON_AddNumberToObject(res, "cost_usd", ci + co);
+		cJSON_AddNumberToObject(res, "input_cost_usd", ci);
+		cJSON_AddNumberToObject(res, "output_cost_usd", co);
+	} else {
 		cJSON_AddNumberToObject(res, "cost_usd", 0);
 		cJSON_AddTrueToObject(res, "price_unknown");
 	}
 	return text;
+}
+
+/* What the model was asked, for the trace: the messages as sent, with
+ * the system prompt first and an image named (its photo), not inlined. */
+static cJSON *
+prompt_of(const cJSON *body, const struct act_call *c)
+{
+	const char *system = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(body, "system"));
+	const char  *key = act_dep_str(c, "get_random_unused_photo", "key");
+	const cJSON *m, *part;
+	cJSON       *out = cJSON_CreateArray(), *o, *content, *p;
+
+	if (system != NULL) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "role", "system");
+		cJSON_AddStringToObject(o, "content", system);
+		cJSON_AddItemToArray(out, o);
+	}
+	cJSON_ArrayForEach(m,
+	                   cJSON_GetObjectItemCaseSensitive(body, "messages"))
+	{
+		o = cJSON_Duplicate(m, 1);
+		content = cJSON_GetObjectItemCaseSensitive(o, "content");
+		cJSON_ArrayForEach(p, content)
+		{
+			part = cJSON_GetObjectItemCaseSensitive(p, "source");
+			if (part == NULL)
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(p, "source");
+			cJSON_AddStringToObject(p, "photo",
+			                        key != NULL ? key : "(photo)");
+		}
+		cJSON_AddItemToArray(out, o);
+	}
+	return out;
 }
 
 static cJSON *
@@ -276,7 +317,7 @@ claude_view(const struct act_call *c, struct act_out *out)
 {
 	struct photo p;
 	char        *text;
-	cJSON       *body, *content, *img, *msg, *res;
+	cJSON       *body, *content, *img, *msg, *res, *prompt;
 
 	if ((img = image_block(c, &p, out)) == NULL)
 		return;
@@ -299,9 +340,13 @@ claude_view(const struct act_call *c, struct act_out *out)
 		cJSON_AddItemToArray(msgs, m);
 		cJSON_AddItemToObject(body, "messages", msgs);
 	}
-	if ((msg = call(c, body, out)) == NULL)
+	prompt = prompt_of(body, c);
+	if ((msg = call(c, body, out)) == NULL) {
+		cJSON_Delete(prompt);
 		return;
+	}
 	res = cJSON_CreateObject();
+	cJSON_AddItemToObject(res, "prompt", prompt);
 	if ((text = answer(c, msg, res, out)) != NULL) {
 		cJSON_AddStringToObject(res, "description", text);
 		/* Known when the photo went inline; a URL is fetched by the
@@ -334,7 +379,7 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	const char *desc = act_dep_str(c, "view_image", "description");
 	const char *hint, *before;
 	char       *system, *user, *tags = xstrdup(""), *tmp, *text;
-	cJSON      *body, *msgs, *m, *msg, *res;
+	cJSON      *body, *msgs, *m, *msg, *res, *asked;
 
 	if (prompt == NULL || desc == NULL || shown == NULL) {
 		free(tags);
@@ -373,9 +418,13 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	cJSON_AddItemToArray(msgs, m);
 	free(system);
 	free(user);
-	if ((msg = call(c, body, out)) == NULL)
+	asked = prompt_of(body, c);
+	if ((msg = call(c, body, out)) == NULL) {
+		cJSON_Delete(asked);
 		return;
+	}
 	res = cJSON_CreateObject();
+	cJSON_AddItemToObject(res, "prompt", asked);
 	if ((text = answer(c, msg, res, out)) != NULL) {
 		if (utf8_chars(text) > ACT_CAPTION_MAX) {
 			out->status = ACT_FAIL;

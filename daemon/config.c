@@ -214,12 +214,29 @@ static const struct field meta_fields[] = {
 static const struct schema meta_schema = { meta_fields,
 	                                   sizeof(struct config_meta), 0, 0,
 	                                   NULL };
+#define L(f) offsetof(struct config_langfuse, f)
+static const struct field langfuse_fields[] = {
+	{ "enabled", T_BOOL, 0, L(enabled), 0, 0, NULL, NULL },
+	{ "base_url", T_STRING, 0, L(base_url), 0, 0, NULL, NULL },
+	{ "prompts", T_BOOL, 0, L(prompts), 0, 0, NULL, NULL },
+	{ "max_outbox", T_INT, 0, L(max_outbox), 100, 100000000, NULL, NULL },
+	{ "batch", T_INT, 0, L(batch), 1, 1000, NULL, NULL },
+	{ "flush", T_DURATION, 0, L(flush_ms), 1000, 0, NULL, NULL },
+	{ "max_backoff", T_DURATION, 0, L(max_backoff_ms), 60000, 0, NULL,
+	  NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#undef L
+static const struct schema langfuse_schema = { langfuse_fields,
+	                                       sizeof(struct config_langfuse),
+	                                       0, 0, NULL };
 
 #define C(f) offsetof(struct config, f)
 static const struct field config_fields[] = {
 	{ "anthropic", T_OBJECT, 0, C(anthropic), 0, 0, NULL,
 	  &anthropic_schema },
 	{ "meta", T_OBJECT, 0, C(meta), 0, 0, NULL, &meta_schema },
+	{ "langfuse", T_OBJECT, 0, C(langfuse), 0, 0, NULL, &langfuse_schema },
 	{ "socket_mode", T_MODE, 0, C(socket_mode), 0, 0, NULL, NULL },
 	{ "socket_group", T_STRING, 0, C(socket_group), 0, 0, NULL, NULL },
 	{ "listen", T_STRINGS, 0, C(listen), 0, 0, NULL, NULL },
@@ -930,6 +947,12 @@ config_defaults(void)
 	c->log_level = -1;
 	c->workers = 4;
 	c->synchronous = CONFIG_SYNC_FULL;
+	c->langfuse.enabled = 1;
+	c->langfuse.prompts = 1;
+	c->langfuse.max_outbox = 100000;
+	c->langfuse.batch = 500;
+	c->langfuse.flush_ms = 1000;
+	c->langfuse.max_backoff_ms = 60000;
 	return c;
 }
 

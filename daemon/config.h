@@ -50,12 +50,12 @@ struct config_publish {
 };
 
 struct config_brand {
-	char                  *name;         /* its key in "brands" */
-	char                  *display_name; /* NULL: the name */
-	int                    language;     /* enum config_language */
-	int                    approval;     /* enum config_approval */
+	char                  *name;                /* its key in "brands" */
+	char                  *display_name;        /* NULL: the name */
+	int                    language;            /* enum config_language */
+	int                    approval;            /* enum config_approval */
 	int64_t                approval_timeout_ms; /* default 12 h */
-	int                    on_timeout; /* enum config_on_timeout */
+	int                    on_timeout;          /* enum config_on_timeout */
 	struct config_photos   photos;
 	struct config_captions captions;
 	struct config_publish  publish;
@@ -102,18 +102,31 @@ struct config_anthropic {
 
 /* Meta's Graph API, for brands that publish to it. */
 struct config_meta {
-	char   *base_url; /* NULL: https://graph.facebook.com */
-	char   *version;  /* NULL: v26.0 */
+	char   *base_url;         /* NULL: https://graph.facebook.com */
+	char   *version;          /* NULL: v26.0 */
 	int64_t poll_interval_ms; /* Instagram container checks; 0: 10 s */
 	int     poll_max;         /* checks per container; 0: 90 */
 	int64_t throttle_wait_ms; /* when Meta throttles without saying
 	                             how long; 0: 1 min */
 };
 
+/* Langfuse traces. The keys and LANGFUSE_HOST come from the environment;
+ * without the keys nothing is exported or kept. Read at start only. */
+struct config_langfuse {
+	int     enabled;    /* export when the keys are set (default) */
+	char   *base_url;   /* NULL: $LANGFUSE_HOST, else Langfuse Cloud (EU) */
+	int     prompts;    /* generations carry the prompt text (default) */
+	int     max_outbox; /* spans kept while Langfuse is away */
+	int     batch;      /* spans per request */
+	int64_t flush_ms;   /* new spans wait this long for company */
+	int64_t max_backoff_ms; /* between retries, at most */
+};
+
 struct config {
 	char *source; /* file name, or "<defaults>" / "<demo>" */
 	struct config_anthropic anthropic;
 	struct config_meta      meta;
+	struct config_langfuse  langfuse;
 	int               socket_mode;  /* ipc socket files, default 0600 */
 	char             *socket_group; /* NULL: the daemon's group */
 	struct cfg_list   listen;       /* char *: extra listeners, tcp/tls */

@@ -20,19 +20,23 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
+#include "daemon/exporter.h"
 #include "daemon/query.h"
+#include "daemon/trace.h"
 #include "ipc/server.h"
 
 struct daemon {
-	char                    *state_dir;
-	char                    *db_path;
-	struct config           *cfg;
-	int                      demo;
-	struct engine           *engine;
-	struct query            *query;
-	_Atomic(struct server *) server; /* read by the engine thread */
-	struct query_info        qinfo;
-	char                    *req_url, *pub_url; /* borrowed by the server */
+	char                      *state_dir;
+	char                      *db_path;
+	struct config             *cfg;
+	int                        demo;
+	struct engine             *engine;
+	struct query              *query;
+	struct trace              *trace;
+	_Atomic(struct exporter *) exporter; /* read by the engine thread */
+	_Atomic(struct server *)   server;   /* read by the engine thread */
+	struct query_info          qinfo;
+	char *req_url, *pub_url; /* borrowed by the server */
 };
 
 static void
@@ -261,6 +265,23 @@ settings_text(const struct config *cfg, const char *state_dir)
 	return text;
 }
 
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* Langfuse export is on when the config allows it and both keys are
+ * set. */
+static int
+langfuse_on(const struct config *cfg)
+{
+	return cfg->langfuse.enabled && env("LANGFUSE_PUBLIC_KEY") != NULL &&
+	       env("LANGFUSE_SECRET_KEY") != NULL;
+}
+
 /* Secrets a config needs must be in the environment (or .env) at start,
  * not discovered at the first post. */
 int
@@ -271,6 +292,24 @@ daemon_check_env(const struct config *cfg, char **cause)
 	const char                *akid = getenv("AWS_ACCESS_KEY_ID");
 	const char                *secret = getenv("AWS_SECRET_ACCESS_KEY");
 	int                        i;
+
+	/* Half a key pair is a mistake, not a wish to export nothing. */
+	if (cfg->langfuse.enabled && (env("LANGFUSE_PUBLIC_KEY") != NULL) !=
+	                                 (env("LANGFUSE_SECRET_KEY") != NULL)) {
+		xasprintf(cause,
+		          "Langfuse: %s is set but %s is not (set both in the "
+		          "environment or .env, or neither)",
+		          env("LANGFUSE_PUBLIC_KEY") ? "LANGFUSE_PUBLIC_KEY"
+		                                     : "LANGFUSE_SECRET_KEY",
+		          env("LANGFUSE_PUBLIC_KEY") ? "LANGFUSE_SECRET_KEY"
+		                                     : "LANGFUSE_PUBLIC_KEY");
+		return -1;
+	}
+	if (cfg->langfuse.max_backoff_ms < 100) {
+		xasprintf(cause, "%s: langfuse.max_backoff: at least 100ms",
+		          cfg->source);
+		return -1;
+	}
 
 	for (i = 0; i < cfg->brands.n; i++) {
 		const char *tok = b[i].publish.token_env != NULL
@@ -319,6 +358,57 @@ free_rows(struct store_sched *rows, int n)
 	free(rows);
 }
 
+/* The Langfuse exporter, when the keys are set (after the engine: the
+ * store is migrated by then). */
+static int
+start_exporter(struct daemon *d, const struct config *cfg, char **cause)
+{
+	const struct config_langfuse *lf = &cfg->langfuse;
+	struct exporter_opts          o = { 0 };
+	struct exporter              *x;
+	const char                   *base, *from;
+	char                         *url;
+	size_t                        n;
+
+	if (!langfuse_on(cfg)) {
+		log_info("langfuse_export", "enabled=0 reason=\"%s\"",
+		         !lf->enabled ? "langfuse.enabled is false"
+		                      : "LANGFUSE_PUBLIC_KEY and "
+		                        "LANGFUSE_SECRET_KEY are not set");
+		return 0;
+	}
+	if (lf->base_url != NULL) {
+		base = lf->base_url;
+		from = "config";
+	} else if ((base = env("LANGFUSE_HOST")) != NULL)
+		from = "LANGFUSE_HOST";
+	else {
+		base = "https://cloud.langfuse.com";
+		from = "default";
+	}
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	xasprintf(&url, "%.*s/api/public/otel/v1/traces", (int)n, base);
+	o.db_path = d->db_path;
+	o.url = url;
+	o.public_key = env("LANGFUSE_PUBLIC_KEY");
+	o.secret_key = env("LANGFUSE_SECRET_KEY");
+	o.batch = lf->batch;
+	o.flush_ms = lf->flush_ms;
+	o.max_backoff = lf->max_backoff_ms;
+	x = exporter_start(&o, cause);
+	free(url);
+	if (x == NULL)
+		return -1;
+	atomic_store(&d->exporter, x);
+	/* The URL is not logged: it could carry credentials. */
+	log_info("langfuse_export",
+	         "enabled=1 host_from=%s prompts=%d max_outbox=%d batch=%d",
+	         from, lf->prompts, lf->max_outbox, lf->batch);
+	return 0;
+}
+
 static void
 route(void *arg, struct proto_req *req, struct reply_to rt)
 {
@@ -339,6 +429,13 @@ publish(void *arg, const char *topic, char *json)
 	struct daemon *d = arg;
 
 	struct server *s = atomic_load(&d->server);
+
+	struct exporter *x = atomic_load(&d->exporter);
+
+	/* A step or execution event may have written spans. */
+	if (x != NULL &&
+	    (strcmp(topic, "step") == 0 || strcmp(topic, "execution") == 0))
+		exporter_kick(x);
 
 	if (s != NULL)
 		server_publish(s, topic, json);
@@ -391,6 +488,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 {
 	struct daemon      *d = xcalloc(1, sizeof *d);
 	struct engine_opts  eo = { 0 };
+	struct trace_opts   to = { 0 };
 	struct server_opts  so = { 0 };
 	struct server      *srv;
 	struct store_sched *rows;
@@ -414,6 +512,11 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	eo.types = workflow_types;
 	eo.publish = publish;
 	eo.publish_arg = d;
+	to.export = langfuse_on(cfg);
+	to.prompts = cfg->langfuse.prompts;
+	to.max_outbox = cfg->langfuse.max_outbox;
+	d->trace = trace_new(&to);
+	eo.trace = d->trace;
 	rows = config_rows(cfg);
 	eo.scheds = rows;
 	eo.nscheds = cfg->schedules.n;
@@ -424,12 +527,16 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	free(settings);
 	if (d->engine == NULL)
 		goto fail;
+	if (start_exporter(d, cfg, cause) != 0)
+		goto fail;
 
 	d->qinfo.db_path = d->db_path;
 	d->qinfo.state_dir = d->state_dir;
 	d->qinfo.workers = cfg->workers;
 	d->qinfo.started_at = clock_ms();
 	d->qinfo.engine = d->engine;
+	d->qinfo.trace = d->trace;
+	d->qinfo.exporter = atomic_load(&d->exporter);
 	if ((d->query = query_start(&d->qinfo, 2, cause)) == NULL)
 		goto fail;
 
@@ -495,6 +602,12 @@ daemon_stop(struct daemon *d)
 	d->query = NULL;
 	engine_stop(d->engine);
 	d->engine = NULL;
+	/* After the engine, which kicks it; what is left in the outbox goes
+	 * at the next start. */
+	exporter_stop(atomic_load(&d->exporter));
+	atomic_store(&d->exporter, NULL);
+	trace_free(d->trace);
+	d->trace = NULL;
 	atomic_store(&d->server, NULL); /* the engine published its last */
 	if (s != NULL)
 		server_free(s);

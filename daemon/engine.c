@@ -55,6 +55,7 @@
 #include "daemon/engine.h"
 #include "daemon/pool.h"
 #include "daemon/sched.h"
+#include "daemon/trace.h"
 #include "db/store.h"
 
 enum step_status {
@@ -481,7 +482,18 @@ history(struct engine *e, struct exec *x, const char *type, int step,
 	row.step = ev.step;
 	row.attempt = attempt;
 	row.data = text;
+	row.exec_id = ev.execution;
+	row.workflow = ev.workflow;
+	row.brand = ev.brand;
 	tx_check(e, store_event_add(e->store, &row, &cause), cause);
+	if (e->opts.trace != NULL && e->tx_error == NULL) {
+		cause = NULL;
+		tx_check(e,
+		         trace_event(e->opts.trace, e->store, &row,
+		                     step >= 0 ? x->steps[step].result : NULL,
+		                     &cause),
+		         cause);
+	}
 	if (e->opts.publish != NULL) {
 		json = proto_event_json(&ev);
 		p = xcalloc(1, sizeof *p);

@@ -37,7 +37,12 @@ struct engine_opts {
 	 * seq order; takes json. May be NULL. */
 	void (*publish)(void *arg, const char *topic, char *json);
 	void *publish_arg;
+	/* Sees every history event inside its transaction (spend, Langfuse
+	 * spans: daemon/trace.h); borrowed, may be NULL. */
+	struct trace *trace;
 };
+
+struct trace;
 
 struct engine_stats {
 	int64_t active;   /* executions not yet closed */

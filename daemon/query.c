@@ -4,14 +4,17 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
 #include "common/util.h"
 #include "daemon/engine.h"
+#include "daemon/exporter.h"
 #include "daemon/pool.h"
 #include "daemon/query.h"
 #include "daemon/sched.h"
+#include "daemon/trace.h"
 #include "db/store.h"
 
 struct query {
@@ -55,6 +58,62 @@ result_or_error(int rc, cJSON *out, char *cause, const char *id)
 	return reply;
 }
 
+/* Model spend per brand, today and this month (UTC). */
+static int
+spend_json(struct store_reader *r, cJSON *o, char **cause)
+{
+	time_t    now = (time_t)(clock_ms() / 1000);
+	struct tm tm;
+	int64_t   day, month;
+	cJSON    *brands = NULL, *sp;
+	char      buf[16];
+
+	gmtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	day = (int64_t)timegm(&tm) * 1000;
+	sp = cJSON_AddObjectToObject(o, "spend");
+	strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+	cJSON_AddStringToObject(sp, "day", buf);
+	strftime(buf, sizeof buf, "%Y-%m", &tm);
+	cJSON_AddStringToObject(sp, "month", buf);
+	tm.tm_mday = 1;
+	month = (int64_t)timegm(&tm) * 1000;
+	if (store_spend_since(r, day, month, &brands, cause) != 0)
+		return -1;
+	cJSON_AddItemToObject(sp, "brands", brands);
+	return 0;
+}
+
+/* The trace export: off, or its outbox and counters. */
+static int
+langfuse_json(struct query *q, struct store_reader *r, cJSON *o, char **cause)
+{
+	struct exporter_stats st;
+	cJSON                *lf = cJSON_AddObjectToObject(o, "langfuse");
+	int64_t               n = 0;
+	char                  ts[32];
+
+	cJSON_AddBoolToObject(lf, "enabled", q->info->exporter != NULL);
+	if (q->info->exporter == NULL)
+		return 0;
+	if (store_outbox_size(r, &n, cause) != 0)
+		return -1;
+	exporter_stats(q->info->exporter, &st);
+	cJSON_AddNumberToObject(lf, "outbox", (double)n);
+	cJSON_AddNumberToObject(lf, "exported", (double)st.exported);
+	cJSON_AddNumberToObject(lf, "rejected", (double)st.rejected);
+	cJSON_AddNumberToObject(lf, "dropped",
+	                        (double)trace_dropped(q->info->trace));
+	cJSON_AddNumberToObject(lf, "failures", (double)st.failures);
+	json_add_str(lf, "last_error", st.error[0] ? st.error : NULL);
+	if (st.retry_at > 0)
+		cJSON_AddStringToObject(lf, "retry_at",
+		                        iso8601(st.retry_at, ts, sizeof ts));
+	else
+		cJSON_AddNullToObject(lf, "retry_at");
+	return 0;
+}
+
 static char *
 do_status(struct query *q, struct store_reader *r)
 {
@@ -80,6 +139,11 @@ do_status(struct query *q, struct store_reader *r)
 	cJSON_AddNumberToObject(eng, "commits", (double)st.commits);
 	cJSON_AddNumberToObject(eng, "last_seq", (double)st.last_seq);
 	cJSON_AddItemToObject(o, "executions", counts);
+	if (spend_json(r, o, &cause) != 0 ||
+	    langfuse_json(q, r, o, &cause) != 0) {
+		cJSON_Delete(o);
+		return result_or_error(-1, NULL, cause, "");
+	}
 	return proto_reply_ok(o);
 }
 

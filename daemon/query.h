@@ -9,14 +9,18 @@
 #include "ipc/proto.h"
 
 struct engine;
+struct exporter;
 struct query;
+struct trace;
 
 struct query_info {
-	const char    *db_path;
-	const char    *state_dir;
-	int            workers;
-	int64_t        started_at;
-	struct engine *engine; /* for its stats */
+	const char      *db_path;
+	const char      *state_dir;
+	int              workers;
+	int64_t          started_at;
+	struct engine   *engine;   /* for its stats */
+	struct trace    *trace;    /* for its stats */
+	struct exporter *exporter; /* NULL when Langfuse export is off */
 };
 
 /* Starts n threads. info is borrowed and must outlive the pool. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -139,6 +140,35 @@ static const char *const migrations[] = {
 	"  FROM executions x JOIN steps g ON g.exec_n = x.n "
 	"    AND g.name = 'generate_caption' "
 	"  WHERE x.type = 'FeedPublisherWorkflow';",
+	/* 6: trace spans waiting for the Langfuse exporter, and the ledger of
+	 * model spend (one row per Claude call), filled from the results
+	 * stored so far. */
+	"CREATE TABLE trace_outbox ("
+	"  n    INTEGER PRIMARY KEY,"
+	"  at   INTEGER NOT NULL,"
+	"  span TEXT NOT NULL);"
+	"CREATE TABLE spend ("
+	"  n             INTEGER PRIMARY KEY,"
+	"  at            INTEGER NOT NULL,"
+	"  brand         TEXT,"
+	"  execution     TEXT NOT NULL,"
+	"  step          TEXT NOT NULL,"
+	"  model         TEXT,"
+	"  input_tokens  INTEGER NOT NULL,"
+	"  output_tokens INTEGER NOT NULL,"
+	"  cost_usd      REAL NOT NULL);"
+	"CREATE INDEX spend_at ON spend(at);"
+	"INSERT INTO spend (at, brand, execution, step, model, input_tokens, "
+	"  output_tokens, cost_usd) "
+	"SELECT s.finished_at, x.brand, x.id, s.name, "
+	"  json_extract(s.result, '$.model'), "
+	"  coalesce(json_extract(s.result, '$.input_tokens'), 0), "
+	"  coalesce(json_extract(s.result, '$.output_tokens'), 0), "
+	"  json_extract(s.result, '$.cost_usd') "
+	"FROM steps s JOIN executions x ON x.n = s.exec_n "
+	"WHERE s.status = 'completed' AND s.finished_at IS NOT NULL "
+	"  AND CASE WHEN json_valid(s.result) THEN "
+	"    json_type(s.result, '$.cost_usd') END IN ('integer', 'real');",
 };
 
 enum {
@@ -163,8 +193,23 @@ enum {
 	ST_CLAIMS_RESERVE,
 	ST_CLAIMS_TAKEN,
 	ST_PUB_ADD,
+	ST_SPAN_ADD,
+	ST_SPAN_OLDEST,
+	ST_SPAN_TRIM,
+	ST_SPEND_ADD,
+	ST_EXEC_EVENTS,
+	ST_EXEC_GET,
+	ST_STEPS_GET,
 	ST_COUNT
 };
+
+#define EXEC_COLS                                                              \
+	"n, id, type, brand, status, input, created_at, closed_at, error, "    \
+	"schedule"
+
+#define STEP_COLS                                                              \
+	"idx, name, status, attempt, next_attempt_at, "                        \
+	"started_at, finished_at, last_error, result, attempt_base, progress"
 
 static const char *const writer_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -217,6 +262,18 @@ static const char *const writer_sql[ST_COUNT] = {
 	    "permalink, caption, photo_key, model, input_tokens, "
 	    "output_tokens, cost_usd, published_at) VALUES (?, ?, ?, ?, ?, ?, "
 	    "?, ?, ?, ?, ?, ?) ON CONFLICT (execution, channel) DO NOTHING",
+	[ST_SPAN_ADD] = "INSERT INTO trace_outbox (at, span) VALUES (?, ?)",
+	[ST_SPAN_OLDEST] = "SELECT min(n) FROM trace_outbox",
+	[ST_SPAN_TRIM] = "DELETE FROM trace_outbox WHERE n < ?",
+	[ST_SPEND_ADD] =
+	    "INSERT INTO spend (at, brand, execution, step, model, "
+	    "input_tokens, output_tokens, cost_usd) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, ?)",
+	[ST_EXEC_EVENTS] = "SELECT seq, at, type, step, attempt, data "
+	                   "FROM events WHERE exec_n = ? ORDER BY seq",
+	[ST_EXEC_GET] = "SELECT " EXEC_COLS " FROM executions WHERE n = ?",
+	[ST_STEPS_GET] = "SELECT " STEP_COLS " FROM steps WHERE exec_n = ? "
+	                 "ORDER BY idx",
 	[ST_FIRE_ADD] =
 	    "INSERT INTO schedule_fires (schedule, fire_at, at, outcome, "
 	    "execution, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -294,6 +351,23 @@ migrate(sqlite3 *db, const char *path, char **cause)
 	return 0;
 }
 
+/* Waits for a lock in short steps, up to STORE_BUSY_MS: the other
+ * writer (the engine, or the trace exporter deleting what it sent) holds
+ * it for well under a millisecond, where SQLite's own handler would sleep
+ * 1, 2, 5, 10... ms and stall the engine's group commit that long. */
+static int
+busy_wait(void *arg, int n)
+{
+	struct timespec ts = { 0, n < 100 ? 100000L : 1000000L };
+	int64_t         waited = n < 100 ? n / 10 : 10 + (n - 100);
+
+	(void)arg;
+	if (waited >= STORE_BUSY_MS)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static sqlite3 *
 open_db(const char *path, int flags, char **cause)
 {
@@ -306,7 +380,7 @@ open_db(const char *path, int flags, char **cause)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	sqlite3_busy_handler(db, busy_wait, NULL);
 	sqlite3_extended_result_codes(db, 1);
 	return db;
 }
@@ -566,10 +640,6 @@ store_request_prune(struct store *s, int64_t before, char **cause)
 	return run(s, ST_REQUEST_PRUNE, cause);
 }
 
-#define EXEC_COLS                                                              \
-	"n, id, type, brand, status, input, created_at, closed_at, error, "    \
-	"schedule"
-
 static void
 read_exec(sqlite3_stmt *st, struct store_exec *x)
 {
@@ -585,10 +655,6 @@ read_exec(sqlite3_stmt *st, struct store_exec *x)
 	x->error = col_text(st, 8);
 	x->schedule = col_text(st, 9);
 }
-
-#define STEP_COLS                                                              \
-	"idx, name, status, attempt, next_attempt_at, "                        \
-	"started_at, finished_at, last_error, result, attempt_base, progress"
 
 /* Copies one step row: its text must outlive the next sqlite3_step. */
 static void
@@ -1336,7 +1402,7 @@ store_approvals(struct store_reader *r, const char *brand, cJSON **out,
 	sqlite3_stmt *st = NULL;
 	cJSON        *res, *arr, *o, *d;
 	const char   *keys[] = { "caption", "photo_key", "description",
-		             "expires_at" };
+		                 "expires_at" };
 	size_t        i;
 	int           rc;
 
@@ -1421,4 +1487,263 @@ store_publications(struct store_reader *r, const char *brand, int limit,
 	sqlite3_finalize(st);
 	*out = res;
 	return 0;
+}
+
+/* Traces and spend (see store.h). */
+
+int
+store_exec_events(struct store *s, int64_t                              exec_n,
+                  void (*fn)(void *, const struct store_event *), void *arg,
+                  char **cause)
+{
+	sqlite3_stmt      *st = s->st[ST_EXEC_EVENTS];
+	struct store_event ev;
+	int                rc;
+
+	sqlite3_bind_int64(st, 1, exec_n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&ev, 0, sizeof ev);
+		ev.seq = sqlite3_column_int64(st, 0);
+		ev.at = sqlite3_column_int64(st, 1);
+		ev.exec_n = exec_n;
+		ev.type = col_text(st, 2);
+		ev.step = col_text(st, 3);
+		ev.attempt = sqlite3_column_int(st, 4);
+		ev.data = col_text(st, 5);
+		fn(arg, &ev);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_span_add(struct store *s, int64_t at, const char *span, int64_t cap,
+               int64_t *dropped, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_SPAN_OLDEST];
+	int64_t       last, oldest = 0;
+	int           rc;
+
+	*dropped = 0;
+	sqlite3_bind_int64(s->st[ST_SPAN_ADD], 1, at);
+	bind_text(s->st[ST_SPAN_ADD], 2, span);
+	if (run(s, ST_SPAN_ADD, cause) != 0)
+		return -1;
+	last = sqlite3_last_insert_rowid(s->db);
+	/* Rows are only ever deleted oldest first (here and by the
+	 * exporter), so the outbox holds exactly oldest..last. */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		oldest = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (cap > 0 && last - oldest + 1 > cap) {
+		sqlite3_bind_int64(s->st[ST_SPAN_TRIM], 1, last - cap + 1);
+		if (run(s, ST_SPAN_TRIM, cause) != 0)
+			return -1;
+		*dropped = sqlite3_changes(s->db);
+	}
+	return 0;
+}
+
+int
+store_spend_add(struct store *s, const struct store_spend *p, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_SPEND_ADD];
+
+	sqlite3_bind_int64(st, 1, p->at);
+	bind_text(st, 2, p->brand);
+	bind_text(st, 3, p->execution);
+	bind_text(st, 4, p->step);
+	bind_text(st, 5, p->model);
+	sqlite3_bind_int64(st, 6, p->input_tokens);
+	sqlite3_bind_int64(st, 7, p->output_tokens);
+	sqlite3_bind_double(st, 8, p->cost_usd);
+	return run(s, ST_SPEND_ADD, cause);
+}
+
+struct store_outbox {
+	sqlite3      *db;
+	sqlite3_stmt *read, *del;
+};
+
+struct store_outbox *
+store_outbox_open(const char *path, char **cause)
+{
+	struct store_outbox *o = xcalloc(1, sizeof *o);
+	char                *why = NULL;
+
+	if ((o->db = open_db(path, SQLITE_OPEN_READWRITE, cause)) == NULL)
+		goto fail;
+	/* A delete lost to a power cut only means a span is sent twice. */
+	if (db_exec(o->db, "PRAGMA synchronous = NORMAL", &why) != 0 ||
+	    sqlite3_prepare_v2(o->db,
+	                       "SELECT n, span FROM trace_outbox "
+	                       "ORDER BY n LIMIT ?",
+	                       -1, &o->read, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(o->db,
+	                       "DELETE FROM trace_outbox WHERE n BETWEEN ? "
+	                       "AND ?",
+	                       -1, &o->del, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path,
+		          why != NULL ? why : sqlite3_errmsg(o->db));
+		free(why);
+		goto fail;
+	}
+	return o;
+fail:
+	store_outbox_close(o);
+	return NULL;
+}
+
+void
+store_outbox_close(struct store_outbox *o)
+{
+	if (o == NULL)
+		return;
+	sqlite3_finalize(o->read);
+	sqlite3_finalize(o->del);
+	sqlite3_close(o->db);
+	free(o);
+}
+
+int
+store_outbox_read(struct store_outbox *o, int max_rows, size_t max_bytes,
+                  void (*fn)(void *, int64_t, const char *, size_t), void *arg,
+                  char **cause)
+{
+	size_t bytes = 0, len;
+	int    rc, n = 0;
+
+	sqlite3_bind_int(o->read, 1, max_rows);
+	while ((rc = sqlite3_step(o->read)) == SQLITE_ROW) {
+		len = (size_t)sqlite3_column_bytes(o->read, 1);
+		if (n > 0 && bytes + len > max_bytes)
+			break;
+		fn(arg, sqlite3_column_int64(o->read, 0), col_text(o->read, 1),
+		   len);
+		bytes += len;
+		n++;
+	}
+	sqlite3_reset(o->read);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(o->db));
+		return -1;
+	}
+	return n;
+}
+
+int
+store_outbox_delete(struct store_outbox *o, int64_t first, int64_t last,
+                    char **cause)
+{
+	int rc;
+
+	sqlite3_bind_int64(o->del, 1, first);
+	sqlite3_bind_int64(o->del, 2, last);
+	rc = sqlite3_step(o->del);
+	sqlite3_reset(o->del);
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(o->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_spend_since(struct store_reader *r, int64_t day_start,
+                  int64_t month_start, cJSON **out, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	cJSON        *res, *b;
+	int           rc;
+
+	if (sqlite3_prepare_v2(
+	        r->db,
+	        "SELECT coalesce(brand, ''), "
+	        "total(cost_usd) FILTER (WHERE at >= ?1), "
+	        "count(*) FILTER (WHERE at >= ?1), total(cost_usd), count(*), "
+	        "total(input_tokens), total(output_tokens) "
+	        "FROM spend WHERE at >= ?2 GROUP BY 1 ORDER BY 1",
+	        -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	sqlite3_bind_int64(st, 1, day_start);
+	sqlite3_bind_int64(st, 2, month_start);
+	res = cJSON_CreateObject();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b = cJSON_AddObjectToObject(res, col_text(st, 0));
+		cJSON_AddNumberToObject(b, "today_usd",
+		                        sqlite3_column_double(st, 1));
+		cJSON_AddNumberToObject(b, "today_calls",
+		                        sqlite3_column_int(st, 2));
+		cJSON_AddNumberToObject(b, "month_usd",
+		                        sqlite3_column_double(st, 3));
+		cJSON_AddNumberToObject(b, "month_calls",
+		                        sqlite3_column_int(st, 4));
+		cJSON_AddNumberToObject(b, "month_input_tokens",
+		                        sqlite3_column_double(st, 5));
+		cJSON_AddNumberToObject(b, "month_output_tokens",
+		                        sqlite3_column_double(st, 6));
+	}
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(res);
+		return reader_fail(r, st, cause);
+	}
+	sqlite3_finalize(st);
+	*out = res;
+	return 0;
+}
+
+int
+store_outbox_size(struct store_reader *r, int64_t *n, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+
+	/* Contiguous (see store_span_add): no count(*) over the table. */
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT coalesce(max(n) - min(n) + 1, 0) "
+	                       "FROM trace_outbox",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return reader_fail(r, st, cause);
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_exec_get(struct store *s, int64_t                            n,
+               int (*fn)(void *, const struct store_exec *), void *arg,
+               char **cause)
+{
+	sqlite3_stmt     *st = s->st[ST_EXEC_GET];
+	struct store_exec x;
+	int               rc;
+
+	sqlite3_bind_int64(st, 1, n);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 1;
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	read_exec(st, &x);
+	rc = load_steps(s->db, s->st[ST_STEPS_GET], &x, cause);
+	sqlite3_reset(s->st[ST_STEPS_GET]);
+	if (rc == 0)
+		fn(arg, &x);
+	free_steps(&x);
+	sqlite3_reset(st);
+	return rc;
 }

@@ -159,6 +159,53 @@ struct store_publication {
 int store_publication_add(struct store *, const struct store_publication *,
                           char **cause);
 
+/* Traces and spend: written by daemon/trace.c on the engine thread, inside
+ * the turn's transaction, so they commit with the state change they
+ * describe. */
+
+/* Calls fn with execution n and its steps (valid during the call): 0, 1
+ * when there is none, -1 with *cause. */
+int store_exec_get(struct store *, int64_t                                 n,
+                   int (*fn)(void *arg, const struct store_exec *x), void *arg,
+                   char **cause);
+/* Calls fn for each event of execution exec_n, oldest first (the pointers
+ * are valid during the call; exec_id, workflow and brand are NULL). */
+int store_exec_events(struct store *, int64_t exec_n,
+                      void (*fn)(void *arg, const struct store_event *),
+                      void *arg, char **cause);
+/* Appends one span (OTLP JSON text) to the outbox. When the outbox then
+ * holds more than cap spans, the oldest are deleted: *dropped says how
+ * many (0 mostly). */
+int store_span_add(struct store *, int64_t at, const char *span, int64_t cap,
+                   int64_t *dropped, char **cause);
+
+/* One model call's tokens and cost, for the spend totals. */
+struct store_spend {
+	int64_t     at;
+	const char *brand, *execution, *step, *model;
+	int64_t     input_tokens, output_tokens;
+	double      cost_usd;
+};
+int store_spend_add(struct store *, const struct store_spend *, char **cause);
+
+/* The exporter's own connection (its thread only), which reads the oldest
+ * spans and deletes them once they are delivered: each delete is one
+ * short transaction, waiting (busy timeout) while the engine commits. */
+struct store_outbox;
+struct store_outbox *store_outbox_open(const char *path, char **cause);
+void                 store_outbox_close(struct store_outbox *);
+/* Calls fn for the oldest spans, at most max_rows of them and no more
+ * than max_bytes of text (but always one), oldest first; the text is valid
+ * during the call. Returns how many (0 when the outbox is empty), or -1
+ * with *cause. */
+int store_outbox_read(struct store_outbox *, int max_rows, size_t max_bytes,
+                      void (*fn)(void *arg, int64_t n, const char *span,
+                                 size_t len),
+                      void *arg, char **cause);
+/* Deletes the spans numbered first..last. */
+int store_outbox_delete(struct store_outbox *, int64_t first, int64_t last,
+                        char **cause);
+
 /* Readers. */
 struct store_reader *store_reader_open(const char *path, char **cause);
 void                 store_reader_close(struct store_reader *);
@@ -204,5 +251,14 @@ int store_approvals(struct store_reader *, const char *brand, cJSON **out,
 
 /* {"running": N, ...}: executions per status. */
 int store_counts(struct store_reader *, cJSON **out, char **cause);
+
+/* Model spend per brand since month_start (UTC ms), and of that since
+ * day_start: {"<brand>": {today_usd, today_calls, month_usd, month_calls,
+ * month_input_tokens, month_output_tokens}}; runs without a brand are
+ * under "". */
+int store_spend_since(struct store_reader *, int64_t day_start,
+                      int64_t month_start, cJSON **out, char **cause);
+/* How many spans wait in the outbox. */
+int store_outbox_size(struct store_reader *, int64_t *n, char **cause);
 
 #endif

@@ -168,10 +168,19 @@ static const struct param regenerate_params[] = {
 
 const struct method proto_methods[M_COUNT] = {
 	{ M_STATUS, "status", no_params, M_READONLY,
-	  "the daemon's version, uptime and executions by status",
+	  "the daemon's version, uptime, executions by status, model spend "
+	  "and trace export",
 	  "`{version, pid, state_dir, started_at, uptime_s, workers, "
 	  "engine: {open_executions, running_steps, commits, last_seq}, "
-	  "executions: {<status>: count}}`",
+	  "executions: {<status>: count}, spend: {day, month, brands: "
+	  "{<brand>: {today_usd, today_calls, month_usd, month_calls, "
+	  "month_input_tokens, month_output_tokens}}}, langfuse: {enabled, "
+	  "outbox, exported, rejected, dropped, failures, last_error, "
+	  "retry_at}}`; spend counts every Claude call of the UTC day and "
+	  "month (a run without a brand under \"\"); langfuse is "
+	  "`{enabled: false}` when export is off, else the spans waiting, "
+	  "taken, refused (4xx) and dropped (outbox full), failed requests "
+	  "in a row, the last error and the next retry",
 	  "internal" },
 	{ M_WORKFLOW_START, "workflow.start", start_params, M_MUTATES,
 	  "start an execution; replies with its id",

@@ -202,6 +202,46 @@ print_json(const cJSON *v, int pretty)
 	cJSON_free(s);
 }
 
+/* Model spend per brand, and the trace export, for herald status. */
+static void
+print_spend(const cJSON *r)
+{
+	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(r, "spend");
+	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(r, "langfuse");
+	const cJSON *brands = cJSON_GetObjectItemCaseSensitive(sp, "brands");
+	const cJSON *b;
+
+	printf("spend (UTC, today %s, month %s):", str(sp, "day"),
+	       str(sp, "month"));
+	if (cJSON_GetArraySize(brands) == 0)
+		printf(" none");
+	printf("\n");
+	cJSON_ArrayForEach(b, brands)
+	{
+		printf("  %-16s today $%.4f (%.0f calls), month $%.4f (%.0f "
+		       "calls, %.0f tokens in, %.0f out)\n",
+		       *b->string ? b->string : "(no brand)",
+		       num(b, "today_usd"), num(b, "today_calls"),
+		       num(b, "month_usd"), num(b, "month_calls"),
+		       num(b, "month_input_tokens"),
+		       num(b, "month_output_tokens"));
+	}
+	if (lf == NULL)
+		return;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lf, "enabled"))) {
+		printf("langfuse: off\n");
+		return;
+	}
+	printf("langfuse: %.0f spans waiting, %.0f exported, %.0f refused, "
+	       "%.0f dropped (outbox full)\n",
+	       num(lf, "outbox"), num(lf, "exported"), num(lf, "rejected"),
+	       num(lf, "dropped"));
+	if (num(lf, "failures") > 0)
+		printf("  failing (%.0f requests): %s; next try %s\n",
+		       num(lf, "failures"), str(lf, "last_error"),
+		       str(lf, "retry_at"));
+}
+
 static void
 print_status(const cJSON *r)
 {
@@ -222,6 +262,7 @@ print_status(const cJSON *r)
 	cJSON_ArrayForEach(it, ex)
 	    printf(" %s %.0f", it->string, it->valuedouble);
 	printf("\n");
+	print_spend(r);
 }
 
 static void

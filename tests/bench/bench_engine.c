@@ -7,7 +7,13 @@
  * and the daemon's RSS (idle, and peak over the run). Optionally fills the
  * store to L finished executions and times `workflow.list --limit 50`.
  *
+ * With -L URL, Langfuse export is on, to the OTLP endpoint at URL (e.g.
+ * tests/fakes/otlp.py with keys pk-bench and sk-bench): every step attempt
+ * and run then also writes a span, and the exporter deletes what it sent
+ * from its own connection while the engine commits.
+ *
  * usage: bench-engine [-n N] [-c C] [-l L] [-s normal|full] [-d HERALDD]
+ *                     [-L URL]
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -122,14 +128,14 @@ run(int n, int c)
 int
 main(int argc, char **argv)
 {
-	const char *heraldd = "build/heraldd", *sync = "full";
+	const char *heraldd = "build/heraldd", *sync = "full", *lf = NULL;
 	char        dir[] = "/tmp/herald-bench-XXXXXX", cfg[128], *cause = NULL;
 	int         n = 2000, c = 100, fill = 0, ch, i, unreachable;
 	pid_t       pid;
 	double      secs;
 	FILE       *f;
 
-	while ((ch = getopt(argc, argv, "n:c:l:s:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:c:l:s:d:L:")) != -1) {
 		switch (ch) {
 		case 'n':
 			n = atoi(optarg);
@@ -146,10 +152,13 @@ main(int argc, char **argv)
 		case 'd':
 			heraldd = optarg;
 			break;
+		case 'L':
+			lf = optarg;
+			break;
 		default:
-			fprintf(stderr,
-			        "usage: bench-engine [-n N] [-c C] "
-			        "[-l L] [-s full|normal] [-d HERALDD]\n");
+			fprintf(stderr, "usage: bench-engine [-n N] [-c C] "
+			                "[-l L] [-s full|normal] [-d HERALDD] "
+			                "[-L URL]\n");
 			return 2;
 		}
 	}
@@ -159,8 +168,17 @@ main(int argc, char **argv)
 	f = fopen(cfg, "w");
 	fprintf(f,
 	        "{\"synchronous\": \"%s\", \"workers\": 4, "
-	        "\"log_level\": \"warn\"}\n",
+	        "\"log_level\": \"warn\"",
 	        sync);
+	if (lf != NULL) {
+		fprintf(f, ", \"langfuse\": {\"base_url\": \"%s\"}", lf);
+		setenv("LANGFUSE_PUBLIC_KEY", "pk-bench", 1);
+		setenv("LANGFUSE_SECRET_KEY", "sk-bench", 1);
+	} else {
+		unsetenv("LANGFUSE_PUBLIC_KEY");
+		unsetenv("LANGFUSE_SECRET_KEY");
+	}
+	fprintf(f, "}\n");
 	fclose(f);
 	url = paths_ipc_url(dir, "herald.sock", &cause);
 	if ((pid = fork()) == 0) {
@@ -182,10 +200,11 @@ main(int argc, char **argv)
 		usleep(20000);
 	}
 	usleep(200000);
-	printf("machine: %ld cores; synchronous=%s; heraldd idle RSS %ld KiB "
-	       "(private %ld KiB, shared libraries %ld KiB)\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), sync, rss_kib(pid, "VmRSS:"),
-	       rss_kib(pid, "RssAnon:"), rss_kib(pid, "RssFile:"));
+	printf("machine: %ld cores; synchronous=%s; langfuse %s; heraldd idle "
+	       "RSS %ld KiB (private %ld KiB, shared libraries %ld KiB)\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), sync, lf ? "on" : "off",
+	       rss_kib(pid, "VmRSS:"), rss_kib(pid, "RssAnon:"),
+	       rss_kib(pid, "RssFile:"));
 
 	run(c, c); /* warm-up */
 	secs = run(n, c);
@@ -197,6 +216,22 @@ main(int argc, char **argv)
 	       lat_us[n - 1] / 1000.0);
 	printf("  failures: %d\n", atomic_load(&failures));
 	printf("  heraldd peak RSS %ld KiB\n", rss_kib(pid, "VmHWM:"));
+	if (lf != NULL) {
+		struct client *cl =
+		    client_open(url, NULL, &unreachable, &cause);
+		cJSON *r = cl != NULL
+		               ? client_call(cl, "status", NULL, 10000, &cause)
+		               : NULL;
+		cJSON *l = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "result"),
+		                               "langfuse");
+
+		printf("  langfuse right after: %.0f spans exported, %.0f "
+		       "waiting\n",
+		       cJSON_GetNumberValue(cJSON_GetObjectItem(l, "exported")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItem(l, "outbox")));
+		cJSON_Delete(r);
+		client_close(cl);
+	}
 
 	if (fill > 0) {
 		struct client *cl;

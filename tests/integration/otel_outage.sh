@@ -1,0 +1,105 @@
+# Langfuse away for a while: runs complete while the exporter cannot
+# deliver (connection refused, then 503, then 429 with Retry-After), the
+# spans wait in the outbox, and once the fake is back every span arrives
+# exactly once (by span id). The outage is logged once, not per retry.
+# Then a batch refused as a bad payload (400) is logged once with the
+# answer and dropped, not sent again.
+. "$(dirname "$0")/lib.sh"
+
+S="$T/s"
+PK=pk-lf-out-$$
+SK=sk-lf-out-$$
+# A port for the fake, which is then stopped: Langfuse is "down".
+/usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" >"$T/lport" &
+OTLP=$!
+trap 'kill $OTLP 2>/dev/null || true; cleanup' EXIT
+wait_for test -s "$T/lport" || fail "the OTLP fake did not start"
+LPORT=$(cat "$T/lport")
+kill $OTLP
+wait $OTLP 2>/dev/null || true
+received() { curl -s "http://127.0.0.1:$LPORT/_requests"; }
+
+cat >"$T/herald.json" <<JSON
+{"langfuse": {"base_url": "http://127.0.0.1:$LPORT", "flush": "100ms",
+              "max_backoff": "1s"}}
+JSON
+export LANGFUSE_PUBLIC_KEY="$PK" LANGFUSE_SECRET_KEY="$SK"
+start_daemon --state-dir "$S" --config "$T/herald.json"
+
+# Five runs while nothing answers: they all complete.
+for i in 1 2 3 4 5; do
+	h workflow execute --type diagnostic --id "d$i" --json >"$T/out"
+	jq -e '.status == "completed"' "$T/out" >/dev/null ||
+		fail "d$i: $(cat "$T/out")"
+done
+# ...while the exporter was failing and holding their spans: 5 x (6 step
+# attempts + 1 root).
+failing() {
+	h status --json | jq -e '.langfuse.outbox == 35 and
+		.langfuse.failures > 0 and .langfuse.exported == 0 and
+		(.langfuse.last_error | length > 0) and .langfuse.retry_at != null'
+}
+wait_for failing >/dev/null || fail "not failing: $(h status --json | jq -c .langfuse)"
+
+# Back, but answering 503, 503, then 429 with Retry-After: 3.
+/usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" "$LPORT" \
+	503 503 429:3 >"$T/lport2" &
+OTLP=$!
+drained() {
+	h status --json | jq -e '.langfuse.outbox == 0 and
+		.langfuse.exported == 35 and .langfuse.failures == 0'
+}
+n=0
+while ! drained >/dev/null; do
+	n=$((n + 1))
+	[ "$n" -lt 300 ] || fail "not drained: $(h status --json | jq -c .langfuse)"
+	sleep 0.1
+done
+received >"$T/got.json"
+jq -e '[.requests[].status] | .[0:3] == [503, 503, 429] and
+	(.[3:] | all(. == 200))' "$T/got.json" >/dev/null ||
+	fail "statuses: $(jq -c '[.requests[].status]' "$T/got.json")"
+# Retry-After is a minimum: nothing came within 3 s of the 429 (the
+# backoff alone is at most 1 s here).
+jq -e '.requests | (.[3].at - .[2].at) >= 3' "$T/got.json" >/dev/null ||
+	fail "Retry-After not honoured: $(jq -c '[.requests[].at]' "$T/got.json")"
+# Every span exactly once among the accepted ones.
+jq -e '[.requests[] | select(.status == 200) | .spans[].spanId] |
+	length == 35 and (unique | length) == 35' "$T/got.json" >/dev/null ||
+	fail "spans: $(jq -c '[.requests[] | {status, n: (.spans | length)}]' "$T/got.json")"
+# Each run's trace is whole: its root and six attempts under it.
+for i in 1 2 3 4 5; do
+	t=$(printf 'herald-trace\0d%s\0' "$i" | sha256sum | cut -c1-32)
+	jq -e --arg t "$t" '[.requests[] | select(.status == 200) |
+		.spans[] | select(.traceId == $t)] | (map(select(.parentSpanId
+		== null)) | length) == 1 and length == 7' "$T/got.json" \
+		>/dev/null || fail "trace of d$i"
+done
+[ "$(count_lines langfuse_export_failed)" = 1 ] ||
+	fail "the outage was logged $(count_lines langfuse_export_failed) times"
+[ "$(count_lines langfuse_export_recovered)" = 1 ] || fail "no recovery line"
+
+# A batch Langfuse refuses as a bad payload: logged once, dropped.
+curl -s -X POST "http://127.0.0.1:$LPORT/_faults" -d '["400"]' >/dev/null
+h workflow execute --type diagnostic --id bad >/dev/null
+settled() {
+	h status --json | jq -e '.langfuse.outbox == 0 and
+		.langfuse.rejected + .langfuse.exported == 42'
+}
+wait_for settled >/dev/null || fail "not settled: $(h status --json | jq -c .langfuse)"
+received >"$T/got.json"
+REJ=$(jq '[.requests[] | select(.status == 400)] | length' "$T/got.json")
+[ "$REJ" = 1 ] || fail "the bad batch was sent $REJ times"
+h status --json | jq -e --argjson n "$(jq '[.requests[] |
+	select(.status == 400) | .spans[]] | length' "$T/got.json")" \
+	'.langfuse.rejected == $n and $n > 0' >/dev/null ||
+	fail "rejected count: $(h status --json | jq -c .langfuse)"
+[ "$(count_lines langfuse_batch_rejected)" = 1 ] || fail "rejection not logged once"
+grep -q 'langfuse_batch_rejected.*HTTP 400.*bad payload: injected' \
+	"$T/daemon.log" || fail "the answer is not in the log"
+# No span was sent twice, refused or not.
+jq -e '[.requests[] | select(.status == 200 or .status == 400) |
+	.spans[].spanId] | length == 42 and (unique | length) == 42' \
+	"$T/got.json" >/dev/null || fail "a span went twice"
+stop_daemon
+echo ok
