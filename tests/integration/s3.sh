@@ -9,45 +9,13 @@
 # message; SlowDown is retried; Claude gets large photos as a URL it
 # fetches; nothing secret is kept or logged.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/s3lib.sh"
 
 S="$T/s"
-AKID=S3RVER # s3rver's built-in account
-SECRET=S3RVER
-CACHE="$BUILD/tests/s3rver"
-S3RVER="$CACHE/node_modules/s3rver/bin/s3rver.js"
-S3PID="" GATEPID="" FAKEPID=""
-stop_helpers() {
-	for p in $S3PID $GATEPID $FAKEPID; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-}
-trap 'stop_helpers; cleanup' EXIT INT TERM
-
-if [ ! -f "$S3RVER" ]; then
-	mkdir -p "$CACHE"
-	npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error \
-		s3rver@3.7.1 >"$T/npm.log" 2>&1 ||
-		fail "npm install s3rver@3.7.1: $(tail -n 5 "$T/npm.log")"
-fi
-v=$(node -p "require('$CACHE/node_modules/s3rver/package.json').version")
-[ "$v" = 3.7.1 ] || fail "s3rver in $CACHE is $v, not 3.7.1"
-
-mkdir "$T/s3data"
-# s3rver makes its continuation tokens with DES, which OpenSSL 3 keeps in
-# its legacy provider: without it every truncated listing is a 500.
-node --openssl-legacy-provider "$S3RVER" -d "$T/s3data" -a 127.0.0.1 -p 0 --silent \
-	--service-endpoint localhost --configure-bucket photos \
-	>"$T/s3rver.log" 2>&1 &
-S3PID=$!
-wait_for grep -q "listening on" "$T/s3rver.log" ||
-	fail "s3rver did not start: $(cat "$T/s3rver.log")"
-UP=$(sed -n 's/^S3rver listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/s3rver.log")
-/usr/bin/python3 "$SRC/tests/fakes/s3_gate.py" "$UP" "$AKID" "$SECRET" \
-	us-east-1 >"$T/gate.port" 2>"$T/gate.err" &
-GATEPID=$!
-wait_for test -s "$T/gate.port" || fail "the gate did not start: $(cat "$T/gate.err")"
-G=$(cat "$T/gate.port")
+FAKEPID=""
+trap 'kill $FAKEPID 2>/dev/null; s3_down; cleanup' EXIT INT TERM
+s3_up
+AKID=$S3_AKID SECRET=$S3_SECRET UP=$S3_UP G=$S3_GATE
 KEY=sk-ant-fake-$$-0123456789
 /usr/bin/python3 "$SRC/tests/fakes/anthropic.py" "$KEY" >"$T/fake.port" &
 FAKEPID=$!
