@@ -66,6 +66,24 @@ meta_fail(struct act_out *out, enum act_status st, const char *fmt, ...)
 	va_end(ap);
 }
 
+const cJSON *
+meta_find(const cJSON *answer, const char *field, const char *value)
+{
+	const cJSON *it;
+	const char  *v;
+
+	if (value == NULL)
+		return NULL;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(answer, "data"))
+	{
+		v = cJSON_GetStringValue(cJSON_GetObjectItem(it, field));
+		if (v != NULL && strcmp(v, value) == 0 &&
+		    cJSON_IsString(cJSON_GetObjectItem(it, "id")))
+			return it;
+	}
+	return NULL;
+}
+
 static int
 throttling(int code)
 {

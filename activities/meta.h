@@ -52,6 +52,11 @@ const char *meta_setting(const struct act_call *, const char *key);
 /* A meta.* setting as a number, or def. */
 double meta_number(const struct act_call *, const char *key, double def);
 
+/* The item of a Graph list answer ({"data": [...]}) whose field equals
+ * value exactly, or NULL: how a post is found again by its caption. */
+const cJSON *meta_find(const cJSON *answer, const char *field,
+                       const char *value);
+
 /* Sets out to the final error text and returns; for callers that found a
  * problem themselves (an answer without the id it must have). */
 void meta_fail(struct act_out *out, enum act_status, const char *fmt, ...)

@@ -184,22 +184,13 @@ meta_facebook_check(const struct act_call *c, struct act_out *out)
 		free(why);
 		return;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(a, "data"))
-	{
-		const char *msg =
-		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "message"));
-		const char *id =
-		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "id"));
-
-		if (msg != NULL && id != NULL && caption != NULL &&
-		    strcmp(msg, caption) == 0) {
-			result(out, id, NULL,
-			       cJSON_GetStringValue(
-			           cJSON_GetObjectItem(it, "permalink_url")),
-			       1);
-			cJSON_Delete(a);
-			return;
-		}
+	if ((it = meta_find(a, "message", caption)) != NULL) {
+		result(out, cJSON_GetObjectItem(it, "id")->valuestring, NULL,
+		       cJSON_GetStringValue(
+		           cJSON_GetObjectItem(it, "permalink_url")),
+		       1);
+		cJSON_Delete(a);
+		return;
 	}
 	cJSON_Delete(a);
 	meta_fail(out, ACT_RETRY,

@@ -264,22 +264,13 @@ published(const struct act_call *c, struct act_out *out, const char *container)
 	memset(&o, 0, sizeof o);
 	a = get(c, path, "id,caption,permalink,timestamp", &o);
 	free(o.error);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(a, "data"))
-	{
-		const char *cap =
-		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "caption"));
-		const char *id =
-		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "id"));
-
-		if (cap != NULL && id != NULL && caption != NULL &&
-		    strcmp(cap, caption) == 0) {
-			result(out, id, container,
-			       cJSON_GetStringValue(
-			           cJSON_GetObjectItem(it, "permalink")),
-			       1);
-			cJSON_Delete(a);
-			return;
-		}
+	if ((it = meta_find(a, "caption", caption)) != NULL) {
+		result(
+		    out, cJSON_GetObjectItem(it, "id")->valuestring, container,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "permalink")),
+		    1);
+		cJSON_Delete(a);
+		return;
 	}
 	cJSON_Delete(a);
 	/* Out for sure; which media it is, the listing did not say. */

@@ -3,7 +3,6 @@
  * holds. The claim in the result is what reserves it: the engine records
  * it with the step's completion and refuses it if another run was faster.
  */
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -41,19 +40,6 @@ static int
 cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A uniform index in [0, n). */
-static size_t
-pick(size_t n)
-{
-	uint64_t r, limit = UINT64_MAX - UINT64_MAX % n;
-
-	do {
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-			fatal("getrandom failed");
-	} while (r >= limit);
-	return (size_t)(r % n);
 }
 
 void
@@ -130,7 +116,7 @@ photos_dir_pick(const struct act_call *c, struct act_out *out)
 	}
 	/* Sorted first, so the pick depends on the random number only. */
 	qsort(free_names, nfree, sizeof *free_names, cmp_names);
-	i = pick(nfree);
+	i = random_below(nfree);
 	xasprintf(&path, "%s/%s", dir, free_names[i]);
 	if (stat(path, &sb) != 0) {
 		out->status = ACT_RETRY; /* gone meanwhile: pick again */

@@ -4,8 +4,6 @@
  * engine records it with the step's completion and refuses it if another
  * run was faster.
  */
-#include <sys/random.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,19 +48,6 @@ cmp_objects(const void *a, const void *b)
 {
 	return strcmp(((const struct s3_object *)a)->key,
 	              ((const struct s3_object *)b)->key);
-}
-
-/* A uniform index in [0, n). */
-static size_t
-pick(size_t n)
-{
-	uint64_t r, limit = UINT64_MAX - UINT64_MAX % n;
-
-	do {
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-			fatal("getrandom failed");
-	} while (r >= limit);
-	return (size_t)(r % n);
 }
 
 void
@@ -124,7 +109,7 @@ photos_s3_pick(const struct act_call *c, struct act_out *out)
 		return;
 	}
 	qsort(all.v, nfree, sizeof *all.v, cmp_objects);
-	chosen = all.v[pick(nfree)];
+	chosen = all.v[random_below(nfree)];
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "key", chosen.key);
 	cJSON_AddStringToObject(r, "source", "s3");

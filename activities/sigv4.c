@@ -40,25 +40,12 @@ buf_str(struct buf *b, const char *s)
 }
 
 static void
-hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t            i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void
 sha256_hex(const void *data, size_t n, char out[65])
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 
 	SHA256(data, n, d);
-	hex(d, sizeof d, out);
+	hex_encode(d, sizeof d, out);
 }
 
 static void
@@ -339,7 +326,7 @@ finish(const struct sigv4_params *p, const char *stamp, const char *day,
 	hmac(k, 32, "aws4_request", k);
 	hmac(k, 32, out->string_to_sign, k);
 	out->signature = xmalloc(65);
-	hex(k, 32, out->signature);
+	hex_encode(k, 32, out->signature);
 }
 
 static char *

@@ -3,6 +3,8 @@
  * in tmux and redis: there is nothing sensible a daemon can do without
  * memory, and checking every malloc hides the real error paths.
  */
+#include <sys/random.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -260,4 +262,29 @@ utf8_chars(const char *s)
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			n++;
 	return n;
+}
+
+void
+hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t            i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+size_t
+random_below(size_t n)
+{
+	uint64_t r, limit = UINT64_MAX - UINT64_MAX % n;
+
+	do {
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			fatal("getrandom failed");
+	} while (r >= limit);
+	return (size_t)(r % n);
 }

@@ -44,4 +44,11 @@ size_t utf8_chars(const char *s);
 /* 1 if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
 
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void hex_encode(const unsigned char *in, size_t n, char *out);
+
+/* A uniform random index in [0, n), n > 0, from getrandom (dies if the
+ * kernel cannot give one). */
+size_t random_below(size_t n);
+
 #endif

@@ -68,19 +68,6 @@ trace_dropped(struct trace *t)
 
 /* Ids. */
 
-static void
-hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t            i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The first n bytes of SHA-256 over the parts (NUL-separated), never all
  * zero (OTLP reads that as "no id"). */
 static void
@@ -103,7 +90,7 @@ derive(const char *const *parts, size_t n, char *out)
 			zero = 0;
 	if (zero)
 		md[n - 1] = 1;
-	hex(md, n, out);
+	hex_encode(md, n, out);
 }
 
 void
