@@ -31,20 +31,22 @@ enum act_status {
 struct act_call {
 	const char *exec_id;
 	const char *step;
-	int         attempt;          /* 1 for the first */
-	int         check;            /* 1: find out whether an earlier attempt
-	                                 took effect, instead of acting */
-	const cJSON *input;           /* the execution's input */
-	const cJSON *deps;            /* {"<dep step>": result, ...} */
-	const cJSON *settings;        /* {"state_dir", "brand": {...}} */
-	const cJSON *taken;           /* step_def.claims: the keys other runs
-	                                 hold (array of strings), else NULL */
-	const cJSON *progress;        /* what an earlier call of this step kept
-	                                 (act_out.progress), else NULL */
-	int64_t           created_at; /* wall clock ms the execution began */
-	int64_t           deadline;   /* wall clock ms: give up by then */
-	const atomic_int *cancel;     /* non-zero: stop as soon as possible */
-	struct http      *http;       /* this worker's HTTP handle (http.h) */
+	int         attempt;        /* 1 for the first */
+	int         check;          /* 1: find out whether an earlier attempt
+	                               took effect, instead of acting */
+	const cJSON *input;         /* the execution's input */
+	const cJSON *deps;          /* {"<dep step>": result, ...} */
+	const cJSON *settings;      /* {"state_dir", "brand": {...}} */
+	const cJSON *taken;         /* step_def.claims: the keys other runs
+	                               hold (array of strings), else NULL */
+	const cJSON *progress;      /* what an earlier call of this step kept
+	                               (act_out.progress), else NULL */
+	int64_t created_at;         /* wall clock ms the execution began */
+	int64_t prev_started_at;    /* a check: when the attempt it checks
+	                               began (wall clock ms), else 0 */
+	int64_t           deadline; /* wall clock ms: give up by then */
+	const atomic_int *cancel;   /* non-zero: stop as soon as possible */
+	struct http      *http;     /* this worker's HTTP handle (http.h) */
 };
 
 /* A result (ACT_OK) may ask the engine, which alone writes the store, to

@@ -3,7 +3,6 @@
  * rules (x-should-retry; 429 except enforced_spend_limit_reached; 5xx and
  * 529 retried; other 4xx final), with the API's message kept.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,32 +23,6 @@ setting(const struct act_call *c, const char *key)
 	    cJSON_GetObjectItem(c->settings, "anthropic"), key));
 }
 
-/* Cuts any presigned URL out of *s (reallocated): an API message may
- * quote the photo's URL back, and that capability must not land in a
- * step's error. */
-static void
-redact_presigned(char **sp)
-{
-	char *s = *sp, *p, *start, *end, *out;
-
-	while ((p = strstr(s, "X-Amz-")) != NULL) {
-		for (start = p;
-		     start > s && !isspace((unsigned char)start[-1]) &&
-		     start[-1] != '"' && start[-1] != '\'';
-		     start--)
-			;
-		for (end = p; *end != '\0' && !isspace((unsigned char)*end) &&
-		              *end != '"' && *end != '\'';
-		     end++)
-			;
-		xasprintf(&out, "%.*s<presigned URL>%s", (int)(start - s), s,
-		          end);
-		free(s);
-		s = out;
-	}
-	*sp = s;
-}
-
 /* The error the API sent, as "anthropic 429 rate_limit_error: message". */
 static char *
 api_error(const struct http_resp *r, int *spend_limit)
@@ -68,7 +41,7 @@ api_error(const struct http_resp *r, int *spend_limit)
 	xasprintf(&out, "anthropic %ld %s: %.300s", r->status,
 	          type ? type : "error",
 	          msg ? msg : "(no message in the response)");
-	redact_presigned(&out);
+	photo_redact_urls(&out);
 	cJSON_Delete(b);
 	return out;
 }

@@ -3,13 +3,16 @@
  */
 #include <sys/random.h>
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "activities/http.h"
 #include "activities/meta.h"
+#include "activities/photo.h"
 #include "common/json.h"
 #include "common/util.h"
 
@@ -66,6 +69,31 @@ meta_fail(struct act_out *out, enum act_status st, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Equal but for white space at the ends and runs of it inside (Meta may
+ * trim a caption or fold its spaces). */
+static int
+same_text(const char *a, const char *b)
+{
+	while (isspace((unsigned char)*a))
+		a++;
+	while (isspace((unsigned char)*b))
+		b++;
+	while (*a != '\0' && *b != '\0') {
+		if (isspace((unsigned char)*a) && isspace((unsigned char)*b)) {
+			while (isspace((unsigned char)*a))
+				a++;
+			while (isspace((unsigned char)*b))
+				b++;
+		} else if (*a++ != *b++)
+			return 0;
+	}
+	while (isspace((unsigned char)*a))
+		a++;
+	while (isspace((unsigned char)*b))
+		b++;
+	return *a == '\0' && *b == '\0';
+}
+
 const cJSON *
 meta_find(const cJSON *answer, const char *field, const char *value)
 {
@@ -77,11 +105,26 @@ meta_find(const cJSON *answer, const char *field, const char *value)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(answer, "data"))
 	{
 		v = cJSON_GetStringValue(cJSON_GetObjectItem(it, field));
-		if (v != NULL && strcmp(v, value) == 0 &&
+		if (v != NULL && same_text(v, value) &&
 		    cJSON_IsString(cJSON_GetObjectItem(it, "id")))
 			return it;
 	}
 	return NULL;
+}
+
+int
+meta_sleep(const struct act_call *c, int64_t ms)
+{
+	int64_t         until = clock_ms() + ms;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	while (clock_ms() < until) {
+		if ((c->cancel != NULL && atomic_load(c->cancel)) ||
+		    clock_ms() + 1000 > c->deadline)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }
 
 static int
@@ -114,10 +157,70 @@ buc_wait_ms(const char *header)
 	return (int64_t)(most * 60 * 1000);
 }
 
-/* Graph's error object into out: its class and its words. */
+enum act_status
+meta_class(const struct meta_error *e, int publishes, int64_t *wait, int *pause)
+{
+	int code = e->code, sub = e->subcode;
+
+	*wait = 0;
+	*pause = 0;
+	if (code == 190 || code == 102 || code == 10 ||
+	    (code >= 200 && code <= 299)) {
+		/* Retrying cannot help; the next fires would fail the same
+		 * way until someone renews the token or the permission. */
+		*pause = 1;
+		return ACT_FAIL;
+	}
+	if (throttling(code)) {
+		/* Refused before anything was done: waiting is enough. */
+		*wait =
+		    e->wait_hint_ms > 0
+		        ? e->wait_hint_ms
+		        : (code == 32 || code == 613 || code >= 80000 ? 5 : 1) *
+		              e->throttle_wait_ms;
+		return ACT_RETRY;
+	}
+	if (code == 9 || code == 368) {
+		/* Instagram's publishing limit; a temporary block. */
+		*wait = QUOTA_WAIT_MS;
+		return ACT_RETRY;
+	}
+	if (publishes &&
+	    (code == 506 || sub == 1366051 || code == 24 || code == 9007 ||
+	     code == 1 || code == 2 || e->http_status >= 500)) {
+		/* A duplicate (it may be ours), a media builder that no
+		 * longer exists or is not ready (it may have been published
+		 * already), or Meta's own trouble while publishing: what
+		 * happened is for the check to find out. */
+		return ACT_UNKNOWN;
+	}
+	if (code == 9004 || code == 1 || code == 2 || e->transient ||
+	    e->http_status >= 500) {
+		/* The media fetch failed, or Meta's trouble: nothing was
+		 * published by this call. */
+		*wait = e->wait_hint_ms;
+		return ACT_RETRY;
+	}
+	return ACT_FAIL;
+}
+
+/* A number field of Graph's error object, or 0. */
+static int
+err_int(const cJSON *err, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(err, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e9
+	           ? (int)v->valuedouble
+	           : 0;
+}
+
+/* Graph's error object into out: its class and its words (without any
+ * presigned URL or the token, should Meta quote them). */
 static void
 graph_error(const struct act_call *c, const struct http_resp *r,
-            const cJSON *err, const struct meta_call *mc, struct act_out *out)
+            const cJSON *err, struct meta_call *mc, const char *token,
+            struct act_out *out)
 {
 	const char *msg =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
@@ -125,51 +228,36 @@ graph_error(const struct act_call *c, const struct http_resp *r,
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "type"));
 	const char *trace =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "fbtrace_id"));
-	int code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(err, "code"));
-	double sub =
-	    cJSON_GetNumberValue(cJSON_GetObjectItem(err, "error_subcode"));
-	int  transient = cJSON_IsTrue(cJSON_GetObjectItem(err, "is_transient"));
-	char subs[24] = "";
-	int64_t wait;
+	struct meta_error e = {
+		.http_status = r->status,
+		.code = err_int(err, "code"),
+		.subcode = err_int(err, "error_subcode"),
+		.transient =
+		    cJSON_IsTrue(cJSON_GetObjectItem(err, "is_transient")),
+		.throttle_wait_ms = (int64_t)meta_number(c, "throttle_wait_ms",
+		                                         THROTTLE_WAIT_MS),
+	};
+	char subs[24] = "", *p;
+	int  pause;
 
-	if (sub == sub)
-		snprintf(subs, sizeof subs, "/%d", (int)sub);
-	xasprintf(&out->error, "graph %ld code %d%s %s: %.300s%s%s%s%s",
-	          r->status, code, subs, type ? type : "error",
+	e.wait_hint_ms = buc_wait_ms(r->kept);
+	if (e.wait_hint_ms < r->retry_after_ms)
+		e.wait_hint_ms = r->retry_after_ms;
+	if (e.subcode != 0)
+		snprintf(subs, sizeof subs, "/%d", e.subcode);
+	xasprintf(&out->error, "graph %ld code %d%s %.40s: %.300s%s%.40s%s%s",
+	          r->status, e.code, subs, type ? type : "error",
 	          msg ? msg : "(no message)", trace ? " (fbtrace_id " : "",
 	          trace ? trace : "", trace ? ")" : "",
-	          transient ? " [transient]" : "");
-	if (code == 190 || code == 102 || code == 10 ||
-	    (code >= 200 && code <= 299)) {
-		/* Retrying cannot help; the next fires would fail the same
-		 * way until someone renews the token or the permission. */
-		out->status = ACT_FAIL;
-		out->pause_brand = 1;
-	} else if (throttling(code)) {
-		out->status = ACT_RETRY;
-		wait = buc_wait_ms(r->kept);
-		if (wait < r->retry_after_ms)
-			wait = r->retry_after_ms;
-		if (wait == 0) {
-			wait = (int64_t)meta_number(c, "throttle_wait_ms",
-			                            THROTTLE_WAIT_MS);
-			if (code == 32 || code == 613 || code >= 80000)
-				wait *= 5;
-		}
-		out->retry_after_ms = wait;
-	} else if (code == 9) {
-		out->status = ACT_RETRY; /* Instagram's publishing limit */
-		out->retry_after_ms = QUOTA_WAIT_MS;
-	} else if (code == 506 || sub == 1366051) {
-		/* Meta says it has this post already: it may be ours. */
-		out->status = mc->publishes ? ACT_UNKNOWN : ACT_FAIL;
-	} else if (r->status >= 500 && mc->publishes) {
-		out->status = ACT_UNKNOWN;
-	} else if (code == 1 || code == 2 || transient || r->status >= 500) {
-		out->status = ACT_RETRY;
-		out->retry_after_ms = r->retry_after_ms;
-	} else
-		out->status = ACT_FAIL;
+	          e.transient ? " [transient]" : "");
+	photo_redact_urls(&out->error);
+	while (token != NULL && *token != '\0' &&
+	       (p = strstr(out->error, token)) != NULL)
+		memset(p, '*', strlen(token));
+	mc->code = e.code;
+	out->status =
+	    meta_class(&e, mc->publishes, &out->retry_after_ms, &pause);
+	out->pause_brand = pause;
 }
 
 /* A multipart/form-data body: the params, then the file. */
@@ -197,10 +285,12 @@ multipart(const struct meta_call *mc, size_t *len, char **ctype)
 		free(head);
 		head = tmp;
 	}
+	/* A fixed file name: a photo's own could break the headers. */
 	xasprintf(&tmp,
 	          "%s--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
-	          "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
-	          head, boundary, mc->file->field, mc->file->filename,
+	          "filename=\"photo.%s\"\r\nContent-Type: %s\r\n\r\n",
+	          head, boundary, mc->file->field,
+	          strcmp(mc->file->type, "image/png") == 0 ? "png" : "jpg",
 	          mc->file->type);
 	free(head);
 	head = tmp;
@@ -220,7 +310,7 @@ multipart(const struct meta_call *mc, size_t *len, char **ctype)
 }
 
 cJSON *
-meta_request(const struct act_call *c, const struct meta_call *mc,
+meta_request(const struct act_call *c, struct meta_call *mc,
              struct act_out *out)
 {
 	const char      *var = meta_setting(c, "token_env");
@@ -296,7 +386,7 @@ meta_request(const struct act_call *c, const struct meta_call *mc,
 	    err == NULL)
 		goto done;
 	if (cJSON_IsObject(err))
-		graph_error(c, &r, err, mc, out);
+		graph_error(c, &r, err, mc, token, out);
 	else {
 		/* A proxy's page, a truncated body: not Graph speaking. */
 		out->status = r.status >= 200 && r.status < 300

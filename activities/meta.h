@@ -3,14 +3,19 @@
  * the two publishers. One place reads the brand's Meta settings and token,
  * makes the call, and turns Graph's answer into the engine's error
  * classes (api-notes §2):
- *   throttling (4, 17, 32, 613, 341, 80000-80014), quota (9), 1, 2 and
- *     errors marked is_transient: retry, after Retry-After or the
- *     business-use-case estimate when Meta gives one;
+ *   throttling (4, 17, 32, 613, 341, 80000-80014): retry, after
+ *     Retry-After or the business-use-case estimate when Meta gives one,
+ *     else meta.throttle_wait (five times that for page and business
+ *     limits); the publishing quota (9) and a temporary block (368): retry
+ *     in an hour;
  *   190, 102 (token invalid or expired), 10 and 200-299 (permissions):
  *     fail and pause the brand's schedules;
- *   506 and subcode 1366051 (duplicate): the post may exist, check;
- *   a publishing call whose answer is lost (timeout, 5xx, garbage after
- *     it went out): unknown, check;
+ *   from a call that publishes: a duplicate (506, subcode 1366051), a
+ *     media builder gone or not ready (24, 9007), Meta's own trouble (1, 2,
+ *     5xx), a lost answer (timeout, garbage after it went out): unknown,
+ *     the step's check finds out;
+ *   otherwise 1, 2, 9004 (media fetch failed), is_transient and 5xx:
+ *     retry;
  *   anything else: fail, with Graph's own message.
  * The error kept on the step reads
  *   "graph 400 code 190/463 OAuthException: <message> (fbtrace_id X)".
@@ -25,8 +30,7 @@
 /* A file sent as one multipart part (Facebook's "source" upload). */
 struct meta_file {
 	const char          *field;
-	const char          *filename;
-	const char          *type; /* "image/jpeg" */
+	const char          *type; /* "image/jpeg" or "image/png" */
 	const unsigned char *data;
 	size_t               len;
 };
@@ -38,12 +42,27 @@ struct meta_call {
 	int                     nparams;
 	const struct meta_file *file; /* POST as multipart, or NULL */
 	int publishes; /* the call may publish: a lost answer is unknown */
+	int code;      /* out: Graph's error code, 0 when none */
 };
 
 /* Makes the call. Returns the answer's JSON object, or NULL with out set
- * (status, error, retry_after_ms, pause_brand). */
-cJSON *meta_request(const struct act_call *, const struct meta_call *,
+ * (status, error, retry_after_ms, pause_brand) and mc->code. */
+cJSON *meta_request(const struct act_call *, struct meta_call *,
                     struct act_out *out);
+
+/* What Graph said, for meta_class. */
+struct meta_error {
+	long    http_status;
+	int     code, subcode, transient;
+	int64_t wait_hint_ms;     /* Retry-After or the business-use-case
+	                             estimate, else 0 */
+	int64_t throttle_wait_ms; /* meta.throttle_wait */
+};
+
+/* The class of a Graph error (the table in meta.c's comment), the wait
+ * before another attempt, and whether the brand must be paused. Pure. */
+enum act_status meta_class(const struct meta_error *, int publishes,
+                           int64_t *wait, int *pause);
 
 /* The brand's publish setting at key ("page_id", "instagram_user_id"),
  * or NULL. */
@@ -56,6 +75,10 @@ double meta_number(const struct act_call *, const char *key, double def);
  * value exactly, or NULL: how a post is found again by its caption. */
 const cJSON *meta_find(const cJSON *answer, const char *field,
                        const char *value);
+
+/* Sleeps ms, waking early for the step's cancel or deadline: 0, or -1
+ * when it had to stop. */
+int meta_sleep(const struct act_call *, int64_t ms);
 
 /* Sets out to the final error text and returns; for callers that found a
  * problem themselves (an answer without the id it must have). */

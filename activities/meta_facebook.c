@@ -116,7 +116,6 @@ meta_facebook_publish(const struct act_call *c, struct act_out *out)
 		if (photo_load(c, FB_PHOTO_MAX, &p, out) != 0)
 			return;
 		file.field = "source";
-		file.filename = p.key;
 		file.type =
 		    strcmp(p.format, "png") == 0 ? "image/png" : "image/jpeg";
 		file.data = p.data;
@@ -147,54 +146,74 @@ meta_facebook_publish(const struct act_call *c, struct act_out *out)
 	cJSON_Delete(a);
 }
 
-void
-meta_facebook_check(const struct act_call *c, struct act_out *out)
+/* Looks once for the post with this caption since `since` (unix s):
+ * 1 found (out set to it), 0 not there, -1 could not look (out set). */
+static int
+look(const struct act_call *c, const char *since, struct act_out *out)
 {
-	const char      *page = meta_setting(c, "page_id");
-	const char      *caption = act_caption(c);
-	const char      *params[6];
-	char             path[160], since[32];
-	struct meta_call mc = { .method = "GET" };
-	const cJSON     *it;
-	cJSON           *a;
+	const char *page = meta_setting(c, "page_id");
+	const char *params[] = {
+		"fields", "id,message,created_time,permalink_url",
+		"since",  since,
+		"limit",  "100"
+	};
+	char             path[160];
+	struct meta_call mc = {
+		.method = "GET", .path = path, .params = params, .nparams = 3
+	};
+	const cJSON *it;
+	cJSON       *a;
+	char        *why;
 
-	if (skipped(c, out))
-		return;
-	/* From a minute before the run began: clocks differ a little. */
-	snprintf(since, sizeof since, "%lld",
-	         (long long)(c->created_at / 1000 - 60));
 	snprintf(path, sizeof path, "%s/posts", page);
-	params[0] = "fields";
-	params[1] = "id,message,created_time,permalink_url";
-	params[2] = "since";
-	params[3] = since;
-	params[4] = "limit";
-	params[5] = "100";
-	mc.path = path;
-	mc.params = params;
-	mc.nparams = 3;
 	if ((a = meta_request(c, &mc, out)) == NULL) {
 		/* Cannot look: cannot tell. */
-		char *why = out->error;
-
+		why = out->error;
 		out->error = NULL;
 		out->pause_brand = 0;
 		meta_fail(out, ACT_UNKNOWN,
 		          "could not list the page's posts to check: %s", why);
 		free(why);
-		return;
+		return -1;
 	}
-	if ((it = meta_find(a, "message", caption)) != NULL) {
+	it = meta_find(a, "message", act_caption(c));
+	if (it != NULL)
 		result(out, cJSON_GetObjectItem(it, "id")->valuestring, NULL,
 		       cJSON_GetStringValue(
 		           cJSON_GetObjectItem(it, "permalink_url")),
 		       1);
-		cJSON_Delete(a);
+	cJSON_Delete(a);
+	return it != NULL;
+}
+
+void
+meta_facebook_check(const struct act_call *c, struct act_out *out)
+{
+	char    since[32];
+	int64_t from =
+	    c->prev_started_at > 0 ? c->prev_started_at : c->created_at;
+	int rc;
+
+	if (skipped(c, out))
+		return;
+	/* From a minute before the lost attempt began: clocks differ. */
+	snprintf(since, sizeof since, "%lld", (long long)(from / 1000 - 60));
+	if ((rc = look(c, since, out)) != 0)
+		return;
+	/* Meta may still be fetching the photo of a post whose answer was
+	 * lost: "not there" counts only if it is still not there a while
+	 * later. */
+	if (meta_sleep(c, (int64_t)meta_number(c, "check_settle_ms", 20000)) !=
+	    0) {
+		meta_fail(out, ACT_UNKNOWN,
+		          "the check was stopped before it could tell");
 		return;
 	}
-	cJSON_Delete(a);
+	if ((rc = look(c, since, out)) != 0)
+		return;
 	meta_fail(out, ACT_RETRY,
-	          "no post with this caption on page %s since the run "
-	          "began: it did not go out; publishing again",
-	          page);
+	          "no post with this caption on page %s since the attempt "
+	          "began, looked at twice: it did not go out; publishing "
+	          "again",
+	          meta_setting(c, "page_id"));
 }

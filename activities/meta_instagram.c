@@ -32,6 +32,7 @@
 
 #define POLL_INTERVAL_MS 10000
 #define POLL_MAX         90
+#define QUOTA_WAIT_MS    (15 * 60 * 1000)
 
 static void
 result(struct act_out *out, const char *media_id, const char *container,
@@ -118,26 +119,51 @@ polls_of(const struct act_call *c)
 	return n == n && n > 0 ? (int)n : 0;
 }
 
+/* Graph ids are digits; anything else is not used in a path. */
+static int
+valid_id(const char *s)
+{
+	size_t n = s != NULL ? strspn(s, "0123456789") : 0;
+
+	return n > 0 && n < 64 && s[n] == '\0';
+}
+
 static void
 keep(struct act_out *out, const char *container, int polls)
 {
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "container_id", container);
+	cJSON_AddNumberToObject(p, "polls", polls);
 	free(out->progress);
-	xasprintf(&out->progress, "{\"container_id\":\"%s\",\"polls\":%d}",
-	          container, polls);
+	out->progress = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+}
+
+/* Calls again in delay ms, keeping the container. */
+static void
+wait_for(struct act_out *out, const char *container, int polls, int64_t delay,
+         char *why)
+{
+	keep(out, container, polls);
+	out->status = ACT_WAIT;
+	out->retry_after_ms = delay;
+	free(out->error);
+	out->error = why;
 }
 
 static void
 wait_again(const struct act_call *c, struct act_out *out, const char *container,
            int polls, const char *state)
 {
-	keep(out, container, polls);
-	out->status = ACT_WAIT;
-	out->retry_after_ms =
-	    (int64_t)meta_number(c, "poll_interval_ms", POLL_INTERVAL_MS);
-	free(out->error);
-	xasprintf(&out->error, "Instagram container %s is %s (check %d of %d)",
+	char *why;
+
+	xasprintf(&why, "Instagram container %s is %s (check %d of %d)",
 	          container, state, polls,
 	          (int)meta_number(c, "poll_max", POLL_MAX));
+	wait_for(out, container, polls,
+	         (int64_t)meta_number(c, "poll_interval_ms", POLL_INTERVAL_MS),
+	         why);
 }
 
 static void
@@ -174,18 +200,20 @@ create_container(const struct act_call *c, struct act_out *out)
 			out->status = ACT_RETRY;
 		return;
 	}
-	if ((id = cJSON_GetStringValue(cJSON_GetObjectItem(a, "id"))) == NULL)
+	if (!valid_id(id = cJSON_GetStringValue(cJSON_GetObjectItem(a, "id"))))
 		meta_fail(out, ACT_RETRY,
-		          "graph: the answer to the container has no id");
+		          "graph: the answer to the container has no valid id");
 	else
 		wait_again(c, out, id, 0, "created");
 	cJSON_Delete(a);
 }
 
 /* Is there room in the 24-hour publishing quota? 0 yes; -1 with out set
- * (a wait, or the error reading it). */
+ * (a wait, or the error reading it). A full quota is waited out with the
+ * container kept (it lives 24 h), using no attempt. */
 static int
-quota_ok(const struct act_call *c, struct act_out *out)
+quota_ok(const struct act_call *c, struct act_out *out, const char *container,
+         int polls)
 {
 	const char  *user = meta_setting(c, "instagram_user_id");
 	char         path[160];
@@ -208,18 +236,21 @@ quota_ok(const struct act_call *c, struct act_out *out)
 		return -1;
 	}
 	if (used >= total) {
-		meta_fail(out, ACT_RETRY,
+		char *why;
+
+		xasprintf(&why,
 		          "Instagram publishing quota used up (%.0f of %.0f in "
-		          "24 h); trying again in an hour",
-		          used, total);
-		out->retry_after_ms = 60 * 60 * 1000;
+		          "24 h); container %s waits %d minutes",
+		          used, total, container, QUOTA_WAIT_MS / 60000);
+		wait_for(out, container, polls, QUOTA_WAIT_MS, why);
 		return -1;
 	}
 	return 0;
 }
 
 static void
-publish(const struct act_call *c, struct act_out *out, const char *container)
+publish(const struct act_call *c, struct act_out *out, const char *container,
+        int polls)
 {
 	const char      *user = meta_setting(c, "instagram_user_id");
 	const char      *params[] = { "creation_id", container };
@@ -230,12 +261,21 @@ publish(const struct act_call *c, struct act_out *out, const char *container)
 	const char *id;
 	cJSON      *a;
 
-	if (quota_ok(c, out) != 0)
+	if (quota_ok(c, out, container, polls) != 0)
 		return;
 	snprintf(path, sizeof path, "%s/media_publish", user);
 	mc.path = path;
-	if ((a = meta_request(c, &mc, out)) == NULL)
+	if ((a = meta_request(c, &mc, out)) == NULL) {
+		if (mc.code == 9) {
+			/* The quota filled meanwhile: refused, not posted. */
+			char *why;
+
+			xasprintf(&why, "%s; container %s waits", out->error,
+			          container);
+			wait_for(out, container, polls, QUOTA_WAIT_MS, why);
+		}
 		return;
+	}
 	if ((id = cJSON_GetStringValue(cJSON_GetObjectItem(a, "id"))) == NULL) {
 		meta_fail(out, ACT_UNKNOWN,
 		          "graph: the answer to media_publish has no id");
@@ -321,6 +361,8 @@ meta_instagram_publish(const struct act_call *c, struct act_out *out)
 
 	if (skipped(c, out))
 		return;
+	if (container != NULL && !valid_id(container))
+		container = NULL; /* not one Graph made: start again */
 	if (container == NULL) {
 		create_container(c, out);
 		return;
@@ -328,7 +370,7 @@ meta_instagram_publish(const struct act_call *c, struct act_out *out)
 	if ((code = status_of(c, container, &detail, out)) == NULL)
 		goto done;
 	if (strcmp(code, "FINISHED") == 0)
-		publish(c, out, container);
+		publish(c, out, container, polls);
 	else if (strcmp(code, "PUBLISHED") == 0)
 		published(c, out, container);
 	else if (strcmp(code, "IN_PROGRESS") == 0) {
@@ -358,7 +400,7 @@ meta_instagram_check(const struct act_call *c, struct act_out *out)
 
 	if (skipped(c, out))
 		return;
-	if (container == NULL) {
+	if (container == NULL || !valid_id(container)) {
 		meta_fail(out, ACT_RETRY,
 		          "no Instagram container was made: nothing went out");
 		return;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -243,4 +244,29 @@ photo_url(const struct act_call *c, char **url, struct act_out *out)
 		return -1;
 	}
 	return 0;
+}
+
+/* An API message may quote the photo's URL back: that capability must not
+ * land in a step's error. */
+void
+photo_redact_urls(char **sp)
+{
+	char *s = *sp, *p, *start, *end, *out;
+
+	while ((p = strstr(s, "X-Amz-")) != NULL) {
+		for (start = p;
+		     start > s && !isspace((unsigned char)start[-1]) &&
+		     start[-1] != '"' && start[-1] != '\'';
+		     start--)
+			;
+		for (end = p; *end != '\0' && !isspace((unsigned char)*end) &&
+		              *end != '"' && *end != '\'';
+		     end++)
+			;
+		xasprintf(&out, "%.*s<presigned URL>%s", (int)(start - s), s,
+		          end);
+		free(s);
+		s = out;
+	}
+	*sp = s;
 }

@@ -54,6 +54,10 @@ int photo_has_url(const struct act_call *);
  */
 int photo_url(const struct act_call *, char **url, struct act_out *out);
 
+/* Replaces every presigned URL in *s (malloc'd) by "<presigned URL>":
+ * for an API's error message that quotes the URL it was given. */
+void photo_redact_urls(char **s);
+
 /* Width and height of a JPEG or PNG held in buf; 0, or -1 if it is
  * neither or is cut short. */
 int photo_image_size(const unsigned char *buf, size_t len, const char **format,

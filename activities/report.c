@@ -6,6 +6,7 @@
 
 #include "activities/report.h"
 #include "db/report_pg.h"
+#include "common/json.h"
 #include "common/util.h"
 
 static const char *const channels[][2] = {
@@ -95,16 +96,20 @@ report_save(const struct act_call *c, struct act_out *out)
 	pubs = cJSON_AddArrayToObject(r, "_publications");
 	for (i = 0; i < nitems(channels); i++) {
 		post = cJSON_GetObjectItem(c->deps, channels[i][1]);
-		if (!cJSON_IsString(cJSON_GetObjectItem(post, "post_id")))
+		/* Every channel that went out, even when its post id is not
+		 * known (an operator resolved it as done; a check found it
+		 * out but not its id). */
+		if (!cJSON_IsObject(post) ||
+		    cJSON_GetObjectItem(post, "skipped") != NULL)
 			continue;
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "channel", channels[i][0]);
-		cJSON_AddItemToObject(
+		json_add_str(
 		    p, "post_id",
-		    cJSON_Duplicate(cJSON_GetObjectItem(post, "post_id"), 1));
-		cJSON_AddItemToObject(
-		    p, "permalink",
-		    cJSON_Duplicate(cJSON_GetObjectItem(post, "permalink"), 1));
+		    cJSON_GetStringValue(cJSON_GetObjectItem(post, "post_id")));
+		json_add_str(p, "permalink",
+		             cJSON_GetStringValue(
+		                 cJSON_GetObjectItem(post, "permalink")));
 		cJSON_AddStringToObject(p, "caption", act_caption(c));
 		cJSON_AddItemToObject(
 		    p, "photo_key",

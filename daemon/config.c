@@ -208,6 +208,8 @@ static const struct field meta_fields[] = {
 	{ "poll_max", T_INT, 0, M(poll_max), 1, 10000, NULL, NULL },
 	{ "throttle_wait", T_DURATION, 0, M(throttle_wait_ms), 60000, 0, NULL,
 	  NULL },
+	{ "check_settle", T_DURATION, 0, M(check_settle_ms), 20000, 0, NULL,
+	  NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef M

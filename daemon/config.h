@@ -108,6 +108,8 @@ struct config_meta {
 	int     poll_max;         /* checks per container; 0: 90 */
 	int64_t throttle_wait_ms; /* when Meta throttles without saying
 	                             how long; 0: 1 min */
+	int64_t check_settle_ms;  /* a post not found yet is looked for
+	                             again after this; 0: 20 s */
 };
 
 /* Langfuse traces. The keys and LANGFUSE_HOST come from the environment;

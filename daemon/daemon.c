@@ -188,10 +188,10 @@ settings_text(const struct config *cfg, const char *state_dir)
 		                base);
 		cJSON_AddNumberToObject(bo, "approval_timeout_ms",
 		                        (double)b[i].approval_timeout_ms);
-		cJSON_AddStringToObject(bo, "on_timeout",
-		                        b[i].on_timeout == CONFIG_TIMEOUT_APPROVE
-		                            ? "approve"
-		                            : "reject");
+		cJSON_AddStringToObject(
+		    bo, "on_timeout",
+		    b[i].on_timeout == CONFIG_TIMEOUT_APPROVE ? "approve"
+		                                              : "reject");
 		x = cJSON_AddObjectToObject(bo, "captions");
 		cJSON_AddStringToObject(
 		    x, "writer",
@@ -211,10 +211,9 @@ settings_text(const struct config *cfg, const char *state_dir)
 			    x, cJSON_CreateString(
 			           ((char **)b[i].captions.hashtags.v)[k]));
 		x = cJSON_AddObjectToObject(bo, "publish");
-		cJSON_AddStringToObject(x, "to",
-		                        b[i].publish.to == CONFIG_PUBLISH_META
-		                            ? "meta"
-		                            : "outbox");
+		cJSON_AddStringToObject(
+		    x, "to",
+		    b[i].publish.to == CONFIG_PUBLISH_META ? "meta" : "outbox");
 		if (b[i].publish.page_id != NULL)
 			cJSON_AddStringToObject(x, "page_id",
 			                        b[i].publish.page_id);
@@ -239,9 +238,12 @@ settings_text(const struct config *cfg, const char *state_dir)
 	                        cfg->meta.throttle_wait_ms > 0
 	                            ? (double)cfg->meta.throttle_wait_ms
 	                            : 60000);
-	cJSON_AddNumberToObject(x, "poll_max",
-	                        cfg->meta.poll_max > 0 ? cfg->meta.poll_max
-	                                               : 90);
+	cJSON_AddNumberToObject(x, "check_settle_ms",
+	                        cfg->meta.check_settle_ms > 0
+	                            ? (double)cfg->meta.check_settle_ms
+	                            : 20000);
+	cJSON_AddNumberToObject(
+	    x, "poll_max", cfg->meta.poll_max > 0 ? cfg->meta.poll_max : 90);
 	x = cJSON_AddObjectToObject(o, "anthropic");
 	if (cfg->anthropic.base_url != NULL)
 		cJSON_AddStringToObject(x, "base_url", cfg->anthropic.base_url);

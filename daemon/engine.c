@@ -172,7 +172,7 @@ struct act_job {
 	int                    attempt; /* the fence */
 	int                    try;     /* within the retry budget, from 1 */
 	int                    check;
-	int64_t                created_at;
+	int64_t                created_at, prev_started_at;
 	const struct step_def *def;
 	char                  *input;    /* JSON text */
 	char                  *deps;     /* JSON text */
@@ -271,6 +271,7 @@ struct engine {
 static void exec_free(struct exec *);
 static void sched_run_closed(struct engine *, const char *);
 static void sched_pause_brand(struct engine *, const char *, const char *);
+static void gates_recheck(struct engine *);
 static int  sched_load_cb(void *, const struct store_sched *);
 static void sched_catch_up(struct engine *, struct schedule *, int64_t);
 
@@ -612,7 +613,7 @@ start_attempt(struct engine *e, struct exec *x, int i, enum start_mode mode)
 	struct step           *s = &x->steps[i];
 	struct act_job        *j;
 	cJSON                 *data = NULL;
-	int64_t                now = clock_ms();
+	int64_t                now = clock_ms(), prev_started;
 
 	s->status = SS_RUNNING;
 	s->attempt++;
@@ -620,6 +621,7 @@ start_attempt(struct engine *e, struct exec *x, int i, enum start_mode mode)
 		s->base++; /* checks and continuations use no attempt */
 	s->check = check;
 	s->overdue = 0;
+	prev_started = s->started_at;
 	s->started_at = now;
 	s->finished_at = 0;
 	s->next_at = 0;
@@ -644,6 +646,7 @@ start_attempt(struct engine *e, struct exec *x, int i, enum start_mode mode)
 	j->try = s->attempt - s->base;
 	j->check = check;
 	j->created_at = x->created_at;
+	j->prev_started_at = check ? prev_started : 0;
 	j->def = d;
 	j->input = xstrdup(x->input);
 	j->deps = deps_json(x, i);
@@ -707,8 +710,15 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
 		     x->steps[i].status == SS_IN_DOUBT ||
 		     x->steps[i].status == SS_RUNNING))
 			published = 1;
-	for (i = 0; i < x->wf->nsteps; i++)
+	for (i = 0; i < x->wf->nsteps; i++) {
 		end_attempt(e, x, i);
+		if (x->steps[i].status == SS_WAITING) {
+			/* Nothing will call it again. */
+			x->steps[i].status = SS_CANCELLED;
+			x->steps[i].finished_at = clock_ms();
+			save_step(e, x, i);
+		}
+	}
 	x->status = status;
 	x->closed_at = clock_ms();
 	save_exec(e, x);
@@ -1507,10 +1517,31 @@ call_cancel(struct engine *e, cJSON *params)
 		struct step *s = &x->steps[i];
 
 		switch (s->status) {
+		case SS_RUNNING:
+			if (x->wf->steps[i].side_effect) {
+				/* It may be posting right now: aborted, it is
+				 * in doubt (the photo stays used; a retry
+				 * checks it first; a late success still
+				 * completes it). */
+				end_attempt(e, x, i);
+				s->status = SS_IN_DOUBT;
+				s->finished_at = clock_ms();
+				set_str(
+				    &s->last_error,
+				    "cancelled while publishing: it may have "
+				    "gone out");
+				save_step(e, x, i);
+				data = cJSON_CreateObject();
+				cJSON_AddStringToObject(data, "error",
+				                        s->last_error);
+				history(e, x, "step_in_doubt", i, s->attempt,
+				        data);
+				break;
+			}
+			/* FALLTHROUGH */
 		case SS_PENDING:
 		case SS_RETRY_WAIT:
 		case SS_WAITING:
-		case SS_RUNNING:
 			/* A running attempt is aborted; its result, if it
 			 * still comes, is dropped by the attempt fence. */
 			end_attempt(e, x, i);
@@ -1579,7 +1610,8 @@ call_retry(struct engine *e, cJSON *params)
 		return proto_reply_err(E_UNAVAILABLE, "store error");
 	}
 	/* Completed steps keep their results, so nothing is done twice;
-	 * in_doubt steps stay for an operator to resolve. */
+	 * in_doubt steps are checked first (below), or stay for an operator
+	 * when they cannot be. */
 	reset = cJSON_CreateArray();
 	for (i = 0; i < x->wf->nsteps; i++) {
 		struct step *s = &x->steps[i];
@@ -1608,6 +1640,12 @@ call_retry(struct engine *e, cJSON *params)
 	if (x->schedule != NULL &&
 	    (sc = strmap_get(e->scheds, x->schedule)) != NULL)
 		sc->open_runs++;
+	/* A publish whose outcome is unknown is checked before anything
+	 * else happens to it. */
+	for (i = 0; i < x->wf->nsteps; i++)
+		if (x->steps[i].status == SS_IN_DOUBT &&
+		    x->wf->steps[i].check != NULL)
+			start_attempt(e, x, i, START_CHECK);
 	mark_dirty(e, x);
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "id", id);
@@ -1723,6 +1761,17 @@ approval_find(struct engine *e, cJSON *params, int *gate, char **reply)
 		free(how);
 		goto fail;
 	}
+	if (cJSON_GetObjectItem(params, "round") != NULL &&
+	    proto_int(params, "round", 0) != x->steps[g].attempt) {
+		/* The operator decided on a caption that was replaced. */
+		*reply = proto_reply_err(
+		    E_INVALID_STATE,
+		    "execution %s now waits with another caption (round %d, "
+		    "not %lld): look at it again",
+		    id, x->steps[g].attempt,
+		    (long long)proto_int(params, "round", 0));
+		goto fail;
+	}
 	*gate = g;
 	return x;
 fail:
@@ -1792,8 +1841,31 @@ decided(struct engine *e, struct exec *x, int g, const char *decision,
 	         x->id, decision, by);
 }
 
+static char *approve(struct engine *, cJSON *);
+
 static char *
 call_approve(struct engine *e, cJSON *params)
+{
+	char       *trimmed = NULL, *reply;
+	const char *edit = proto_str(params, "caption");
+
+	/* What Meta would trim anyway, so that the check can find it. */
+	if (edit != NULL) {
+		size_t a = strspn(edit, " \t\r\n"), b = strlen(edit);
+
+		while (b > a && strchr(" \t\r\n", edit[b - 1]) != NULL)
+			b--;
+		trimmed = xstrndup(edit + a, b - a);
+		cJSON_ReplaceItemInObject(params, "caption",
+		                          cJSON_CreateString(trimmed));
+	}
+	reply = approve(e, params);
+	free(trimmed);
+	return reply;
+}
+
+static char *
+approve(struct engine *e, cJSON *params)
 {
 	const char  *edit = proto_str(params, "caption");
 	const char  *by = who(params);
@@ -1911,6 +1983,38 @@ call_regenerate(struct engine *e, cJSON *params)
 	save_exec(e, x);
 	mark_dirty(e, x);
 	return approval_reply(x);
+}
+
+/* After a config reload: runs waiting for a brand that no longer asks for
+ * approval go on, as if approved by heraldd. (A changed timeout applies
+ * to later waits: a waiting run keeps the deadline it was given.) */
+static void
+gates_recheck(struct engine *e)
+{
+	struct exec *x;
+	const char  *mode;
+	char        *caption;
+	cJSON       *data;
+	size_t       pos = 0;
+	int          g;
+
+	while ((x = strmap_next(e->execs, &pos)) != NULL) {
+		if (x->status != XS_WAITING || (g = gate_of(x)) < 0)
+			continue;
+		mode = cJSON_GetStringValue(brand_setting(e, x, "approval"));
+		if (mode != NULL && strcmp(mode, "required") == 0)
+			continue;
+		data = cJSON_CreateObject();
+		cJSON_AddStringToObject(data, "reason",
+		                        "approval is no longer required for "
+		                        "the brand (config reloaded)");
+		caption = result_str(x, gated_step(x, g), "caption");
+		cJSON_AddStringToObject(data, "caption",
+		                        caption ? caption : "");
+		decided(e, x, g, "approved", "heraldd", data);
+		gate_pass(e, x, g, caption, "config", "heraldd", NULL);
+		free(caption);
+	}
 }
 
 /* An approval waited past its deadline: the brand's on_timeout. */
@@ -2425,7 +2529,10 @@ sched_pause_brand(struct engine *e, const char *brand, const char *why)
 	char            *note;
 	size_t           pos = 0;
 
-	xasprintf(&note, "paused by heraldd: brand %s: %s", brand, why);
+	xasprintf(&note,
+	          "paused by heraldd: brand %s: %s (renew the token in the "
+	          "environment or .env, restart heraldd, then unpause)",
+	          brand, why);
 	while ((s = strmap_next(e->scheds, &pos)) != NULL) {
 		if (s->paused || (input = cJSON_Parse(s->input)) == NULL)
 			continue;
@@ -2801,6 +2908,39 @@ record_effects(struct engine *e, struct exec *x, const char *result, char **why)
 	return rc;
 }
 
+/* A publish of a run cancelled while it ran came back saying it went
+ * out: its step (left in doubt by the cancel) is completed in the store,
+ * so that a retry of the run neither checks nor publishes it again. */
+static void
+late_success(struct engine *e, struct act_job *j)
+{
+	struct exec *x;
+	struct step *s;
+	char        *cause = NULL;
+	cJSON       *data;
+	int          loaded;
+
+	if ((x = find_exec(e, j->exec_id, &loaded, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	s = &x->steps[j->step];
+	if (loaded && s->status == SS_IN_DOUBT && s->attempt == j->attempt) {
+		s->status = SS_COMPLETED;
+		set_str(&s->result, j->out.result);
+		save_step(e, x, j->step);
+		data = cJSON_CreateObject();
+		cJSON_AddTrueToObject(data, "after_close");
+		history(e, x, "step_completed", j->step, s->attempt, data);
+		log_warn("step_completed",
+		         "execution=%s step=%s attempt=%d after_close=1 "
+		         "reason=\"the run was closed while it published\"",
+		         x->id, j->def->name, s->attempt);
+	}
+	if (loaded)
+		exec_free(x);
+}
+
 static void
 apply_result(struct engine *e, struct act_job *j)
 {
@@ -2808,6 +2948,10 @@ apply_result(struct engine *e, struct act_job *j)
 	struct step *s;
 	char        *why = NULL;
 
+	if (x == NULL && j->def->side_effect && j->out.status == ACT_OK) {
+		late_success(e, j);
+		return;
+	}
 	if (x == NULL || (s = &x->steps[j->step])->status != SS_RUNNING ||
 	    s->attempt != j->attempt) {
 		log_debug("result_dropped",
@@ -2938,6 +3082,7 @@ job_run(struct job *job, void *ctx)
 	c.taken = taken;
 	c.progress = progress;
 	c.created_at = j->created_at;
+	c.prev_started_at = j->prev_started_at;
 	c.deadline = j->deadline;
 	c.cancel = &j->cancel->flag;
 	c.http = ctx; /* the worker's own, from worker_init */
@@ -3283,6 +3428,7 @@ engine_main(void *arg)
 				sched_sync(e, ev->scheds, ev->nscheds);
 				ev->scheds = NULL;
 				ev_free(ev);
+				gates_recheck(e);
 			} else {
 				/* Kept until the turn commits: if it does
 				 * not, the result is applied again. */

@@ -1408,7 +1408,8 @@ store_approvals(struct store_reader *r, const char *brand, cJSON **out,
 
 	if (sqlite3_prepare_v2(
 	        r->db,
-	        "SELECT x.id, x.brand, ev.at, ev.data FROM executions x "
+	        "SELECT x.id, x.brand, ev.at, ev.data, ev.attempt "
+	        "FROM executions x "
 	        "JOIN events ev ON ev.seq = (SELECT MAX(seq) FROM events "
 	        "  WHERE exec_n = x.n AND type = 'approval_requested') "
 	        "WHERE x.status = 'waiting_approval' AND "
@@ -1428,6 +1429,7 @@ store_approvals(struct store_reader *r, const char *brand, cJSON **out,
 			             cJSON_GetStringValue(
 			                 cJSON_GetObjectItem(d, keys[i])));
 		cJSON_Delete(d);
+		cJSON_AddNumberToObject(o, "round", sqlite3_column_int(st, 4));
 		json_add_time(o, "since", sqlite3_column_int64(st, 2));
 		cJSON_AddItemToArray(arr, o);
 	}

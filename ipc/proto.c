@@ -39,8 +39,8 @@ static const char *const err_codes[] = {
 };
 
 static const char *const statuses[] = {
-	"running", "waiting_approval", "completed", "failed",
-	"cancelled", "rejected", NULL,
+	"running",   "waiting_approval", "completed", "failed",
+	"cancelled", "rejected",         NULL,
 };
 static const char *const outcomes[] = { "done", "retry", NULL };
 
@@ -148,6 +148,8 @@ static const struct param approve_params[] = {
 	{ "caption", P_STRING, 0, 16384, 0, 0, NULL,
 	  "publish this caption instead (an edit; at most 2,200 characters)" },
 	{ "by", P_STRING, 0, 128, 0, 0, NULL, "who decides, for the history" },
+	{ "round", P_INT, 0, 0, 1, 1000000, NULL,
+	  "the round approval.list showed: refused if the caption changed" },
 	END,
 };
 
@@ -155,6 +157,8 @@ static const struct param reject_params[] = {
 	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
 	{ "reason", P_STRING, 0, TEXT_MAX, 0, 0, NULL, "why, for the history" },
 	{ "by", P_STRING, 0, 128, 0, 0, NULL, "who decides, for the history" },
+	{ "round", P_INT, 0, 0, 1, 1000000, NULL,
+	  "the round approval.list showed: refused if the caption changed" },
 	END,
 };
 
@@ -163,6 +167,8 @@ static const struct param regenerate_params[] = {
 	{ "hint", P_STRING, 0, TEXT_MAX, 0, 0, NULL,
 	  "what the new caption should do differently" },
 	{ "by", P_STRING, 0, 128, 0, 0, NULL, "who decides, for the history" },
+	{ "round", P_INT, 0, 0, 1, 1000000, NULL,
+	  "the round approval.list showed: refused if the caption changed" },
 	END,
 };
 
@@ -259,7 +265,8 @@ const struct method proto_methods[M_COUNT] = {
 	{ M_APPROVAL_LIST, "approval.list", approval_list_params, M_READONLY,
 	  "captions waiting for approval, oldest first",
 	  "`{approvals: [{execution, brand, caption, photo_key, description, "
-	  "since, expires_at}]}`",
+	  "round, since, expires_at}]}`; `round` counts the captions shown "
+	  "for the run (a regenerate makes a new one)",
 	  "internal" },
 	{ M_APPROVAL_APPROVE, "approval.approve", approve_params, M_MUTATES,
 	  "approve a waiting caption, as it is or edited; the run publishes it",

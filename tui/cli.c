@@ -152,7 +152,12 @@ static const struct command commands[] = {
 	  NULL,
 	  print_publications,
 	  0 },
-	{ "approval list", M_APPROVAL_LIST, { NULL }, NULL, print_approvals, 0 },
+	{ "approval list",
+	  M_APPROVAL_LIST,
+	  { NULL },
+	  NULL,
+	  print_approvals,
+	  0 },
 	{ "approval approve",
 	  M_APPROVAL_APPROVE,
 	  { "id", NULL },
@@ -469,6 +474,21 @@ print_publications(const cJSON *r)
 	           str(it, "permalink"));
 }
 
+/* Text from the daemon, indented, without control characters (a caption
+ * could carry terminal escapes). */
+static void
+print_text(const char *indent, const char *s)
+{
+	fputs(indent, stdout);
+	for (; *s != '\0'; s++) {
+		if (*s == '\n')
+			printf("\n%s", indent);
+		else if ((unsigned char)*s >= 0x20 && *s != 0x7f)
+			putchar(*s);
+	}
+	putchar('\n');
+}
+
 static void
 print_approvals(const cJSON *r)
 {
@@ -479,9 +499,9 @@ print_approvals(const cJSON *r)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "approvals"))
 	{
 		printf("%-44s %-10s %-24s %-24s %s\n", str(it, "execution"),
-		       str(it, "brand"), str(it, "since"), str(it, "expires_at"),
-		       str(it, "photo_key"));
-		printf("  %s\n", str(it, "caption"));
+		       str(it, "brand"), str(it, "since"),
+		       str(it, "expires_at"), str(it, "photo_key"));
+		print_text("  ", str(it, "caption"));
 	}
 }
 

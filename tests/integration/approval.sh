@@ -29,8 +29,8 @@ cat >"$T/herald.json" <<JSON
    "captions": {"writer": "offline", "hashtags": ["#pomandi"]},
    "publish": {"to": "meta", "page_id": "1234",
                "token_env": "POMANDI_META_TOKEN"}},
-  "costume": {"language": "fr", "approval": "required",
-   "approval_timeout": "1h", "on_timeout": "approve",
+  "costume": {"language": "fr", "approval": "required", "approval_timeout": "1h",
+   "on_timeout": "approve",
    "photos": {"source": "dir", "path": "$T/photos2"},
    "captions": {"writer": "offline"}, "publish": {"to": "outbox"}}}}
 JSON
@@ -38,6 +38,7 @@ export POMANDI_META_TOKEN="$TOKEN"
 T0=2026-11-28T08:00:00Z
 HERALD_TEST_CLOCK=$T0 start_daemon --state-dir "$S" --config "$T/herald.json"
 
+started_reload() { [ "$(count_lines config_loaded)" -gt "$1" ]; }
 start() { h workflow start --type FeedPublisherWorkflow --input "\"$1\"" \
 	--id "$2" >/dev/null; }
 field() { h workflow describe "$1" --json | jq -r "$2"; }
@@ -135,7 +136,60 @@ cat "$T/a1" "$T/a2" | grep -q "not waiting_approval" ||
 	fail "the loser was not told: $(cat "$T/a1" "$T/a2")"
 wait_status w4 completed
 
-# 7. Waits survive kill -9 with their deadlines; expiry takes on_timeout.
+# 7. A decision on a caption that was replaced meanwhile is refused.
+start pomandi w7
+wait_status w7 waiting_approval
+r1=$(h approval list --json | jq '.approvals[] | select(.execution == "w7") |
+	.round')
+h approval regenerate w7 --round "$r1" >/dev/null
+n=0
+until h approval list --json | jq -e --argjson r "$r1" '.approvals[] |
+	select(.execution == "w7") | .round > $r' >/dev/null; do
+	n=$((n + 1)); [ $n -lt 200 ] || fail "w7 did not wait again"
+	sleep 0.05
+done
+expect_rc 1 h approval approve w7 --round "$r1"
+grep -q "another caption" "$T/err" || fail "stale approve: $(cat "$T/err")"
+r2=$(h approval list --json | jq '.approvals[] | select(.execution == "w7") |
+	.round')
+h approval approve w7 --round "$r2" >/dev/null
+wait_status w7 completed
+
+# 8. Cancelled while it waits: nothing published, the photo back; a retry
+# waits for approval again.
+start pomandi w8
+wait_status w8 waiting_approval
+posts=$(graph_posts)
+h workflow cancel w8 >/dev/null
+wait_status w8 cancelled
+h workflow retry w8 >/dev/null
+wait_status w8 waiting_approval
+h approval reject w8 --reason "not today" >/dev/null
+wait_status w8 rejected
+[ "$(graph_posts)" = "$posts" ] || fail "w8 published"
+expect_rc 1 h workflow retry w8
+grep -q "only failed or cancelled" "$T/err" || fail "retry of rejected: $(cat "$T/err")"
+
+# 9. The config stops asking for costume's approval (SIGHUP): its waiting
+# run goes on, approved by heraldd.
+start costume w9
+wait_status w9 waiting_approval
+sed 's/"approval": "required",\(.*"approval_timeout"\)/"approval": "auto",\1/' \
+	"$T/herald.json" >"$T/h2" && mv "$T/h2" "$T/herald.json"
+grep -q '"approval": "auto", *"approval_timeout"' "$T/herald.json" ||
+	fail "the test's config edit did not apply"
+kill -HUP "$DAEMON_PID"
+wait_status w9 completed
+h workflow show w9 --json | jq -e '[.events[] | select(.type ==
+	"approval_decided")][0].data | .by == "heraldd" and (.reason |
+	test("no longer required"))' >/dev/null || fail "w9 history"
+sed 's/"approval": "auto",\(.*"approval_timeout"\)/"approval": "required",\1/' \
+	"$T/herald.json" >"$T/h2" && mv "$T/h2" "$T/herald.json"
+loaded=$(count_lines config_loaded)
+kill -HUP "$DAEMON_PID"
+wait_for started_reload "$loaded" || fail "the config was not reloaded"
+
+# 10. Waits survive kill -9 with their deadlines; expiry takes on_timeout.
 start pomandi w5 # 12 h, reject
 start costume w6 # 1 h, approve
 wait_status w5 waiting_approval

@@ -37,7 +37,7 @@ done
 
 cat >"$T/herald.json" <<JSON
 {"meta": {"base_url": "$GR", "poll_interval": "200ms", "poll_max": 10,
-          "throttle_wait": "1s"},
+          "throttle_wait": "1s", "check_settle": "300ms"},
  "brands": {"pomandi": {"language": "nl", "display_name": "Pomandi",
    "photos": {"source": "s3", "bucket": "photos",
               "endpoint": "http://127.0.0.1:$S3_GATE", "path_style": true},
@@ -135,12 +135,19 @@ expect_done f613
 st f613 publish_facebook_photo last_error | grep -q "code 613" ||
 	fail "f613: $(st f613 publish_facebook_photo last_error)"
 h workflow show f613 --json | jq -e '[.events[] | select(.type ==
-	"step_failed")][0].data.retry_in_ms >= 5000' >/dev/null ||
+	"step_failed" and .step == "publish_facebook_photo")][0].data.retry_in_ms
+	>= 5000' >/dev/null ||
 	fail "f613: did not wait"
 # A status check that never answers: a GET, retried.
+# (A clean run checks its container twice; this one a third time, after
+# the connection that never answered.)
+checks=$(stats | jq '.requests.ig_status')
 fault '["ig_status:timeout"]'
 run ftimeout
 expect_done ftimeout
+[ "$(stats | jq '.requests.ig_status')" -ge $((checks + 3)) ] &&
+	stats | jq -e '.faults | length == 0' >/dev/null ||
+	fail "ftimeout: the fault did not bite: $(stats | jq -c .requests)"
 # Garbage after a photo post: unknown, checked, published once.
 fault '["fb_photo:garbage"]'
 run fgarbage
@@ -170,21 +177,72 @@ expect_done flostig
 [ "$(st flostig publish_instagram_photo result.found_by_check)" = true ] &&
 	[ "$(st flostig publish_instagram_photo result.post_id)" != null ] ||
 	fail "flostig: $(st flostig publish_instagram_photo result)"
-# The quota is full: no publish, a wait of an hour, with the numbers.
+# The quota is full: no publish; the container waits (no attempt used),
+# saying why.
 fault '["ig_limit:quota_full"]'
 h workflow start --type FeedPublisherWorkflow --input '"pomandi"' --id fquota \
 	>/dev/null
 n=0
-until h workflow describe fquota --json | jq -e '.steps[] | select(.name ==
-	"publish_instagram_photo") | .status == "retry_wait"' >/dev/null; do
-	n=$((n + 1)); [ $n -lt 200 ] || fail "fquota never waited"
+until h workflow show fquota --json | jq -e '[.events[] | select(.type ==
+	"step_waiting" and (.data.waiting_for |
+	test("quota used up [(]50 of 50")))] | length == 1' >/dev/null; do
+	n=$((n + 1)); [ $n -lt 200 ] || fail "fquota never waited: $(h workflow show fquota --json)"
 	sleep 0.05
 done
-h workflow show fquota --json | jq -e '[.events[] | select(.type ==
-	"step_failed" and .step == "publish_instagram_photo")][0].data |
-	(.error | test("quota used up")) and .retry_in_ms == 3600000' \
-	>/dev/null || fail "fquota: $(h workflow show fquota --json)"
+before_q=$(stats | jq '.requests.ig_publish')
+h workflow describe fquota --json | jq -e '.steps[] | select(.name ==
+	"publish_instagram_photo") | .status == "waiting" and .last_error ==
+	null' >/dev/null ||
+	fail "fquota: $(h workflow describe fquota --json)"
 h workflow cancel fquota >/dev/null
+[ "$(stats | jq '.requests.ig_publish')" = "$before_q" ] ||
+	fail "fquota published"
+# Meta calls the photo a duplicate: maybe ours, so checked (twice, a
+# settle apart), not found, published once.
+fault '["fb_photo:duplicate"]'
+run fdup
+expect_done fdup
+st fdup publish_facebook_photo last_error | grep -q "code 506.*checked: no post" ||
+	fail "fdup: $(st fdup publish_facebook_photo last_error)"
+# Meta's code 1 on a container: nothing published, retried.
+fault '["ig_media:unknown"]'
+run fcode1
+expect_done fcode1
+# A missing permission: final, and the brand paused like a dead token.
+fault '["ig_media:permission"]'
+run fperm
+[ "$(jq -r .status "$T/fperm.json")" = failed ] &&
+	[ "$(st fperm publish_instagram_photo attempt)" = 1 ] ||
+	fail "fperm: $(cat "$T/fperm.json")"
+h schedule describe pomandi-posts --json | jq -e '.paused and (.note |
+	test("code 200"))' >/dev/null || fail "fperm did not pause the brand"
+h schedule unpause pomandi-posts >/dev/null
+
+# Cancelled while the photo post goes out: the step is in doubt (the
+# photo stays used); a retry checks it first, finds it, posts nothing.
+curl -sf -X POST "$GR/_config" -d '{"timeout_s": 6}' >/dev/null
+fault '["fb_photo:publish_then_timeout"]'
+h workflow start --type FeedPublisherWorkflow --input '"pomandi"' --id fcancel \
+	>/dev/null
+n=0
+until stats | jq -e '.faults | length == 0' >/dev/null &&
+	[ "$(h workflow describe fcancel --json | jq -r '.steps[] | select(.name ==
+	"publish_facebook_photo") | .status')" = running ]; do
+	n=$((n + 1)); [ $n -lt 400 ] || fail "fcancel: never published"
+	sleep 0.05
+done
+h workflow cancel fcancel >/dev/null
+h workflow describe fcancel --json >"$T/fcancel.json"
+[ "$(st fcancel publish_facebook_photo status)" = in_doubt ] ||
+	fail "fcancel: $(st fcancel publish_facebook_photo status)"
+curl -sf -X POST "$GR/_config" -d '{"timeout_s": 3}' >/dev/null
+h workflow retry fcancel >/dev/null
+wait_status fcancel completed 30
+run fcancel
+expect_done fcancel
+[ "$(st fcancel publish_facebook_photo result.found_by_check)" = true ] ||
+	fail "fcancel: $(st fcancel publish_facebook_photo result)"
+
 # An expired token: final, and the brand's schedules are paused, saying so.
 fault '["fb_photo:expired_token"]'
 run fexpired
