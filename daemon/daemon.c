@@ -340,6 +340,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	d->qinfo.workers = cfg->workers;
 	d->qinfo.started_at = clock_ms();
 	d->qinfo.engine = d->engine;
+	d->qinfo.types = workflow_types;
 	if ((d->query = query_start(&d->qinfo, 2, cause)) == NULL)
 		goto fail;
 

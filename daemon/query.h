@@ -10,13 +10,15 @@
 
 struct engine;
 struct query;
+struct workflow;
 
 struct query_info {
-	const char    *db_path;
-	const char    *state_dir;
-	int            workers;
-	int64_t        started_at;
-	struct engine *engine; /* for its stats */
+	const char                   *db_path;
+	const char                   *state_dir;
+	int                           workers;
+	int64_t                       started_at;
+	struct engine                *engine; /* for its stats */
+	const struct workflow *const *types;  /* for the steps' policies */
 };
 
 /* Starts n threads. info is borrowed and must outlive the pool. */
