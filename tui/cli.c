@@ -455,6 +455,8 @@ cli_usage(FILE *f)
 
 	fprintf(f, "usage: herald [--state-dir DIR | --socket URL] [--json] "
 	           "COMMAND ...\n"
+	           "       herald [--state-dir DIR | --socket URL]   the "
+	           "operator console (? shows its keys)\n"
 	           "       herald --help | --version\n\ncommands:\n");
 	for (i = 0; i < nitems(commands); i++)
 		usage_command(f, &commands[i]);
