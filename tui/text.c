@@ -142,6 +142,9 @@ text_wrap(const wchar_t *w, size_t n, int cols, struct text_line **lines)
 		}
 		end = next = i;
 		if (i < n && w[i] != '\n') {
+			/* A word that ends right at the edge stays whole. */
+			if (w[i] == ' ')
+				brk = i;
 			if (brk > start)
 				end = next = brk;
 			else if (i == start)
