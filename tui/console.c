@@ -1186,7 +1186,7 @@ draw(struct console *k)
 		m->d_info.height = ih;
 		m->d_hist.count = hl;
 		m->d_hist.height = hh;
-		if (m->d_hist.top > hl - hh)
+		if (m->d_hist.top > hl - hh || m->d_follow)
 			m->d_hist.top = hl - hh > 0 ? hl - hh : 0;
 		if (m->d_info.top > il - ih)
 			m->d_info.top = il - ih > 0 ? il - ih : 0;

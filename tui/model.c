@@ -605,6 +605,13 @@ apply_detail(struct model *m, const char *type, const cJSON *ev, int64_t seq)
 		jset_str(s, "status", "completed");
 		jset_str(s, "finished_at", at);
 		m->stale |= STALE_DETAIL; /* its result */
+	} else if (strcmp(type, "step_resolved") == 0) {
+		const char *o = jstr(data, "outcome");
+
+		jset_str(s, "status",
+		         o != NULL && strcmp(o, "done") == 0 ? "completed"
+		                                             : "pending");
+		m->stale |= STALE_DETAIL;
 	} else if (strcmp(type, "step_timed_out") != 0)
 		m->stale |= STALE_DETAIL;
 }
@@ -637,9 +644,6 @@ append_history(struct model *m, const cJSON *ev, int64_t seq)
 	        ? cJSON_Duplicate(cJSON_GetObjectItem(ev, "data"), 1)
 	        : cJSON_CreateNull());
 	cJSON_AddItemToArray(m->history, e);
-	/* A history shown to its end keeps following it. */
-	if (m->d_hist.top + m->d_hist.height >= m->d_hist.count)
-		m->d_hist.top++;
 	m->d_hist.count++;
 }
 
@@ -784,6 +788,7 @@ model_open_detail(struct model *m, const char *id)
 	m->d_hist.top = m->d_hist.sel = 0;
 	m->d_hist.count = 0;
 	m->d_focus = 0;
+	m->d_follow = 1;
 	m->d_info.height = 10;
 	if (id != NULL)
 		m->stale |= STALE_DETAIL | STALE_HISTORY;
@@ -802,18 +807,12 @@ void
 model_history_reply(struct model *m, const cJSON *r)
 {
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "events");
-	int          at_end = m->history == NULL ||
-	             m->d_hist.top + m->d_hist.height >= m->d_hist.count;
 
 	cJSON_Delete(m->history);
 	m->history =
 	    cJSON_IsArray(ev) ? cJSON_Duplicate(ev, 1) : cJSON_CreateArray();
 	m->stale &= ~STALE_HISTORY;
 	m->d_hist.count = cJSON_GetArraySize(m->history);
-	if (at_end)
-		m->d_hist.top = m->d_hist.count - m->d_hist.height;
-	if (m->d_hist.top < 0)
-		m->d_hist.top = 0;
 }
 
 void
@@ -1045,6 +1044,10 @@ model_nav(struct model *m, enum nav nav)
 		break;
 	case VIEW_DETAIL:
 		scroll(m->d_focus ? &m->d_hist : &m->d_info, nav);
+		/* The history keeps following its end while shown to it. */
+		if (m->d_focus)
+			m->d_follow =
+			    m->d_hist.top + m->d_hist.height >= m->d_hist.count;
 		break;
 	case VIEW_APPROVALS:
 		select_move(&m->appr, nav, cJSON_GetArraySize(m->approvals));

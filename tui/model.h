@@ -103,7 +103,8 @@ struct model {
 	cJSON      *history; /* its events, oldest first */
 	char       *detail_error;
 	struct pane d_info, d_hist;
-	int         d_focus; /* 0: steps and content, 1: history */
+	int         d_focus;  /* 0: steps and content, 1: history */
+	int         d_follow; /* the history shows its newest events */
 
 	/* Approvals (the tab bar's badge counts them). */
 	enum appr_state appr_state;

@@ -231,12 +231,13 @@ steps_table(struct pen *p, const struct view_ctx *c, const cJSON *steps)
 	}
 }
 
+/* Draws the pane from line top (with a.h 0: only counts the lines). */
 static int
-info_pane(WINDOW *win, struct area a, const struct view_ctx *c)
+info_pane(WINDOW *win, struct area a, const struct view_ctx *c, int top)
 {
 	const struct model *m = c->m;
 	const cJSON        *d = m->detail;
-	struct pen          p = { win, a, m->d_info.top, 0 };
+	struct pen          p = { win, a, top, 0 };
 	char                buf[512], ago[48], took[48], *in;
 	int64_t             t0, t1;
 
@@ -329,10 +330,13 @@ event_line(WINDOW *win, int y, int x, int w, const struct view_ctx *c,
 }
 
 static int
-history_pane(WINDOW *win, struct area a, const struct view_ctx *c)
+history_pane(WINDOW *win, struct area a, const struct view_ctx *c, int *topp)
 {
 	const cJSON *h = c->m->history;
 	int          n = cJSON_GetArraySize(h), i, top = c->m->d_hist.top;
+
+	if (c->m->d_follow)
+		top = n - a.h;
 
 	if (h == NULL) {
 		view_text(win, a.y, a.x, a.w,
@@ -347,6 +351,7 @@ history_pane(WINDOW *win, struct area a, const struct view_ctx *c)
 	for (i = top; i < n && i - top < a.h; i++)
 		event_line(win, a.y + i - top, a.x, a.w, c,
 		           cJSON_GetArrayItem(h, i));
+	*topp = top;
 	return n;
 }
 
@@ -373,8 +378,9 @@ view_detail_draw(WINDOW *win, struct area a, const struct view_ctx *c,
                  int *hist_height)
 {
 	const struct model *m = c->m;
-	struct area         ia, ha;
+	struct area         ia, ha, count;
 	char                title[192];
+	int                 itop = m->d_info.top, htop = 0;
 
 	*info_lines = *hist_lines = 0;
 	if (m->detail_id == NULL) {
@@ -402,15 +408,23 @@ view_detail_draw(WINDOW *win, struct area a, const struct view_ctx *c,
 		ha.h = 0;
 	*info_height = ia.h;
 	*hist_height = ha.h;
-	*info_lines = info_pane(win, ia, c);
+	/* Counted first, so a pane scrolled past its end shows its last
+	 * page rather than blank lines. */
+	count = ia;
+	count.h = 0;
+	*info_lines = info_pane(win, count, c, 0);
+	if (itop > *info_lines - ia.h)
+		itop = *info_lines - ia.h;
+	if (itop < 0)
+		itop = 0;
+	info_pane(win, ia, c, itop);
 	if (ha.h > 0)
-		*hist_lines = history_pane(win, ha, c);
+		*hist_lines = history_pane(win, ha, c, &htop);
 	snprintf(title, sizeof title, "%s", m->detail_id);
 	pane_title(win, a.y, a.x, a.w >= 160 ? ia.w : a.w, c, title,
-	           m->d_focus == 0, m->d_info.top, *info_lines, ia.h);
+	           m->d_focus == 0, itop, *info_lines, ia.h);
 	snprintf(title, sizeof title, "History (%d events)", *hist_lines);
 	if (ha.h > 0 || a.w >= 160)
 		pane_title(win, a.w >= 160 ? a.y : ha.y - 1, ha.x, ha.w, c,
-		           title, m->d_focus == 1, m->d_hist.top, *hist_lines,
-		           ha.h);
+		           title, m->d_focus == 1, htop, *hist_lines, ha.h);
 }
