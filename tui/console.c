@@ -49,6 +49,7 @@
 #define READ_TIMEOUT_MS  5000
 #define WRITE_TIMEOUT_MS 10000
 #define FETCH_GAP_MS     150
+#define FRAME_MS         40 /* events redraw at most this often */
 #define STATUS_GAP_MS    1000
 #define MESSAGE_MS       6000
 #define RECHECK_MS       250 /* while the daemon is away */
@@ -67,7 +68,9 @@ struct console {
 	const char   *where;
 	char         *by; /* who decides approvals: the login name */
 	int           frames, drawn;
-	int           dirty;
+	int           dirty;    /* redraw now (a key, the link) */
+	int           ev_dirty; /* redraw within FRAME_MS (events) */
+	int64_t       last_draw;
 	int64_t       fetched[8]; /* when each stale kind was last fetched */
 	int64_t       next_tick;  /* the clock on screen moves */
 	int64_t       next_poll;  /* remote: events.since */
@@ -1233,7 +1236,8 @@ draw(struct console *k)
 	wnoutrefresh(stdscr);
 	doupdate();
 	k->drawn++;
-	k->dirty = 0;
+	k->dirty = k->ev_dirty = 0;
+	k->last_draw = clock_ms();
 }
 
 /* The loop. */
@@ -1273,7 +1277,7 @@ read_events(struct console *k)
 			model_refresh(k->m);
 		}
 		cJSON_Delete(ev);
-		k->dirty = 1;
+		k->ev_dirty = 1;
 	}
 }
 
@@ -1304,12 +1308,18 @@ loop(struct console *k)
 			k->dirty = 1;
 			k->next_tick = now - now % 1000 + 1000;
 		}
+		/* A stream of events redraws a frame at a time, not once per
+		 * event. */
+		if (k->ev_dirty && now - k->last_draw >= FRAME_MS)
+			k->dirty = 1;
 		if (k->dirty) {
 			draw(k);
 			if (k->frames > 0 && k->drawn >= k->frames)
 				break;
 		}
 		due = min_due(deferred, k->next_tick);
+		if (k->ev_dirty)
+			due = min_due(due, k->last_draw + FRAME_MS);
 		if (k->m->message != NULL && k->m->message_until > now)
 			due = min_due(due, k->m->message_until);
 		if (!k->m->connected)

@@ -384,7 +384,10 @@ model_list_reply(struct model *m, enum page p, const cJSON *res)
 	case PAGE_TOP:
 	case PAGE_BOTTOM:
 	case PAGE_RELOAD:
-		if (p == PAGE_RELOAD && model_selected(m) != NULL)
+		/* The operator's place: the same execution, unless the
+		 * operator watches the newest (the top row at the top). */
+		if (p == PAGE_RELOAD && model_selected(m) != NULL &&
+		    (m->execs.sel > 0 || m->execs.top > 0 || m->prev > 0))
 			keep = xstrdup(model_selected(m)->id);
 		rows_clear(m);
 		m->rows = rows;
@@ -399,8 +402,8 @@ model_list_reply(struct model *m, enum page p, const cJSON *res)
 		else if (p == PAGE_BOTTOM)
 			m->execs.sel = n - 1;
 		else {
-			/* The operator's place: the same execution if it is
-			 * still there, else the same line. */
+			/* The same execution if it is still there, else the
+			 * same line. */
 			m->execs.sel = old_sel;
 			for (i = 0; keep != NULL && i < n; i++)
 				if (strcmp(m->rows[i].id, keep) == 0)
@@ -465,11 +468,12 @@ insert_top(struct model *m, const cJSON *ev, int64_t seq)
 	memmove(m->rows + 1, m->rows, (size_t)m->nrows * sizeof *m->rows);
 	m->rows[0] = r;
 	m->nrows++;
-	/* The selection stays on its execution; the view follows it unless
-	 * the operator was looking at the very top. */
-	if (m->nrows > 1) {
+	/* An operator watching the top (the newest selected) keeps
+	 * watching it; otherwise the selection stays on its execution, and
+	 * a list scrolled down does not move under the operator. */
+	if (m->nrows > 1 && (m->execs.sel > 0 || m->execs.top > 0)) {
 		m->execs.sel++;
-		if (m->execs.top > 0 || m->execs.sel > 1)
+		if (m->execs.top > 0)
 			m->execs.top++;
 	}
 	if (m->nrows > MODEL_WINDOW)

@@ -109,6 +109,21 @@ keys Enter
 wait_screen 'herald workflow resolve id step --done\|--retry'
 keys Escape
 
+# Approvals: a daemon without them says so (and the tab shows no
+# badge); one with them lists what waits.
+printf '{"v":1,"method":"approval.list"}' >"$T/req"
+code=$(nngcat --req --dial "ipc://$S/herald.sock" --raw --recv-timeout 5 \
+	--file "$T/req" | jq -r '.error.code // "ok"')
+keys 3
+if [ "$code" = bad_request ]; then
+	wait_screen 'Approvals are not available from this daemon\.'
+	keys a
+	wait_screen 'approvals are not available from this daemon'
+else
+	wait_screen 'Nothing waits for approval\.'
+fi
+keys 1
+
 # The status filter cycles with s and shows in the title.
 keys s s s
 wait_screen 'Executions +status=failed'

@@ -110,6 +110,16 @@ loaded(int rows, int seq)
 	return m;
 }
 
+/* Puts the window back to a top page of n rows. */
+static void
+rows_reset(struct model *m, int n, int seq)
+{
+	cJSON *p = page("x", n, 1, 0, 0, seq);
+
+	model_list_reply(m, PAGE_TOP, p);
+	cJSON_Delete(p);
+}
+
 static const struct exec_row *
 row(const struct model *m, const char *id)
 {
@@ -255,17 +265,54 @@ test_new_executions(void **state)
 	assert_string_equal(model_selected(m)->id, "x2");
 	/* Its cursor comes with the next reload. */
 	assert_true(m->stale & STALE_LIST);
+	/* Watching the newest: the selection stays on top, on the new one. */
+	m->execs.sel = 0;
+	feed(m, 12, "workflow_started", "x7", NULL, 0, "null");
+	assert_int_equal(m->execs.sel, 0);
+	assert_int_equal(m->execs.top, 0);
+	assert_string_equal(model_selected(m)->id, "x7");
+	/* Scrolled down: the rows under the operator stay where they are. */
+	m->execs.height = 2;
+	m->execs.sel = 3;
+	model_pane_fix(&m->execs, m->nrows);
+	assert_int_equal(m->execs.top, 2);
+	feed(m, 13, "workflow_started", "x8", NULL, 0, "null");
+	assert_int_equal(m->execs.top, 3);
+	assert_string_equal(model_selected(m)->id, "x2");
+	assert_string_equal(m->rows[m->execs.top].id, "x3");
+	/* A reload with more rows above: watching the top stays on top;
+	 * a selection further down stays on its execution. */
+	m->execs.sel = m->execs.top = 0;
+	{
+		cJSON *p = page("x", 12, 1, 0, 0, 20);
+
+		model_list_reply(m, PAGE_RELOAD, p);
+		assert_int_equal(m->execs.sel, 0);
+		m->execs.sel = 2; /* x10 */
+		model_list_reply(m, PAGE_RELOAD, p);
+		assert_string_equal(model_selected(m)->id, "x10");
+		cJSON_Delete(p);
+		p = page("x", 14, 1, 0, 0, 21);
+		model_list_reply(m, PAGE_RELOAD, p);
+		assert_string_equal(model_selected(m)->id, "x10");
+		assert_int_equal(m->execs.sel, 4);
+		cJSON_Delete(p);
+	}
+	rows_reset(m, 3, 10);
 	/* Started twice (a replay): one row. */
+	m->last_seq = 10;
+	feed(m, 11, "workflow_started", "x4", NULL, 0, "null");
+	m->last_seq = 10;
 	feed(m, 11, "workflow_started", "x4", NULL, 0, "null");
 	assert_int_equal(m->nrows, 4);
 	/* Not for this filter: not shown. */
 	model_filter_match(m, "zzz");
-	feed(m, 12, "workflow_started", "x5", NULL, 0, "null");
+	feed(m, 14, "workflow_started", "x5", NULL, 0, "null");
 	assert_int_equal(m->nrows, 4);
 	model_filter_match(m, NULL);
 	/* A window scrolled away from the top counts them instead. */
 	m->prev = 7;
-	feed(m, 13, "workflow_started", "x6", NULL, 0, "null");
+	feed(m, 15, "workflow_started", "x6", NULL, 0, "null");
 	assert_int_equal(m->nrows, 4);
 	assert_int_equal(m->newer, 1);
 	model_free(m);
