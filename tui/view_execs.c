@@ -2,7 +2,7 @@
  * view_execs: the home screen, the executions newest first, live: id,
  * type, brand, status (coloured), the step to look at (marked when in
  * doubt), retries, age and duration. Columns give way on narrow
- * terminals (80 columns drop type and duration).
+ * terminals (under 120 columns, type and duration go, so the ids fit).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +22,7 @@ layout(int w)
 
 	if (w >= 140)
 		c = (struct cols){ 0, 22, 10, 16, 24, 3, 9, 9 };
-	else if (w >= 100)
+	else if (w >= 120)
 		c = (struct cols){ 0, 14, 9, 16, 14, 3, 8, 8 };
 	else
 		c = (struct cols){ 0, 0, 8, 12, 12, 3, 7, 0 };
