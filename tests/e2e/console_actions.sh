@@ -132,10 +132,5 @@ keys S S S
 wait_screen 'Executions  '
 wait_screen 'doubtful'
 
-keys q
-n=0
-until [ -f "$T/console.exit" ]; do
-	n=$((n + 1)); [ $n -lt 200 ] || fail "q did not quit"; sleep 0.05
-done
-[ "$(cat "$T/console.exit")" = 0 ] || fail "console exited $(cat "$T/console.exit")"
+console_quit
 echo ok

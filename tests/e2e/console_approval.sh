@@ -48,8 +48,7 @@ for ch in facebook instagram; do
 	grep -q '^Édité 🎉 Nouveau chez Été' "$S/outbox/$ch/appr-1/caption.txt" ||
 		fail "$ch: the post does not carry the edit: $(cat "$S/outbox/$ch/appr-1/caption.txt")"
 done
-keys q
-tm kill-server
+console_quit
 
 # Without an editor: inline. End of the first line, a word, Enter, y.
 h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-2 \
@@ -99,4 +98,5 @@ h workflow show appr-3 --json |
 	jq -e '[.events[] | select(.type == "approval_decided" and
 		.data.reason == "pas pour cette marque")] | length == 1' \
 	>/dev/null || fail "no rejection reason in the history"
+console_quit
 echo ok

@@ -99,11 +99,5 @@ wait_screen 'after-restart +diagnostic +- +completed +2 '
 # The console still has the operator's screen: the list, the top row.
 wait_screen 'Executions'
 
-keys q
-n=0
-until [ -f "$T/console.exit" ]; do
-	n=$((n + 1)); [ $n -lt 200 ] || fail "q did not quit"; sleep 0.05
-done
-[ "$(cat "$T/console.exit")" = 0 ] || fail "console exited $(cat "$T/console.exit")"
-[ ! -s "$T/console.err" ] || fail "console wrote to stderr: $(cat "$T/console.err")"
+console_quit
 echo ok

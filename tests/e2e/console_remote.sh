@@ -42,10 +42,5 @@ wait_screen '● heraldd ' 20
 h workflow start --type diagnostic --id after >/dev/null
 wait_screen 'after +diagnostic +- +completed'
 screen | grep -q "$HT_TOKEN" && fail "the token is on the screen"
-keys q
-n=0
-until [ -f "$T/console.exit" ]; do
-	n=$((n + 1)); [ $n -lt 200 ] || fail "q did not quit"; sleep 0.05
-done
-[ "$(cat "$T/console.exit")" = 0 ] || fail "exit $(cat "$T/console.exit")"
+console_quit
 echo ok

@@ -86,3 +86,19 @@ console_pid() {
 	pane=$(tm list-panes -t 0 -F '#{pane_pid}')
 	pgrep -P "$pane" -x herald || pgrep -P "$(pgrep -P "$pane" | head -1)" -x herald
 }
+
+# console_quit: q, and the console must exit 0 with nothing on stderr (a
+# sanitizer's report would be there).
+console_quit() {
+	keys q
+	end=$(($(date +%s) + 10))
+	until [ -f "$T/console.exit" ]; do
+		[ "$(date +%s)" -lt "$end" ] || fail "q did not quit: $(screen)"
+		sleep 0.05
+	done
+	[ "$(cat "$T/console.exit")" = 0 ] ||
+		fail "the console exited $(cat "$T/console.exit"): $(cat "$T/console.err")"
+	[ ! -s "$T/console.err" ] ||
+		fail "the console wrote to stderr: $(cat "$T/console.err")"
+	tm kill-server
+}
