@@ -1024,8 +1024,12 @@ select_move(struct pane *p, enum nav nav, int n)
 }
 
 /* How near an end of the window the selection may come before the next
- * page is fetched. */
-#define PAGE_AHEAD 20
+ * page is fetched: two screens, so a page key always finds rows. */
+static int
+page_ahead(const struct model *m)
+{
+	return m->execs.height * 2 > 20 ? m->execs.height * 2 : 20;
+}
 
 void
 model_nav(struct model *m, enum nav nav)
@@ -1041,9 +1045,9 @@ model_nav(struct model *m, enum nav nav)
 			return;
 		}
 		select_move(&m->execs, nav, m->nrows);
-		if (m->next > 0 && m->execs.sel >= m->nrows - PAGE_AHEAD)
+		if (m->next > 0 && m->execs.sel >= m->nrows - page_ahead(m))
 			m->want = PAGE_OLDER;
-		else if (m->prev > 0 && m->execs.sel < PAGE_AHEAD)
+		else if (m->prev > 0 && m->execs.sel < page_ahead(m))
 			m->want = PAGE_NEWER;
 		break;
 	case VIEW_DETAIL:

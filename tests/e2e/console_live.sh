@@ -76,6 +76,14 @@ wait_screen 'costume-daily-posts: started costume-daily-posts-[0-9T]+Z'
 wait_screen 'costume-daily-posts +FeedPublisher… +active +in [0-9hms]+ +[0-9]+s ago started, completed'
 run=$(grep -oE 'costume-daily-posts-[0-9]{8}T[0-9]{6}Z' "$T/screen" | head -1)
 [ -n "$run" ] || fail "no run id on the screen"
+# D deletes, after asking.
+keys D
+wait_screen 'Delete schedule costume-daily-posts\? \(y/N\)'
+keys y
+wait_screen 'costume-daily-posts: deleted'
+wait_no_screen 'costume-daily-posts +FeedPublisher'
+h schedule describe costume-daily-posts >/dev/null 2>&1 &&
+	fail "costume-daily-posts still exists"
 keys 1
 wait_screen "$run +FeedPublisher… +costume +completed"
 # And one started elsewhere shows up on the list by itself.

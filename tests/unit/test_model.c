@@ -376,12 +376,11 @@ test_paging_window(void **state)
 	model_list_reply(m, PAGE_TOP, p);
 	cJSON_Delete(p);
 	assert_int_equal(m->nrows, MODEL_PAGE);
-	/* Going down fetches the next page before the end is reached. */
-	for (i = 0; i < MODEL_PAGE - 25; i++)
+	/* Going down fetches the next page two screens before the end. */
+	for (i = 0; i < MODEL_PAGE - 41; i++)
 		model_nav(m, NAV_DOWN);
 	assert_int_equal(m->want, PAGE_NONE);
-	for (i = 0; i < 6; i++)
-		model_nav(m, NAV_DOWN);
+	model_nav(m, NAV_DOWN);
 	assert_int_equal(m->want, PAGE_OLDER);
 	/* Scroll down far: the window never holds more than its size, and
 	 * the selection stays on its execution as the top is dropped. */
