@@ -70,10 +70,11 @@ struct console {
 	int           frames, drawn;
 	int           dirty;    /* redraw now (a key, the link) */
 	int           ev_dirty; /* redraw within FRAME_MS (events) */
-	int64_t       last_draw;
-	int64_t       fetched[8]; /* when each stale kind was last fetched */
-	int64_t       next_tick;  /* the clock on screen moves */
-	int64_t       next_poll;  /* remote: events.since */
+	/* Timers run on the monotonic clock (mono_ms), so the wall clock
+	 * jumping never stalls them; only what is shown uses clock_ms. */
+	int64_t last_draw;
+	int64_t fetched[8]; /* when each stale kind was last fetched */
+	int64_t next_poll;  /* remote: events.since */
 
 	enum overlay ov;
 	char        *pager_title, *pager_text;
@@ -155,7 +156,7 @@ fetch_call(struct console *k, const char *method, cJSON *params, int bit,
 	char  *err = NULL;
 	cJSON *res;
 
-	k->fetched[stale_index(bit)] = clock_ms();
+	k->fetched[stale_index(bit)] = mono_ms();
 	res = conn_call(k->conn, method, params, READ_TIMEOUT_MS, &err, code);
 	if (res == NULL) {
 		/* The link going down is on the status bar already. */
@@ -191,7 +192,7 @@ fetch_approvals(struct console *k)
 	char  *code = NULL, *err = NULL;
 	cJSON *res;
 
-	k->fetched[stale_index(STALE_APPROVALS)] = clock_ms();
+	k->fetched[stale_index(STALE_APPROVALS)] = mono_ms();
 	res = conn_call(k->conn, "approval.list", NULL, READ_TIMEOUT_MS, &err,
 	                &code);
 	if (res != NULL)
@@ -208,13 +209,13 @@ fetch_approvals(struct console *k)
 	free(err);
 }
 
-/* Fetches what is stale and on screen. Returns the time a deferred
- * fetch is due, or 0. */
+/* Fetches what is stale and on screen. Returns the time (mono_ms) a
+ * deferred fetch is due, or 0. */
 static int64_t
 fetch(struct console *k)
 {
 	struct model *m = k->m;
-	int64_t       now = clock_ms(), due = 0;
+	int64_t       now = mono_ms(), due = 0;
 	int           refreshing = m->refreshing;
 	cJSON        *res, *params;
 	char         *code = NULL;
@@ -1237,19 +1238,20 @@ draw(struct console *k)
 	doupdate();
 	k->drawn++;
 	k->dirty = k->ev_dirty = 0;
-	k->last_draw = clock_ms();
+	k->last_draw = mono_ms();
 }
 
 /* The loop. */
 
-static int64_t
-min_due(int64_t a, int64_t b)
+/* The smaller of two waits in ms (-1: none). */
+static int
+min_wait(int a, int64_t b)
 {
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	return a < b ? a : b;
+	if (b < 0)
+		b = 0;
+	if (b > 60000)
+		b = 60000;
+	return a < 0 || b < a ? (int)b : a;
 }
 
 static void
@@ -1285,52 +1287,53 @@ static void
 loop(struct console *k)
 {
 	struct pollfd fds[3];
-	int64_t       now, due, deferred;
-	int           n, up, timeout;
+	int64_t       now, mono, deferred, shown = -1;
+	int           n, up, wait;
 
 	while (!quit_signal) {
-		now = clock_ms();
 		up = conn_up(k->conn);
 		if (up != k->m->connected) {
 			model_connected(k->m, up);
 			k->dirty = 1;
 		}
 		deferred = fetch(k);
+		mono = mono_ms();
 		if (k->m->connected && conn_remote(k->conn) &&
-		    !k->m->refreshing && now >= k->next_poll) {
-			k->next_poll = now + REMOTE_POLL_MS;
+		    !k->m->refreshing && mono >= k->next_poll) {
+			k->next_poll = mono + REMOTE_POLL_MS;
 			conn_poll_events(k->conn, k->m->last_seq);
 			read_events(k);
 			continue;
 		}
-		if (now >= k->next_tick) {
-			/* Ages and countdowns move on the second. */
+		/* Ages and countdowns move on the second. */
+		now = clock_ms();
+		if (now / 1000 != shown)
 			k->dirty = 1;
-			k->next_tick = now - now % 1000 + 1000;
-		}
-		/* A stream of events redraws a frame at a time, not once per
-		 * event. */
-		if (k->ev_dirty && now - k->last_draw >= FRAME_MS)
+		/* A stream of events redraws a frame at a time, not once
+		 * per event. */
+		if (k->ev_dirty && mono - k->last_draw >= FRAME_MS)
 			k->dirty = 1;
 		if (k->dirty) {
 			draw(k);
+			shown = now / 1000;
 			if (k->frames > 0 && k->drawn >= k->frames)
 				break;
 		}
-		due = min_due(deferred, k->next_tick);
+		wait = min_wait(-1, 1000 - now % 1000);
+		if (deferred > 0)
+			wait = min_wait(wait, deferred - mono);
 		if (k->ev_dirty)
-			due = min_due(due, k->last_draw + FRAME_MS);
+			wait = min_wait(wait, k->last_draw + FRAME_MS - mono);
 		if (k->m->message != NULL && k->m->message_until > now)
-			due = min_due(due, k->m->message_until);
+			wait = min_wait(wait, k->m->message_until - now);
 		if (!k->m->connected)
-			due = min_due(due, now + RECHECK_MS);
+			wait = min_wait(wait, RECHECK_MS);
 		if (conn_remote(k->conn) && k->m->connected)
-			due = min_due(due, k->next_poll);
-		timeout = due > now ? (int)(due - now) : 0;
+			wait = min_wait(wait, k->next_poll - mono);
 		n = conn_pollfds(k->conn, fds, 2);
 		fds[n].fd = STDIN_FILENO;
 		fds[n].events = POLLIN;
-		if (poll(fds, (nfds_t)n + 1, timeout) < 0 && errno != EINTR)
+		if (poll(fds, (nfds_t)n + 1, wait) < 0 && errno != EINTR)
 			break;
 		if (conn_woken(k->conn) && k->m->connected) {
 			/* The event socket reconnected: what it missed. */

@@ -219,7 +219,7 @@ edit_split(const char *line, int *argc, char ***argv, char **cause)
 				else
 					word[wl++] = c;
 			} else if (c == '\'' || c == '"')
-				quote = c;
+				quote = (unsigned char)c;
 			else if (c == ' ' || c == '\t' || c == '\n')
 				in_word = 0;
 			else

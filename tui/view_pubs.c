@@ -28,7 +28,7 @@ view_pubs_draw(WINDOW *win, struct area a, const struct view_ctx *c)
 {
 	const struct model *m = c->m;
 	int    n = cJSON_GetArraySize(m->pubs), i, y, x, list_h, count;
-	int    wwhen = 11, wbrand = 10, wch = 9, wtok = 11, wcost = 8, wlink;
+	int    wwhen = 11, wbrand = 10, wch = 9, wtok = 11, wcost = 8;
 	attr_t h = theme_attr(c->t, ROLE_HEADER);
 	char   buf[256];
 	double month;
@@ -52,9 +52,6 @@ view_pubs_draw(WINDOW *win, struct area a, const struct view_ctx *c)
 		          "Nothing published yet.", theme_attr(c->t, ROLE_DIM));
 		return;
 	}
-	wlink = a.w - wwhen - wbrand - wch - wtok - wcost - 5;
-	if (wlink < 10)
-		wlink = 10;
 	list_h = view_list_rows(VIEW_PUBS, a.h) + 1;
 	y = a.y + 1;
 	x = a.x;
