@@ -53,6 +53,7 @@ static const struct key_binding execs_keys[] = {
 static const struct key_binding detail_keys[] = {
 	{ 27, A_BACK, "Esc", "back to the executions" },
 	{ KEYS_FN(KEY_BACKSPACE), A_BACK, NULL, NULL },
+	{ 127, A_BACK, NULL, NULL },
 	{ 'w', A_PANE, "w ←/→", "the other pane (steps / history)" },
 	{ KEYS_FN(KEY_LEFT), A_PANE, NULL, NULL },
 	{ KEYS_FN(KEY_RIGHT), A_PANE, NULL, NULL },

@@ -280,12 +280,25 @@ row_from_json(struct exec_row *r, const cJSON *o, int64_t seq)
 	return 0;
 }
 
+/* The cursor of the window's first row, or of the first below it that
+ * has one (a row an event put on top has none until the next reload). */
+static int64_t
+first_cursor(const struct model *m)
+{
+	int i;
+
+	for (i = 0; i < m->nrows; i++)
+		if (m->rows[i].cursor > 0)
+			return m->rows[i].cursor;
+	return 0;
+}
+
 cJSON *
 model_list_params(const struct model *m, enum page p)
 {
 	cJSON  *o = cJSON_CreateObject();
 	int     limit = MODEL_PAGE;
-	int64_t first = m->nrows > 0 ? m->rows[0].cursor : 0;
+	int64_t first = first_cursor(m);
 
 	if (m->f_status != NULL)
 		cJSON_AddStringToObject(o, "status", m->f_status);
@@ -345,7 +358,7 @@ evict(struct model *m, int n, int top)
 		m->nrows -= n;
 		m->execs.sel -= n;
 		m->execs.top -= n;
-		m->prev = m->rows[0].cursor;
+		m->prev = first_cursor(m);
 	} else {
 		for (i = m->nrows - n; i < m->nrows; i++)
 			row_fini(&m->rows[i]);
@@ -756,6 +769,9 @@ model_event(struct model *m, const cJSON *ev)
 	} else if (r != NULL && seq > r->seq) {
 		apply_row(m, r, type, ev);
 		r->seq = seq;
+		/* Left the status filter: gone at the next reload. */
+		if (m->f_status != NULL && strcmp(r->status, m->f_status) != 0)
+			m->stale |= STALE_LIST;
 	} else if (r == NULL && m->f_status != NULL &&
 	           (strncmp(type, "workflow_", 9) == 0 ||
 	            strncmp(type, "approval_", 9) == 0))

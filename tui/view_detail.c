@@ -108,7 +108,7 @@ content(struct pen *p, const struct view_ctx *c, const cJSON *steps)
 	const cJSON *s, *r;
 	const char  *photo = NULL, *desc = NULL, *caption = NULL, *model = NULL;
 	double       in = 0, out = 0, cost = 0;
-	int          tokens = 0, posts = 0;
+	int          tokens = 0, posts = 0, has;
 	char         buf[512];
 
 	cJSON_ArrayForEach(s, steps)
@@ -124,12 +124,16 @@ content(struct pen *p, const struct view_ctx *c, const cJSON *steps)
 			desc = jstr(r, "description");
 		if (jstr(r, "caption") != NULL)
 			caption = jstr(r, "caption");
-		in += jnum(r, "input_tokens", &tokens);
-		out += jnum(r, "output_tokens", &tokens);
-		cost += jnum(r, "cost_usd", &tokens);
-		if (jstr(r, "model") != NULL &&
-		    jnum(r, "cost_usd", &tokens) >= 0)
-			model = jstr(r, "model");
+		has = 0;
+		in += jnum(r, "input_tokens", &has);
+		out += jnum(r, "output_tokens", &has);
+		cost += jnum(r, "cost_usd", &has);
+		/* The model named is the one that used tokens. */
+		if (has) {
+			tokens = 1;
+			if (jstr(r, "model") != NULL)
+				model = jstr(r, "model");
+		}
 	}
 	if (photo != NULL)
 		labelled(p, c, "Photo", photo, A_NORMAL);

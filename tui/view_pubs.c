@@ -27,11 +27,11 @@ void
 view_pubs_draw(WINDOW *win, struct area a, const struct view_ctx *c)
 {
 	const struct model *m = c->m;
-	int    n = cJSON_GetArraySize(m->pubs), i, y, x, list_h, count;
-	int    wwhen = 11, wbrand = 10, wch = 9, wtok = 11, wcost = 8;
-	attr_t h = theme_attr(c->t, ROLE_HEADER);
-	char   buf[256];
-	double month;
+	int          n = cJSON_GetArraySize(m->pubs), i, y, x, list_h, count;
+	int          wwhen = 11, wbrand = 10, wch = 9, wtok = 11, wcost = 8;
+	attr_t       h = theme_attr(c->t, ROLE_HEADER);
+	char         buf[256];
+	double       month;
 	const cJSON *sel;
 
 	view_text(win, a.y, a.x, a.w, "Publications",

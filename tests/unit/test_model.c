@@ -351,6 +351,17 @@ test_filters(void **state)
 	feed(m, 11, "workflow_failed", "elsewhere", NULL, 0,
 	     "{\"error\":\"e\"}");
 	assert_true(m->stale & STALE_LIST);
+	/* A row that leaves the status filter goes at the next reload. */
+	{
+		cJSON *f = page("x", 3, 1, 0, 0, 11);
+
+		model_list_reply(m, PAGE_TOP, f);
+		cJSON_Delete(f);
+		m->stale = 0;
+		feed(m, 12, "workflow_reset", "x2", NULL, 0, "{}");
+		assert_string_equal(row(m, "x2")->status, "running");
+		assert_true(m->stale & STALE_LIST);
+	}
 	/* The status cycle: any, each status, any again. */
 	assert_string_equal(model_next_status(NULL, 1), "running");
 	assert_string_equal(model_next_status("running", 1),
