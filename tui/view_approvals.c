@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "tui/text.h"
 #include "tui/view.h"
 
 static const char *
@@ -21,18 +22,22 @@ static int
 entry(WINDOW *win, struct area a, int y, int rows, const struct view_ctx *c,
       const cJSON *ap, int sel)
 {
-	char   buf[256], waited[48], left[48];
-	attr_t head = theme_attr(c->t, sel ? ROLE_SELECTED : ROLE_WAITING);
-	int    used = 0, n;
+	char    buf[256], waited[48], left[48];
+	attr_t  head = theme_attr(c->t, sel ? ROLE_SELECTED : ROLE_WAITING);
+	int     used = 0, n;
+	int64_t since;
 
 	if (rows <= 0)
 		return 0;
 	view_fill(win, y, a.x, a.w, sel ? head : A_NORMAL);
+	if (text_time(jstr(ap, "since"), &since) == 0)
+		text_duration(c->now - since, waited, sizeof waited);
+	else
+		snprintf(waited, sizeof waited, "?");
 	snprintf(buf, sizeof buf, "%s %s  %s  waiting %s",
 	         sel ? view_g_sel : " ",
 	         jstr(ap, "execution") ? jstr(ap, "execution") : "?",
-	         jstr(ap, "brand") ? jstr(ap, "brand") : "-",
-	         view_ago(c, jstr(ap, "since"), waited, sizeof waited));
+	         jstr(ap, "brand") ? jstr(ap, "brand") : "-", waited);
 	if (jstr(ap, "expires_at") != NULL)
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
 		         ", expires %s",
