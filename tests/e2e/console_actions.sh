@@ -5,10 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 
 S="$T/s"
+# Opened before the daemon runs: it waits for it, and comes alive.
+console 120 40
+wait_screen "✗ heraldd not reachable at ipc://$S/herald.sock, reconnecting"
+wait_screen 'Waiting for heraldd'
 start_daemon --state-dir "$S"
+wait_screen '● heraldd '
 h workflow start --type diagnostic --id sleepy \
 	--input '{"sleep_ms": {"s2": 3000}}' >/dev/null
-console 120 40
 wait_screen 'sleepy +diagnostic +- +running +s2 '
 
 # c asks; n does nothing; y cancels.

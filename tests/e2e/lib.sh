@@ -7,7 +7,11 @@
 
 command -v tmux >/dev/null || { echo "tmux is not installed" >&2; exit 1; }
 export LC_ALL=C.UTF-8
-TMUX_SOCK="herald-e2e-$(basename "$0" .sh)-$$"
+# Each console gets a tmux server of its own (a killed server may still
+# hold its socket for a moment).
+TMUX_BASE="herald-e2e-$(basename "$0" .sh)-$$"
+TMUX_N=0
+TMUX_SOCK="$TMUX_BASE-0"
 unset TMUX
 tm() {
 	tmux -L "$TMUX_SOCK" -f /dev/null "$@"
@@ -37,6 +41,8 @@ console() {
 	args=""
 	for a in "$@"; do args="$args $(printf '%q' "$a")"; done
 	rm -f "$T/console.exit"
+	TMUX_N=$((TMUX_N + 1))
+	TMUX_SOCK="$TMUX_BASE-$TMUX_N"
 	tm new-session -d -x "$w" -y "$hh" \
 		"env LC_ALL=C.UTF-8 TERM=screen-256color$envs $HERALD$args \
 2>>$T/console.err; echo \$? >$T/console.exit; sleep 600"
