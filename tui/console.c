@@ -752,25 +752,30 @@ out:
 static char *
 run_editor(const char *text, char **cause)
 {
-	char   path[] = "/tmp/herald-caption-XXXXXX.txt", *out = NULL;
-	int    fd, status;
-	pid_t  pid;
-	FILE  *f;
-	size_t len = 0;
-	long   size;
+	const char *tmp = getenv("TMPDIR");
+	char       *path, *out = NULL;
+	int         fd, status = -1;
+	pid_t       pid;
+	FILE       *f = NULL;
+	size_t      len;
+	long        size;
 
+	xasprintf(&path, "%s/herald-caption-XXXXXX.txt",
+	          tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 	if ((fd = mkstemps(path, 4)) < 0) {
-		xasprintf(cause, "temporary file: %s", strerror(errno));
+		xasprintf(cause, "temporary file %s: %s", path,
+		          strerror(errno));
+		free(path);
 		return NULL;
 	}
 	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
 	    write(fd, "\n", 1) != 1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		close(fd);
-		unlink(path);
-		return NULL;
+		goto out;
 	}
 	close(fd);
+	/* The editor gets the terminal; ^C there is the editor's. */
 	def_prog_mode();
 	endwin();
 	signal(SIGINT, SIG_IGN);
@@ -780,7 +785,6 @@ run_editor(const char *text, char **cause)
 		      "sh", path, (char *)NULL);
 		_exit(127);
 	}
-	status = -1;
 	if (pid > 0)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -790,26 +794,26 @@ run_editor(const char *text, char **cause)
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		xasprintf(cause, "the editor did not finish cleanly (%s)",
 		          pid < 0 ? strerror(errno) : "exit status");
-		unlink(path);
-		return NULL;
+		goto out;
 	}
 	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
 	    (size = ftell(f)) < 0 || size > CAPTION_MAX ||
 	    fseek(f, 0, SEEK_SET) != 0) {
-		xasprintf(cause, "%s: cannot read it back", path);
-		if (f != NULL)
-			fclose(f);
-		unlink(path);
-		return NULL;
+		xasprintf(cause, "%s: cannot read it back (or over %d bytes)",
+		          path, CAPTION_MAX);
+		goto out;
 	}
 	out = xmalloc((size_t)size + 1);
 	len = fread(out, 1, (size_t)size, f);
 	out[len] = '\0';
-	fclose(f);
-	unlink(path);
 	/* Editors end files with a newline; the caption does not. */
 	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
 		out[--len] = '\0';
+out:
+	if (f != NULL)
+		fclose(f);
+	unlink(path);
+	free(path);
 	return out;
 }
 
