@@ -539,6 +539,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	d->qinfo.engine = d->engine;
 	d->qinfo.trace = d->trace;
 	d->qinfo.exporter = atomic_load(&d->exporter);
+	d->qinfo.types = workflow_types;
 	if ((d->query = query_start(&d->qinfo, 2, cause)) == NULL)
 		goto fail;
 

@@ -314,6 +314,39 @@ do_schedules(struct store_reader *r, const char *id)
 	return proto_reply_ok(res);
 }
 
+/* Each step's max_attempts (null: unlimited), from the workflow's table:
+ * the store keeps what happened, the table what is allowed. */
+static void
+add_policies(struct query *q, cJSON *x)
+{
+	const struct workflow *wf = NULL;
+	cJSON                 *it;
+	int                    i;
+
+	if (q->info->types != NULL)
+		wf = workflow_find(
+		    q->info->types,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(x, "type")));
+	if (wf == NULL)
+		return;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(x, "steps"))
+	{
+		const char *name =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "name"));
+
+		for (i = 0; i < wf->nsteps; i++)
+			if (name != NULL &&
+			    strcmp(wf->steps[i].name, name) == 0)
+				break;
+		if (i == wf->nsteps || wf->steps[i].retry.max_attempts == 0)
+			cJSON_AddNullToObject(it, "max_attempts");
+		else
+			cJSON_AddNumberToObject(
+			    it, "max_attempts",
+			    wf->steps[i].retry.max_attempts);
+	}
+}
+
 static void
 query_run(struct job *job, void *ctx)
 {
@@ -330,17 +363,28 @@ query_run(struct job *job, void *ctx)
 		reply = do_status(j->q, r);
 		break;
 	case M_WORKFLOW_LIST:
+		if (cJSON_GetObjectItem(j->params, "after") != NULL &&
+		    cJSON_GetObjectItem(j->params, "before") != NULL) {
+			reply = proto_reply_err(E_BAD_REQUEST,
+			                        "params.before: not with "
+			                        "params.after");
+			break;
+		}
 		memset(&f, 0, sizeof f);
 		f.status = proto_str(j->params, "status");
 		f.type = proto_str(j->params, "type");
 		f.brand = proto_str(j->params, "brand");
+		f.match = proto_str(j->params, "match");
 		f.before = proto_int(j->params, "after", 0);
+		f.newer_than = proto_int(j->params, "before", -1);
 		f.limit = (int)proto_int(j->params, "limit", 50);
 		rc = store_list(r, &f, &out, &cause);
 		reply = result_or_error(rc, out, cause, "");
 		break;
 	case M_WORKFLOW_DESCRIBE:
 		rc = store_describe(r, id, &out, &cause);
+		if (rc == 0)
+			add_policies(j->q, out);
 		reply = result_or_error(rc, out, cause, id);
 		break;
 	case M_WORKFLOW_SHOW:

@@ -12,15 +12,17 @@ struct engine;
 struct exporter;
 struct query;
 struct trace;
+struct workflow;
 
 struct query_info {
-	const char      *db_path;
-	const char      *state_dir;
-	int              workers;
-	int64_t          started_at;
-	struct engine   *engine;   /* for its stats */
-	struct trace    *trace;    /* for its stats */
-	struct exporter *exporter; /* NULL when Langfuse export is off */
+	const char                   *db_path;
+	const char                   *state_dir;
+	int                           workers;
+	int64_t                       started_at;
+	struct engine                *engine;   /* for its stats */
+	struct trace                 *trace;    /* for its stats */
+	struct exporter              *exporter; /* NULL when Langfuse is off */
+	const struct workflow *const *types;    /* for the steps' policies */
 };
 
 /* Starts n threads. info is borrowed and must outlive the pool. */

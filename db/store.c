@@ -857,33 +857,141 @@ reader_fail(struct store_reader *r, sqlite3_stmt *st, char **cause)
 	return -1;
 }
 
-int
-store_list(struct store_reader *r, const struct store_filter *f, cJSON **out,
-           char **cause)
-{
-	sqlite3_stmt     *st = NULL;
-	struct store_exec x;
-	cJSON            *res, *arr, *o;
-	char              sql[512];
-	int               i = 1, rc, count = 0;
-	int64_t           last = 0;
+/* What a list row shows of its steps: the step to look at (in doubt
+ * first, then running, waiting to retry, failed), the attempts beyond
+ * each step's first, and whether a step waits for an operator. */
+#define LIST_COLS                                                              \
+	EXEC_COLS                                                              \
+	    ", (SELECT name FROM steps s WHERE s.exec_n = x.n AND "            \
+	    "s.status IN ('in_doubt', 'running', 'retry_wait', "               \
+	    "'failed') ORDER BY CASE s.status WHEN 'in_doubt' THEN 0 "         \
+	    "WHEN 'running' THEN 1 WHEN 'retry_wait' THEN 2 ELSE 3 END, "      \
+	    "s.idx LIMIT 1), "                                                 \
+	    "(SELECT coalesce(sum(max(attempt - 1, 0)), 0) FROM steps "        \
+	    "s WHERE s.exec_n = x.n), "                                        \
+	    "EXISTS (SELECT 1 FROM steps s WHERE s.exec_n = x.n AND "          \
+	    "s.status = 'in_doubt')"
 
-	snprintf(sql, sizeof sql,
-	         "SELECT " EXEC_COLS " FROM executions WHERE 1%s%s%s%s "
-	         "ORDER BY n DESC LIMIT ?",
-	         f->status ? " AND status = ?" : "",
+/* The filter's conditions ("AND ..."), bound by bind_filter. */
+static void
+filter_sql(const struct store_filter *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", f->status ? " AND status = ?" : "",
 	         f->type ? " AND type = ?" : "",
 	         f->brand ? " AND brand = ?" : "",
-	         f->before > 0 ? " AND n < ?" : "");
-	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return reader_fail(r, st, cause);
+	         f->match ? " AND (id LIKE ? ESCAPE '\\' OR type LIKE ? "
+	                    "ESCAPE '\\' OR brand LIKE ? ESCAPE '\\')"
+	                  : "");
+}
+
+/* Binds the filter from parameter 1; returns the next free index. */
+static int
+bind_filter(sqlite3_stmt *st, const struct store_filter *f)
+{
+	int i = 1;
+
 	if (f->status)
 		bind_text(st, i++, f->status);
 	if (f->type)
 		bind_text(st, i++, f->type);
 	if (f->brand)
 		bind_text(st, i++, f->brand);
-	if (f->before > 0)
+	if (f->match) {
+		/* A substring, case-insensitive (ASCII), with LIKE's own
+		 * characters taken literally. */
+		size_t k, n = strlen(f->match);
+		char  *pat = xmalloc(2 * n + 3), *o = pat;
+
+		*o++ = '%';
+		for (k = 0; k < n; k++) {
+			if (f->match[k] == '%' || f->match[k] == '_' ||
+			    f->match[k] == '\\')
+				*o++ = '\\';
+			*o++ = f->match[k];
+		}
+		*o++ = '%';
+		*o = '\0';
+		for (k = 0; k < 3; k++) /* id, type, brand */
+			sqlite3_bind_text(st, i++, pat, -1, SQLITE_TRANSIENT);
+		free(pat);
+	}
+	return i;
+}
+
+/* 1 if a row matching the filter lies beyond n (older: dir < 0, newer:
+ * dir > 0), 0 if not, -1 on error. */
+static int
+list_beyond(struct store_reader *r, const struct store_filter *f, int64_t n,
+            int dir, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	char          sql[512], where[320];
+	int           rc;
+
+	filter_sql(f, where, sizeof where);
+	snprintf(sql, sizeof sql,
+	         "SELECT 1 FROM executions WHERE 1%s AND n %s ? LIMIT 1", where,
+	         dir < 0 ? "<" : ">");
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return reader_fail(r, st, cause);
+	sqlite3_bind_int64(st, bind_filter(st, f), n);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return reader_fail(r, st, cause);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
+static void
+add_cursor(cJSON *o, const char *key, int64_t n)
+{
+	if (n > 0)
+		cJSON_AddNumberToObject(o, key, (double)n);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+int
+store_list(struct store_reader *r, const struct store_filter *f, cJSON **out,
+           char **cause)
+{
+	sqlite3_stmt     *st = NULL, *seq = NULL;
+	struct store_exec x;
+	cJSON            *res = NULL, *arr, *o;
+	char              sql[1536], where[320];
+	int               i, rc = -1, count = 0, up = f->newer_than >= 0;
+	int               beyond;
+	int64_t           newest = 0, oldest = 0, next = 0, prev = 0;
+
+	/* The last event's seq, read first and held open, so the rows come
+	 * from the same read transaction: a client applies exactly the
+	 * events after it to them. */
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT coalesce(max(seq), 0) FROM events", -1,
+	                       &seq, NULL) != SQLITE_OK ||
+	    sqlite3_step(seq) != SQLITE_ROW) {
+		xasprintf(cause, "%s", sqlite3_errmsg(r->db));
+		goto out;
+	}
+	filter_sql(f, where, sizeof where);
+	/* Going up (before a cursor) reads oldest first from the cursor, so
+	 * the page is the one right above it; it is turned round below. */
+	snprintf(sql, sizeof sql,
+	         "SELECT " LIST_COLS " FROM executions x WHERE 1%s%s "
+	         "ORDER BY n %s LIMIT ?",
+	         where,
+	         up              ? " AND n > ?"
+	         : f->before > 0 ? " AND n < ?"
+	                         : "",
+	         up ? "ASC" : "DESC");
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(r->db));
+		goto out;
+	}
+	i = bind_filter(st, f);
+	if (up)
+		sqlite3_bind_int64(st, i++, f->newer_than);
+	else if (f->before > 0)
 		sqlite3_bind_int64(st, i++, f->before);
 	sqlite3_bind_int(st, i, f->limit + 1);
 	res = cJSON_CreateObject();
@@ -894,21 +1002,57 @@ store_list(struct store_reader *r, const struct store_filter *f, cJSON **out,
 		read_exec(st, &x);
 		o = exec_json(&x);
 		cJSON_DeleteItemFromObject(o, "input");
-		cJSON_AddItemToArray(arr, o);
-		last = x.n;
+		cJSON_AddNumberToObject(o, "cursor", (double)x.n);
+		json_add_str(o, "step", col_text(st, 10));
+		cJSON_AddNumberToObject(o, "retries",
+		                        sqlite3_column_int(st, 11));
+		cJSON_AddBoolToObject(o, "in_doubt",
+		                      sqlite3_column_int(st, 12));
+		if (up)
+			cJSON_InsertItemInArray(arr, 0, o);
+		else
+			cJSON_AddItemToArray(arr, o);
+		if (count == 0 || x.n > newest)
+			newest = x.n;
+		if (count == 0 || x.n < oldest)
+			oldest = x.n;
 		count++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		cJSON_Delete(res);
-		return reader_fail(r, st, cause);
+		xasprintf(cause, "%s", sqlite3_errmsg(r->db));
+		rc = -1;
+		goto out;
 	}
-	if (rc == SQLITE_ROW)
-		cJSON_AddNumberToObject(res, "next", (double)last);
+	/* The cursor that continues past the limit comes from the extra
+	 * row; the one on the other side, from a look beyond the page. */
+	if (up)
+		prev = rc == SQLITE_ROW ? newest : 0;
 	else
-		cJSON_AddNullToObject(res, "next");
-	sqlite3_finalize(st);
+		next = rc == SQLITE_ROW ? oldest : 0;
+	beyond = 0;
+	if (count > 0 && (up || f->before > 0))
+		beyond =
+		    list_beyond(r, f, up ? oldest : newest, up ? -1 : 1, cause);
+	if (beyond < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (beyond && up)
+		next = oldest;
+	else if (beyond)
+		prev = newest;
+	add_cursor(res, "next", next);
+	add_cursor(res, "prev", prev);
+	cJSON_AddNumberToObject(res, "seq",
+	                        (double)sqlite3_column_int64(seq, 0));
 	*out = res;
-	return 0;
+	res = NULL;
+	rc = 0;
+out:
+	cJSON_Delete(res);
+	sqlite3_finalize(st);
+	sqlite3_finalize(seq);
+	return rc;
 }
 
 /* Looks up execution id; 0 with *n set, 1 not found, -1 error. */
@@ -939,7 +1083,7 @@ int
 store_describe(struct store_reader *r, const char *id, cJSON **out,
                char **cause)
 {
-	sqlite3_stmt     *st = NULL, *st_steps = NULL;
+	sqlite3_stmt     *st = NULL, *st_steps = NULL, *st_seq = NULL;
 	struct store_exec x;
 	cJSON            *o, *steps, *so;
 	int               rc, i;
@@ -949,6 +1093,19 @@ store_describe(struct store_reader *r, const char *id, cJSON **out,
 	/* One read transaction, so the steps match the execution row. */
 	read_exec(st, &x);
 	o = exec_json(&x);
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT coalesce(max(seq), 0) FROM events", -1,
+	                       &st_seq, NULL) != SQLITE_OK ||
+	    sqlite3_step(st_seq) != SQLITE_ROW) {
+		xasprintf(cause, "%s", sqlite3_errmsg(r->db));
+		sqlite3_finalize(st_seq);
+		cJSON_Delete(o);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	cJSON_AddNumberToObject(o, "seq",
+	                        (double)sqlite3_column_int64(st_seq, 0));
+	sqlite3_finalize(st_seq);
 	if (sqlite3_prepare_v2(r->db,
 	                       "SELECT " STEP_COLS
 	                       " FROM steps WHERE exec_n = ? ORDER BY idx",
@@ -970,6 +1127,8 @@ store_describe(struct store_reader *r, const char *id, cJSON **out,
 		cJSON_AddStringToObject(so, "name", p->name);
 		cJSON_AddStringToObject(so, "status", p->status);
 		cJSON_AddNumberToObject(so, "attempt", p->attempt);
+		cJSON_AddNumberToObject(so, "attempts_used",
+		                        p->attempt - p->attempt_base);
 		json_add_str(so, "last_error", p->last_error);
 		json_add_time(so, "next_attempt_at", p->next_attempt_at);
 		json_add_time(so, "started_at", p->started_at);

@@ -212,13 +212,17 @@ void                 store_reader_close(struct store_reader *);
 
 struct store_filter {
 	const char *status, *type, *brand; /* NULL: any */
-	int64_t     before;                /* cursor: rows with n < before */
+	const char *match;      /* NULL, or text in the id, type or brand */
+	int64_t     before;     /* cursor: rows with n < before (0: none) */
+	int64_t     newer_than; /* cursor: the page just above n (-1: none) */
 	int         limit;
 };
-/* {"executions":[...], "next": cursor or null}, newest first. */
+/* {"executions":[...], "next", "prev": cursors or null, "seq": the last
+ * event the rows reflect}, newest first. */
 int store_list(struct store_reader *, const struct store_filter *, cJSON **out,
                char **cause);
-/* The execution with its steps: 0, 1 when not found, -1 error. */
+/* The execution with its steps and the last event's seq they reflect:
+ * 0, 1 when not found, -1 error. */
 int store_describe(struct store_reader *, const char *id, cJSON **out,
                    char **cause);
 /* {"events":[...]} of one execution after seq, at most limit. 0, 1, -1. */

@@ -6,6 +6,7 @@
  */
 #include <sys/random.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,21 @@
 struct client {
 	nng_socket sock;
 	char      *token;
+	atomic_int pipes; /* connections up; nng's threads change it */
 };
+
+/* On nng's threads: counts the connections, for client_connected. */
+static void
+on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct client *c = arg;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(&c->pipes, 1);
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		atomic_fetch_sub(&c->pipes, 1);
+}
 
 /* A socket set up for url, dialled with flags. */
 static struct client *
@@ -43,6 +58,8 @@ open_with(const char *url, const struct client_opts *opts, int flags,
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
 	                  NNG_DURATION_INFINITE);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, on_pipe, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, on_pipe, c);
 	if ((rv = nng_dialer_create(&d, c->sock, url)) != 0) {
 		*unreachable = 2; /* not an address we can use */
 		goto fail;
@@ -105,6 +122,12 @@ client_open_lazy(const char *url, const struct client_opts *opts, char **cause)
 	int unreachable;
 
 	return open_with(url, opts, NNG_FLAG_NONBLOCK, &unreachable, cause);
+}
+
+int
+client_connected(struct client *c)
+{
+	return atomic_load(&c->pipes) > 0;
 }
 
 void

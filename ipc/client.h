@@ -27,6 +27,11 @@ struct client *client_open_lazy(const char *url, const struct client_opts *opts,
                                 char **cause);
 void           client_close(struct client *);
 
+/* 1 while a connection to the daemon is up, so a caller that must not
+ * block (the console) can skip a call that would only time out. Any
+ * thread. */
+int client_connected(struct client *);
+
 /* Sends method with params (taken; NULL for none) and waits up to
  * timeout_ms (-1: forever) for the reply. Mutating methods get a fresh
  * request id. Returns the whole reply object ({"v","ok",...}; caller

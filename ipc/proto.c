@@ -59,7 +59,11 @@ static const struct param list_params[] = {
 	{ "brand", P_ID, 0, 0, 0, 0, NULL, "only this brand" },
 	{ "limit", P_INT, 0, 0, 1, 1000, NULL, "at most N (default 50)" },
 	{ "after", P_INT, 0, 0, 1, INT64_MAX, NULL,
-	  "cursor: the \"next\" of the previous page" },
+	  "cursor: the page below, from a \"next\"" },
+	{ "before", P_INT, 0, 0, 0, INT64_MAX, NULL,
+	  "cursor: the page above, from a \"prev\"; 0: the oldest page" },
+	{ "match", P_STRING, 0, 128, 0, 0, NULL,
+	  "only ids, types or brands containing this text (any case)" },
 	END,
 };
 
@@ -199,13 +203,20 @@ const struct method proto_methods[M_COUNT] = {
 	{ M_WORKFLOW_LIST, "workflow.list", list_params, M_READONLY,
 	  "executions, newest first, a page at a time",
 	  "`{executions: [{id, type, brand, status, created_at, closed_at, "
-	  "error}], next}`; `next` is the cursor for `after`, or null",
-	  "internal" },
+	  "error, schedule, cursor, step, retries, in_doubt}], next, prev, "
+	  "seq}`; `next` and `prev` are the cursors for `after` and "
+	  "`before`, or null at the end; `step` is the step to look at, "
+	  "`retries` the attempts beyond each step's first, `seq` the last "
+	  "event the page reflects",
+	  "bad_request (both after and before), internal" },
 	{ M_WORKFLOW_DESCRIBE, "workflow.describe", id_params, M_READONLY,
 	  "one execution with its steps",
 	  "`{id, type, brand, status, input, created_at, closed_at, error, "
-	  "steps: [{name, status, attempt, last_error, next_attempt_at, "
-	  "started_at, finished_at, result}]}`",
+	  "schedule, seq, steps: [{name, status, attempt, attempts_used, "
+	  "max_attempts, last_error, next_attempt_at, started_at, "
+	  "finished_at, result}]}`; `attempts_used` count against "
+	  "`max_attempts` (null: unlimited), `seq` is the last event it "
+	  "reflects",
 	  "not_found" },
 	{ M_WORKFLOW_SHOW, "workflow.show", show_params, M_READONLY,
 	  "the history of one execution",

@@ -35,23 +35,23 @@ struct command {
 	enum method_id      method;
 	const char         *positional[3];
 	const struct alias *aliases;
-	void (*print)(const cJSON *result);
+	void (*print)(FILE *, const cJSON *result);
 	int wait; /* no reply timeout */
 };
 
-static void print_status(const cJSON *);
-static void print_started(const cJSON *);
-static void print_closed(const cJSON *);
-static void print_list(const cJSON *);
-static void print_describe(const cJSON *);
-static void print_show(const cJSON *);
-static void print_changed(const cJSON *);
-static void print_schedules(const cJSON *);
-static void print_schedule(const cJSON *);
-static void print_sched_changed(const cJSON *);
-static void print_publications(const cJSON *);
-static void print_approvals(const cJSON *);
-static void print_decided(const cJSON *);
+static void print_status(FILE *, const cJSON *);
+static void print_started(FILE *, const cJSON *);
+static void print_closed(FILE *, const cJSON *);
+static void print_list(FILE *, const cJSON *);
+static void print_describe(FILE *, const cJSON *);
+static void print_show(FILE *, const cJSON *);
+static void print_changed(FILE *, const cJSON *);
+static void print_schedules(FILE *, const cJSON *);
+static void print_schedule(FILE *, const cJSON *);
+static void print_sched_changed(FILE *, const cJSON *);
+static void print_publications(FILE *, const cJSON *);
+static void print_approvals(FILE *, const cJSON *);
+static void print_decided(FILE *, const cJSON *);
 
 static const struct alias resolve_aliases[] = {
 	{ "--done", "outcome", "done" },
@@ -197,153 +197,156 @@ num(const cJSON *o, const char *key)
 }
 
 static void
-print_json(const cJSON *v, int pretty)
+print_json(FILE *f, const cJSON *v, int pretty)
 {
 	char *s = v == NULL ? NULL
 	          : pretty  ? cJSON_Print(v)
 	                    : cJSON_PrintUnformatted(v);
 
-	puts(s != NULL ? s : "null");
+	fprintf(f, "%s\n", s != NULL ? s : "null");
 	cJSON_free(s);
 }
 
 /* Model spend per brand, and the trace export, for herald status. */
 static void
-print_spend(const cJSON *r)
+print_spend(FILE *f, const cJSON *r)
 {
 	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(r, "spend");
 	const cJSON *lf = cJSON_GetObjectItemCaseSensitive(r, "langfuse");
 	const cJSON *brands = cJSON_GetObjectItemCaseSensitive(sp, "brands");
 	const cJSON *b;
 
-	printf("spend (UTC, today %s, month %s):", str(sp, "day"),
-	       str(sp, "month"));
+	fprintf(f, "spend (UTC, today %s, month %s):", str(sp, "day"),
+	        str(sp, "month"));
 	if (cJSON_GetArraySize(brands) == 0)
-		printf(" none");
-	printf("\n");
+		fprintf(f, " none");
+	fprintf(f, "\n");
 	cJSON_ArrayForEach(b, brands)
 	{
-		printf("  %-16s today $%.4f (%.0f calls), month $%.4f (%.0f "
-		       "calls, %.0f tokens in, %.0f out)\n",
-		       *b->string ? b->string : "(no brand)",
-		       num(b, "today_usd"), num(b, "today_calls"),
-		       num(b, "month_usd"), num(b, "month_calls"),
-		       num(b, "month_input_tokens"),
-		       num(b, "month_output_tokens"));
+		fprintf(f,
+		        "  %-16s today $%.4f (%.0f calls), month $%.4f (%.0f "
+		        "calls, %.0f tokens in, %.0f out)\n",
+		        *b->string ? b->string : "(no brand)",
+		        num(b, "today_usd"), num(b, "today_calls"),
+		        num(b, "month_usd"), num(b, "month_calls"),
+		        num(b, "month_input_tokens"),
+		        num(b, "month_output_tokens"));
 	}
 	if (lf == NULL)
 		return;
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lf, "enabled"))) {
-		printf("langfuse: off\n");
+		fprintf(f, "langfuse: off\n");
 		return;
 	}
-	printf("langfuse: %.0f spans waiting, %.0f exported, %.0f refused, "
-	       "%.0f dropped (outbox full)\n",
-	       num(lf, "outbox"), num(lf, "exported"), num(lf, "rejected"),
-	       num(lf, "dropped"));
+	fprintf(f,
+	        "langfuse: %.0f spans waiting, %.0f exported, %.0f refused, "
+	        "%.0f dropped (outbox full)\n",
+	        num(lf, "outbox"), num(lf, "exported"), num(lf, "rejected"),
+	        num(lf, "dropped"));
 	if (num(lf, "failures") > 0)
-		printf("  failing (%.0f requests): %s; next try %s\n",
-		       num(lf, "failures"), str(lf, "last_error"),
-		       str(lf, "retry_at"));
+		fprintf(f, "  failing (%.0f requests): %s; next try %s\n",
+		        num(lf, "failures"), str(lf, "last_error"),
+		        str(lf, "retry_at"));
 }
 
 static void
-print_status(const cJSON *r)
+print_status(FILE *f, const cJSON *r)
 {
 	const cJSON *eng = cJSON_GetObjectItemCaseSensitive(r, "engine");
 	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "executions"),
 	            *it;
 
-	printf("heraldd %s, pid %.0f, up %.0f s, state dir %s\n",
-	       str(r, "version"), num(r, "pid"), num(r, "uptime_s"),
-	       str(r, "state_dir"));
-	printf("workers %.0f, open executions %.0f, running steps %.0f, "
-	       "last event %.0f\n",
-	       num(r, "workers"), num(eng, "open_executions"),
-	       num(eng, "running_steps"), num(eng, "last_seq"));
-	printf("executions:");
+	fprintf(f, "heraldd %s, pid %.0f, up %.0f s, state dir %s\n",
+	        str(r, "version"), num(r, "pid"), num(r, "uptime_s"),
+	        str(r, "state_dir"));
+	fprintf(f,
+	        "workers %.0f, open executions %.0f, running steps %.0f, "
+	        "last event %.0f\n",
+	        num(r, "workers"), num(eng, "open_executions"),
+	        num(eng, "running_steps"), num(eng, "last_seq"));
+	fprintf(f, "executions:");
 	if (cJSON_GetArraySize(ex) == 0)
-		printf(" none");
+		fprintf(f, " none");
 	cJSON_ArrayForEach(it, ex)
-	    printf(" %s %.0f", it->string, it->valuedouble);
-	printf("\n");
-	print_spend(r);
+	    fprintf(f, " %s %.0f", it->string, it->valuedouble);
+	fprintf(f, "\n");
+	print_spend(f, r);
 }
 
 static void
-print_started(const cJSON *r)
+print_started(FILE *f, const cJSON *r)
 {
-	printf("%s\n", str(r, "id"));
+	fprintf(f, "%s\n", str(r, "id"));
 }
 
 static void
-print_closed(const cJSON *r)
+print_closed(FILE *f, const cJSON *r)
 {
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
 
-	printf("%s %s%s%s\n", str(r, "id"), str(r, "status"),
-	       cJSON_IsString(err) ? ": " : "",
-	       cJSON_IsString(err) ? err->valuestring : "");
+	fprintf(f, "%s %s%s%s\n", str(r, "id"), str(r, "status"),
+	        cJSON_IsString(err) ? ": " : "",
+	        cJSON_IsString(err) ? err->valuestring : "");
 }
 
 static void
-print_changed(const cJSON *r)
+print_changed(FILE *f, const cJSON *r)
 {
-	printf("%s%s%s: %s\n", str(r, "id"),
-	       cJSON_GetObjectItemCaseSensitive(r, "step") ? " " : "",
-	       cJSON_GetObjectItemCaseSensitive(r, "step") ? str(r, "step")
-	                                                   : "",
-	       str(r, "status"));
+	fprintf(f, "%s%s%s: %s\n", str(r, "id"),
+	        cJSON_GetObjectItemCaseSensitive(r, "step") ? " " : "",
+	        cJSON_GetObjectItemCaseSensitive(r, "step") ? str(r, "step")
+	                                                    : "",
+	        str(r, "status"));
 }
 
 static void
-print_list(const cJSON *r)
+print_list(FILE *f, const cJSON *r)
 {
 	const cJSON *it, *next = cJSON_GetObjectItemCaseSensitive(r, "next");
 
-	printf("%-44s %-22s %-10s %-16s %s\n", "ID", "TYPE", "BRAND", "STATUS",
-	       "CREATED");
+	fprintf(f, "%-44s %-22s %-10s %-16s %s\n", "ID", "TYPE", "BRAND",
+	        "STATUS", "CREATED");
 	cJSON_ArrayForEach(it,
 	                   cJSON_GetObjectItemCaseSensitive(r, "executions"))
-	    printf("%-44s %-22s %-10s %-16s %s\n", str(it, "id"),
-	           str(it, "type"), str(it, "brand"), str(it, "status"),
-	           str(it, "created_at"));
+	    fprintf(f, "%-44s %-22s %-10s %-16s %s\n", str(it, "id"),
+	            str(it, "type"), str(it, "brand"), str(it, "status"),
+	            str(it, "created_at"));
 	if (cJSON_IsNumber(next))
-		printf("more: --after %.0f\n", next->valuedouble);
+		fprintf(f, "more: --after %.0f\n", next->valuedouble);
 }
 
 static void
-print_describe(const cJSON *r)
+print_describe(FILE *f, const cJSON *r)
 {
 	const cJSON *it, *v;
 	char        *s;
 
-	printf("id:       %s\n", str(r, "id"));
-	printf("type:     %s\n", str(r, "type"));
-	printf("brand:    %s\n", str(r, "brand"));
-	printf("status:   %s\n", str(r, "status"));
-	printf("created:  %s\n", str(r, "created_at"));
-	printf("closed:   %s\n", str(r, "closed_at"));
+	fprintf(f, "id:       %s\n", str(r, "id"));
+	fprintf(f, "type:     %s\n", str(r, "type"));
+	fprintf(f, "brand:    %s\n", str(r, "brand"));
+	fprintf(f, "status:   %s\n", str(r, "status"));
+	fprintf(f, "created:  %s\n", str(r, "created_at"));
+	fprintf(f, "closed:   %s\n", str(r, "closed_at"));
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "error")))
-		printf("error:    %s\n", str(r, "error"));
+		fprintf(f, "error:    %s\n", str(r, "error"));
 	s = cJSON_PrintUnformatted(
 	    cJSON_GetObjectItemCaseSensitive(r, "input"));
-	printf("input:    %s\n\n", s ? s : "null");
+	fprintf(f, "input:    %s\n\n", s ? s : "null");
 	cJSON_free(s);
-	printf("%-24s %-11s %7s  %-24s %s\n", "STEP", "STATUS", "ATTEMPT",
-	       "NEXT ATTEMPT", "LAST ERROR");
+	fprintf(f, "%-24s %-11s %7s  %-24s %s\n", "STEP", "STATUS", "ATTEMPT",
+	        "NEXT ATTEMPT", "LAST ERROR");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "steps"))
 	{
 		v = cJSON_GetObjectItemCaseSensitive(it, "last_error");
-		printf("%-24s %-11s %7.0f  %-24s %s\n", str(it, "name"),
-		       str(it, "status"), num(it, "attempt"),
-		       str(it, "next_attempt_at"),
-		       cJSON_IsString(v) ? v->valuestring : "");
+		fprintf(f, "%-24s %-11s %7.0f  %-24s %s\n", str(it, "name"),
+		        str(it, "status"), num(it, "attempt"),
+		        str(it, "next_attempt_at"),
+		        cJSON_IsString(v) ? v->valuestring : "");
 	}
 }
 
 static void
-print_show(const cJSON *r)
+print_show(FILE *f, const cJSON *r)
 {
 	const cJSON *it, *data;
 	char        *s;
@@ -352,12 +355,13 @@ print_show(const cJSON *r)
 	{
 		data = cJSON_GetObjectItemCaseSensitive(it, "data");
 		s = cJSON_IsNull(data) ? NULL : cJSON_PrintUnformatted(data);
-		printf("%6.0f %s %-18s", num(it, "seq"), str(it, "at"),
-		       str(it, "type"));
+		fprintf(f, "%6.0f %s %-18s", num(it, "seq"), str(it, "at"),
+		        str(it, "type"));
 		if (cJSON_IsString(
 		        cJSON_GetObjectItemCaseSensitive(it, "step")))
-			printf(" %s#%.0f", str(it, "step"), num(it, "attempt"));
-		printf("%s%s\n", s ? " " : "", s ? s : "");
+			fprintf(f, " %s#%.0f", str(it, "step"),
+			        num(it, "attempt"));
+		fprintf(f, "%s%s\n", s ? " " : "", s ? s : "");
 		cJSON_free(s);
 	}
 }
@@ -382,133 +386,134 @@ fire_text(const cJSON *f, char *buf, size_t len)
 }
 
 static void
-print_schedules(const cJSON *r)
+print_schedules(FILE *f, const cJSON *r)
 {
 	const cJSON *it;
 	char         buf[256];
 
-	printf("%-24s %-22s %-8s %-26s %s\n", "ID", "WORKFLOW", "STATE",
-	       "NEXT FIRE", "LAST FIRE");
+	fprintf(f, "%-24s %-22s %-8s %-26s %s\n", "ID", "WORKFLOW", "STATE",
+	        "NEXT FIRE", "LAST FIRE");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "schedules"))
 	{
-		printf("%-24s %-22s %-8s %-26s %s\n", str(it, "id"),
-		       str(it, "workflow"),
-		       cJSON_IsTrue(cJSON_GetObjectItem(it, "paused"))
-		           ? "paused"
-		           : "active",
-		       str(it, "next_fire"),
-		       fire_text(cJSON_GetObjectItem(it, "last_fire"), buf,
-		                 sizeof buf));
-		printf("  %s", str(it, "description"));
+		fprintf(f, "%-24s %-22s %-8s %-26s %s\n", str(it, "id"),
+		        str(it, "workflow"),
+		        cJSON_IsTrue(cJSON_GetObjectItem(it, "paused"))
+		            ? "paused"
+		            : "active",
+		        str(it, "next_fire"),
+		        fire_text(cJSON_GetObjectItem(it, "last_fire"), buf,
+		                  sizeof buf));
+		fprintf(f, "  %s", str(it, "description"));
 		if (cJSON_IsString(cJSON_GetObjectItem(it, "note")))
-			printf("  note: %s", str(it, "note"));
-		printf("\n");
+			fprintf(f, "  note: %s", str(it, "note"));
+		fprintf(f, "\n");
 	}
 }
 
 static void
-print_schedule(const cJSON *r)
+print_schedule(FILE *f, const cJSON *r)
 {
 	const cJSON *it;
 	char        *in, buf[256];
 
 	in = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "input"));
-	printf("id:        %s\n", str(r, "id"));
-	printf("workflow:  %s\n", str(r, "workflow"));
-	printf("input:     %s\n", in ? in : "null");
+	fprintf(f, "id:        %s\n", str(r, "id"));
+	fprintf(f, "workflow:  %s\n", str(r, "workflow"));
+	fprintf(f, "input:     %s\n", in ? in : "null");
 	cJSON_free(in);
-	printf("when:      %s\n", str(r, "description"));
-	printf("overlap:   %s, catch-up %.0f s, jitter %.0f s, from %s\n",
-	       str(r, "overlap"), num(r, "catchup_ms") / 1000,
-	       num(r, "jitter_ms") / 1000, str(r, "source"));
-	printf("state:     %s%s%s\n",
-	       cJSON_IsTrue(cJSON_GetObjectItem(r, "paused")) ? "paused"
-	                                                      : "active",
-	       cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? ", note: " : "",
-	       cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? str(r, "note")
-	                                                      : "");
-	printf("next fires:\n");
+	fprintf(f, "when:      %s\n", str(r, "description"));
+	fprintf(f, "overlap:   %s, catch-up %.0f s, jitter %.0f s, from %s\n",
+	        str(r, "overlap"), num(r, "catchup_ms") / 1000,
+	        num(r, "jitter_ms") / 1000, str(r, "source"));
+	fprintf(f, "state:     %s%s%s\n",
+	        cJSON_IsTrue(cJSON_GetObjectItem(r, "paused")) ? "paused"
+	                                                       : "active",
+	        cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? ", note: "
+	                                                       : "",
+	        cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? str(r, "note")
+	                                                       : "");
+	fprintf(f, "next fires:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "next_fires"))
-	    printf("  %s\n", it->valuestring);
-	printf("last fires:\n");
+	    fprintf(f, "  %s\n", it->valuestring);
+	fprintf(f, "last fires:\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "fires"))
-	    printf("  %s\n", fire_text(it, buf, sizeof buf));
+	    fprintf(f, "  %s\n", fire_text(it, buf, sizeof buf));
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "missed")) > 0) {
-		printf("missed:\n");
+		fprintf(f, "missed:\n");
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "missed"))
-		    printf("  %s\n", str(it, "fire_at"));
+		    fprintf(f, "  %s\n", str(it, "fire_at"));
 	}
 }
 
 static void
-print_sched_changed(const cJSON *r)
+print_sched_changed(FILE *f, const cJSON *r)
 {
 	const cJSON *v;
 
-	printf("%s", str(r, "id"));
+	fprintf(f, "%s", str(r, "id"));
 	if ((v = cJSON_GetObjectItem(r, "outcome")) != NULL)
-		printf(": %s", v->valuestring);
+		fprintf(f, ": %s", v->valuestring);
 	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "execution")))
-		printf(" %s", v->valuestring);
+		fprintf(f, " %s", v->valuestring);
 	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "detail")))
-		printf(" (%s)", v->valuestring);
+		fprintf(f, " (%s)", v->valuestring);
 	if ((v = cJSON_GetObjectItem(r, "paused")) != NULL)
-		printf(": %s", cJSON_IsTrue(v) ? "paused" : "active");
+		fprintf(f, ": %s", cJSON_IsTrue(v) ? "paused" : "active");
 	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "next_fire")))
-		printf(", next fire %s", v->valuestring);
+		fprintf(f, ", next fire %s", v->valuestring);
 	if (cJSON_IsTrue(cJSON_GetObjectItem(r, "deleted")))
-		printf(": deleted");
-	printf("\n");
+		fprintf(f, ": deleted");
+	fprintf(f, "\n");
 }
 
 static void
-print_publications(const cJSON *r)
+print_publications(FILE *f, const cJSON *r)
 {
 	const cJSON *it;
 
-	printf("%-24s %-10s %-9s %-28s %s\n", "PUBLISHED", "BRAND", "CHANNEL",
-	       "PHOTO", "POST");
+	fprintf(f, "%-24s %-10s %-9s %-28s %s\n", "PUBLISHED", "BRAND",
+	        "CHANNEL", "PHOTO", "POST");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "publications"))
-	    printf("%-24s %-10s %-9s %-28s %s\n", str(it, "published_at"),
-	           str(it, "brand"), str(it, "channel"), str(it, "photo_key"),
-	           str(it, "permalink"));
+	    fprintf(f, "%-24s %-10s %-9s %-28s %s\n", str(it, "published_at"),
+	            str(it, "brand"), str(it, "channel"), str(it, "photo_key"),
+	            str(it, "permalink"));
 }
 
 /* Text from the daemon, indented, without control characters (a caption
  * could carry terminal escapes). */
 static void
-print_text(const char *indent, const char *s)
+print_text(FILE *f, const char *indent, const char *s)
 {
-	fputs(indent, stdout);
+	fputs(indent, f);
 	for (; *s != '\0'; s++) {
 		if (*s == '\n')
-			printf("\n%s", indent);
+			fprintf(f, "\n%s", indent);
 		else if ((unsigned char)*s >= 0x20 && *s != 0x7f)
-			putchar(*s);
+			fputc(*s, f);
 	}
-	putchar('\n');
+	fputc('\n', f);
 }
 
 static void
-print_approvals(const cJSON *r)
+print_approvals(FILE *f, const cJSON *r)
 {
 	const cJSON *it;
 
-	printf("%-44s %-10s %-24s %-24s %s\n", "EXECUTION", "BRAND", "SINCE",
-	       "EXPIRES", "PHOTO");
+	fprintf(f, "%-44s %-10s %-24s %-24s %s\n", "EXECUTION", "BRAND",
+	        "SINCE", "EXPIRES", "PHOTO");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "approvals"))
 	{
-		printf("%-44s %-10s %-24s %-24s %s\n", str(it, "execution"),
-		       str(it, "brand"), str(it, "since"),
-		       str(it, "expires_at"), str(it, "photo_key"));
-		print_text("  ", str(it, "caption"));
+		fprintf(f, "%-44s %-10s %-24s %-24s %s\n", str(it, "execution"),
+		        str(it, "brand"), str(it, "since"),
+		        str(it, "expires_at"), str(it, "photo_key"));
+		print_text(f, "  ", str(it, "caption"));
 	}
 }
 
 static void
-print_decided(const cJSON *r)
+print_decided(FILE *f, const cJSON *r)
 {
-	printf("%s: %s\n", str(r, "execution"), str(r, "status"));
+	fprintf(f, "%s: %s\n", str(r, "execution"), str(r, "status"));
 }
 
 /* Usage. */
@@ -556,6 +561,8 @@ cli_usage(FILE *f)
 
 	fprintf(f, "usage: herald [--state-dir DIR | --socket URL] [--json] "
 	           "COMMAND ...\n"
+	           "       herald [--state-dir DIR | --socket URL]   the "
+	           "operator console (? shows its keys)\n"
 	           "       herald --help | --version\n\ncommands:\n");
 	for (i = 0; i < nitems(commands); i++)
 		usage_command(f, &commands[i]);
@@ -718,6 +725,66 @@ fail:
 }
 
 int
+cli_parse(int argc, char **argv, const char **method, cJSON **params, int *wait,
+          char **cause)
+{
+	const struct command *c;
+	int                   used;
+
+	if (argc == 0) {
+		xasprintf(cause, "no command");
+		return -1;
+	}
+	if ((c = find_command(argc, argv, &used)) == NULL) {
+		xasprintf(cause, "unknown command \"%s%s%s\"", argv[0],
+		          argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		return -1;
+	}
+	if ((*params = parse_args(c, argc - used, argv + used, cause)) ==
+	    NULL) {
+		char *tmp;
+
+		xasprintf(&tmp, "%s: %s", c->words, *cause);
+		free(*cause);
+		*cause = tmp;
+		return -1;
+	}
+	*method = proto_methods[c->method].name;
+	*wait = c->wait;
+	return 0;
+}
+
+void
+cli_print(FILE *f, const char *method, const cJSON *result)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(commands); i++)
+		if (strcmp(proto_methods[commands[i].method].name, method) ==
+		    0) {
+			commands[i].print(f, result);
+			return;
+		}
+	print_json(f, result, 1);
+}
+
+const char *
+cli_command_words(size_t i)
+{
+	return i < nitems(commands) ? commands[i].words : NULL;
+}
+
+void
+cli_usage_of(FILE *f, const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+
+	for (i = 0; i < nitems(commands); i++)
+		if (strncmp(commands[i].words, prefix, n) == 0)
+			usage_command(f, &commands[i]);
+}
+
+int
 cli_run(const char *url, const struct client_opts *opts, int json, int argc,
         char **argv)
 {
@@ -778,7 +845,7 @@ cli_run(const char *url, const struct client_opts *opts, int json, int argc,
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		err = cJSON_GetObjectItemCaseSensitive(reply, "error");
 		if (json)
-			print_json(err, 0);
+			print_json(stdout, err, 0);
 		fprintf(stderr, "herald: %s: %s\n", str(err, "code"),
 		        str(err, "message"));
 		cJSON_Delete(reply);
@@ -786,9 +853,9 @@ cli_run(const char *url, const struct client_opts *opts, int json, int argc,
 	}
 	result = cJSON_GetObjectItemCaseSensitive(reply, "result");
 	if (json)
-		print_json(result, 0);
+		print_json(stdout, result, 0);
 	else
-		c->print(result);
+		c->print(stdout, result);
 	rc = 0;
 	/* execute succeeds only when the execution completed. */
 	if (c->method == M_WORKFLOW_EXECUTE &&

@@ -1,6 +1,7 @@
 /*
- * herald: the client. With a command it sends one request to heraldd and
- * prints the reply (tui/cli.c). Global options come before the command.
+ * herald: the client. With no command it opens the operator console
+ * (tui/console.c); with a command it sends one request to heraldd and
+ * prints the reply (tui/cli.c). Global options may stand anywhere.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "common/util.h"
 #include "ipc/client.h"
 #include "tui/cli.h"
+#include "tui/console.h"
 
 /* The events socket beside an ipc command socket, or NULL: remote
  * listeners take commands only, so events are polled over them. */
@@ -33,7 +35,8 @@ main(int argc, char **argv)
 	struct client_opts opts = { NULL, getenv("HERALD_TLS_CA") };
 	char              *state_dir = NULL, *url = NULL, *cause = NULL;
 	char              *events_url = NULL;
-	int                i, k, json = 0, rc;
+	const char        *frames_opt = NULL;
+	int                i, k, json = 0, rc, frames = 0;
 
 	/* Global options may stand anywhere: before the command, as the
 	 * usage shows, or after it (`herald status --json`). They are taken
@@ -58,6 +61,8 @@ main(int argc, char **argv)
 			value = &token_env;
 		else if (strcmp(argv[i], "--tls-ca") == 0)
 			value = &opts.ca_file;
+		else if (strcmp(argv[i], "--frames") == 0 && k == 1)
+			value = &frames_opt;
 		else if (k == 1 && strncmp(argv[i], "--", 2) == 0) {
 			fprintf(stderr, "herald: unknown option %s\n", argv[i]);
 			cli_usage(stderr);
@@ -84,13 +89,17 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (i == argc) {
-		/* With no command herald will open the operator console,
-		 * which this version does not have yet: say so plainly. */
-		fprintf(stderr, "herald: the operator console is not in this "
-		                "version yet; give a command:\n\n");
-		cli_usage(stderr);
-		return 2;
+	if (frames_opt != NULL) {
+		char *end;
+		long  n = strtol(frames_opt, &end, 10);
+
+		if (*frames_opt == '\0' || *end != '\0' || n < 1 ||
+		    n > 1000000 || i != argc) {
+			fprintf(stderr, "herald: --frames: a count of redraws "
+			                "(1 or more), for the console only\n");
+			return 2;
+		}
+		frames = (int)n;
 	}
 	if (state_opt != NULL || socket_opt == NULL || *socket_opt == '\0') {
 		if ((state_dir = paths_state_dir(state_opt, &cause)) == NULL ||
@@ -108,7 +117,9 @@ main(int argc, char **argv)
 		url = xstrdup(socket_opt);
 		events_url = events_url_for(url);
 	}
-	if (strcmp(argv[i], "events") == 0)
+	if (i == argc)
+		rc = console_run(url, events_url, &opts, frames);
+	else if (strcmp(argv[i], "events") == 0)
 		rc = events_run(url, events_url, &opts, argc - i - 1,
 		                argv + i + 1);
 	else

@@ -18,6 +18,8 @@ h workflow describe twice --json >"$T/d"
 jq -e '.steps[1].name == "s2" and .steps[1].attempt == 3 and
 	.steps[1].last_error == "s2: told to fail attempt 2 of 2" and
 	.steps[1].status == "completed" and .type == "diagnostic" and
+	.steps[1].attempts_used == 3 and .steps[1].max_attempts == 5 and
+	.seq > 0 and
 	(.closed_at | type) == "string"' "$T/d" >/dev/null ||
 	fail "describe: $(cat "$T/d")"
 h workflow describe twice | grep -E '^s2 +completed +3 .*told to fail attempt 2 of 2' \
@@ -70,6 +72,25 @@ jq -e '[.executions[].id] == ["bad1", "ok1", "twice"] and .next == null' \
 	"$T/l2" >/dev/null || fail "list page 2: $(cat "$T/l2")"
 h workflow list --json --type nosuch | jq -e '.executions == []' >/dev/null ||
 	fail "list --type"
+# Paging up (--before), the oldest page (--before 0), text match, and the
+# step summary and snapshot seq the console relies on.
+first=$(jq '.executions[0].cursor' "$T/l2")
+h workflow list --json --limit 2 --before "$first" >"$T/l3"
+jq -e '[.executions[].id] == ["during-slowx", "slowx"] and .prev == null and
+	(.next | type) == "number"' "$T/l3" >/dev/null ||
+	fail "list --before: $(cat "$T/l3")"
+h workflow list --json --limit 2 --before 0 >"$T/l4"
+jq -e '[.executions[].id] == ["ok1", "twice"] and .next == null and
+	(.prev | type) == "number"' "$T/l4" >/dev/null ||
+	fail "list --before 0: $(cat "$T/l4")"
+h workflow list --json --match BAD >"$T/l5"
+jq -e '[.executions[].id] == ["bad1"] and .executions[0].step == "s5" and
+	.executions[0].retries == 0 and .executions[0].in_doubt == false and
+	.seq == (.seq | floor) and .seq > 0' "$T/l5" >/dev/null ||
+	fail "list --match: $(cat "$T/l5")"
+h workflow list --json --match '%' | jq -e '.executions == []' >/dev/null ||
+	fail "list --match is literal"
+expect_rc 1 h workflow list --after 3 --before 1
 
 # Cancel a sleeping run, then retry it from where it stopped.
 h workflow start --type diagnostic --id sl --input '{"sleep_ms":{"s3":20000}}' \

@@ -1,0 +1,102 @@
+# Approvals from the console (issue 7's gate): a brand that approves
+# before publishing; the tab bar's badge counts what waits, from any
+# view; `e` edits the caption in $EDITOR (or inline without one) and
+# approves it, and the outbox post carries the edited text; `x` rejects
+# with a reason; `g` asks for a new caption with a hint.
+# Not registered in ctest until the approval protocol is merged.
+. "$(dirname "$0")/lib.sh"
+
+S="$T/s"
+mkdir -p "$T/photos"
+for f in blue-denim-jacket grey-knit-sweater brown-leather-shoes; do
+	cp "$SRC/assets/photos/pomandi/$f.jpg" "$T/photos/$f.jpg"
+done
+cat >"$T/herald.json" <<JSON
+{"brands": {"ete": {"display_name": "Été", "language": "fr",
+  "approval": "required",
+  "photos": {"source": "dir", "path": "$T/photos"},
+  "captions": {"writer": "offline", "hashtags": ["#été"]},
+  "publish": {"to": "outbox"}}}}
+JSON
+cat >"$T/edit.sh" <<'SH'
+#!/bin/sh
+# An operator's edit: a new first line, the rest kept.
+sed -i '1s/^/Édité 🎉 /' "$1"
+SH
+chmod +x "$T/edit.sh"
+start_daemon --state-dir "$S" --config "$T/herald.json"
+h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-1 \
+	>/dev/null
+
+console 120 40 EDITOR="$T/edit.sh"
+wait_screen 'appr-1 +FeedPublisher… +ete +waiting_approval'
+wait_screen '3 Approvals +1 '
+keys 3
+wait_screen '▶ appr-1 +ete +waiting [0-9]+s'
+wait_screen 'photo [a-z-]+\.jpg'
+wait_screen 'Nouveau chez Été'
+# e: $EDITOR edits, then approving asks.
+keys e
+wait_screen 'Approve appr-1 with the edited caption\? \(y/N\)'
+keys y
+wait_screen 'approved appr-1 with the edited caption'
+wait_screen 'Nothing waits for approval'
+wait_no_screen '3 Approvals +1 '
+keys 1
+wait_screen 'appr-1 +FeedPublisher… +ete +completed' 30
+for ch in facebook instagram; do
+	grep -q '^Édité 🎉 Nouveau chez Été' "$S/outbox/$ch/appr-1/caption.txt" ||
+		fail "$ch: the post does not carry the edit: $(cat "$S/outbox/$ch/appr-1/caption.txt")"
+done
+console_quit
+
+# Without an editor: inline. End of the first line, a word, Enter, y.
+h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-2 \
+	>/dev/null
+console 120 40
+wait_screen '3 Approvals +1 '
+keys 3
+wait_screen '▶ appr-2'
+keys e
+wait_screen 'Caption of appr-2:'
+keys C-a
+keys -l 'Inline! '
+keys Enter
+wait_screen 'Approve appr-2 with the edited caption\? \(y/N\)'
+keys y
+wait_screen 'approved appr-2'
+keys 1
+wait_screen 'appr-2 +FeedPublisher… +ete +completed' 30
+grep -q 'Inline! ' "$S/outbox/facebook/appr-2/caption.txt" ||
+	fail "inline edit lost: $(cat "$S/outbox/facebook/appr-2/caption.txt")"
+
+# x rejects with a reason; g regenerates with a hint, and it waits again.
+h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-3 \
+	>/dev/null
+wait_screen '3 Approvals +1 '
+keys 3
+wait_screen '▶ appr-3'
+keys g
+wait_screen 'New caption for appr-3, hint:'
+keys -l 'plus court'
+keys Enter
+wait_screen 'asked for a new caption for appr-3'
+wait_screen '▶ appr-3'
+h workflow show appr-3 --json |
+	jq -e '[.events[] | select(.type == "approval_decided" and
+		.data.decision == "regenerate")] | length == 1' >/dev/null ||
+	fail "no regenerate decision"
+keys x
+wait_screen 'Reject appr-3, reason:'
+keys -l 'pas pour cette marque'
+keys Enter
+wait_screen 'rejected appr-3'
+wait_screen 'Nothing waits for approval'
+keys 1
+wait_screen 'appr-3 +FeedPublisher… +ete +rejected'
+h workflow show appr-3 --json |
+	jq -e '[.events[] | select(.type == "approval_decided" and
+		.data.reason == "pas pour cette marque")] | length == 1' \
+	>/dev/null || fail "no rejection reason in the history"
+console_quit
+echo ok
