@@ -10,7 +10,8 @@ S="$T/s"
 start_daemon --demo --state-dir "$S"
 console 120 40
 wait_screen 'pomandi-demo-first-run +FeedPublisher… +pomandi +completed'
-wait_screen 'costume-demo-first-run +FeedPublisher… +costume +completed'
+# costume is the demo's approve-before-publish brand: it waits.
+wait_screen 'costume-demo-first-run +FeedPublisher… +costume +waiting_approval'
 wait_screen '● heraldd '
 
 # A step that fails three times: its retries count up as they happen
@@ -40,7 +41,8 @@ wait_screen '#pomandi #mode #nieuwecollectie'
 wait_screen 'Photo +[a-z-]+\.jpg'
 wait_screen 'facebook +outbox-facebook-pomandi-demo-first-run'
 wait_screen 'save_publication_report +completed +1/2'
-wait_screen 'History \(14 events\)'
+nev=$(h workflow show pomandi-demo-first-run --json | jq '.events | length')
+wait_screen "History \\($nev events\\)"
 wait_screen 'workflow_completed'
 # Back, and the filter goes with Esc.
 keys Escape
@@ -70,12 +72,17 @@ wait_screen 'nothing done'
 wait_screen 'pomandi-daily-posts +FeedPublisher… +paused'
 
 # t: costume's run starts, and its schedule's last fire follows it to
-# the end with no key pressed.
+# the end (approved from the CLI) with no key pressed.
 keys k t
 wait_screen 'costume-daily-posts: started costume-daily-posts-[0-9T]+Z'
-wait_screen 'costume-daily-posts +FeedPublisher… +active +in [0-9hms]+ +[0-9]+s ago started, completed'
 run=$(grep -oE 'costume-daily-posts-[0-9]{8}T[0-9]{6}Z' "$T/screen" | head -1)
 [ -n "$run" ] || fail "no run id on the screen"
+n=0
+until h approval approve "$run" >/dev/null 2>&1; do
+	n=$((n + 1)); [ $n -lt 200 ] || fail "$run never waited for approval"
+	sleep 0.05
+done
+wait_screen 'costume-daily-posts +FeedPublisher… +active +in [0-9hms]+ +[0-9]+s ago started, completed'
 # D deletes, after asking.
 keys D
 wait_screen 'Delete schedule costume-daily-posts\? \(y/N\)'
