@@ -10,7 +10,8 @@
  *
  * Input: "pomandi" or {"brand": "pomandi"}. Which photo source, caption
  * writer and publisher a brand uses comes from its settings (photos from
- * a folder or an S3 bucket; the offline writer or Claude; the outbox).
+ * a folder or an S3 bucket; the offline writer or Claude; Meta's Graph
+ * API or the local outbox).
  */
 #include <string.h>
 
