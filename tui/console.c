@@ -51,6 +51,7 @@
 #define FETCH_GAP_MS     150
 #define FRAME_MS         40 /* events redraw at most this often */
 #define STATUS_GAP_MS    1000
+#define SPEND_GAP_MS     2000 /* status for the spend, while it is shown */
 #define MESSAGE_MS       6000
 #define RECHECK_MS       250 /* while the daemon is away */
 #define REMOTE_POLL_MS   1000
@@ -222,14 +223,24 @@ fetch(struct console *k)
 
 	if (!m->connected)
 		return 0;
-	if ((m->stale & STALE_STATUS) &&
-	    (refreshing ||
-	     (m->view == VIEW_EXECS &&
-	      may_fetch(k, STALE_STATUS, STATUS_GAP_MS, now, &due)))) {
-		if ((res = fetch_call(k, "status", NULL, STALE_STATUS, NULL)) ==
-		    NULL)
+	/* status: the counts over the list; in Publications, the spend,
+	 * after a step ends (each may have been a Claude call) or a UTC day
+	 * begins. One reply refreshes both. */
+	if (((m->stale & STALE_STATUS) &&
+	     (refreshing ||
+	      (m->view == VIEW_EXECS &&
+	       may_fetch(k, STALE_STATUS, STATUS_GAP_MS, now, &due)))) ||
+	    ((m->stale & STALE_SPEND) && m->view == VIEW_PUBS &&
+	     may_fetch(k, STALE_SPEND, SPEND_GAP_MS, now, &due))) {
+		int bit = m->view == VIEW_PUBS ? STALE_SPEND : STALE_STATUS;
+
+		if ((res = fetch_call(k, "status", NULL, bit, &code)) == NULL) {
+			if (code != NULL && !refreshing)
+				m->stale &= ~bit; /* an error: not in a loop */
+			free(code);
 			return 0;
-		model_status_reply(m, res);
+		}
+		model_status_reply(m, res, clock_ms());
 		if (refreshing)
 			model_baseline(
 			    m,
@@ -1178,7 +1189,8 @@ draw(struct console *k)
 	content = (struct area){ 1, 0, LINES - 2 - prompt_rows, COLS };
 	m->execs.height = view_list_rows(VIEW_EXECS, content.h);
 	m->sched.height = view_list_rows(VIEW_SCHEDULES, content.h);
-	m->pubs_pane.height = view_list_rows(VIEW_PUBS, content.h);
+	m->pubs_pane.height = view_list_rows(
+	    VIEW_PUBS, content.h - view_pubs_spend_lines(m, content.h));
 	m->appr.height = view_list_rows(VIEW_APPROVALS, content.h);
 	model_pane_fix(&m->execs, m->nrows);
 	model_pane_fix(&m->sched, cJSON_GetArraySize(m->schedules));
@@ -1300,6 +1312,7 @@ loop(struct console *k)
 			model_connected(k->m, up);
 			k->dirty = 1;
 		}
+		model_clock(k->m, clock_ms());
 		deferred = fetch(k);
 		mono = mono_ms();
 		if (k->m->connected && conn_remote(k->conn) &&

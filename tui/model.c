@@ -7,8 +7,9 @@
  * changes it only when the event is newer, so the race between a fetch
  * and the stream never counts an event twice (retries would). What the
  * model cannot work out from an event alone (a step's result, a
- * schedule's next fire, whether a row now passes the filter) marks that
- * thing stale, and the console fetches it again.
+ * schedule's next fire, whether a row now passes the filter, the Claude
+ * spend a completed step may have added) marks that thing stale, and the
+ * console fetches it again.
  *
  * The executions list is a window of at most MODEL_WINDOW rows with
  * cursors past both ends, so 100,000 executions scroll with a few pages
@@ -20,7 +21,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/util.h"
 #include "tui/model.h"
@@ -46,6 +46,14 @@ jint(const cJSON *o, const char *key)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static double
+jnum(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
 static int64_t
@@ -125,12 +133,27 @@ rows_clear(struct model *m)
 	m->nrows = 0;
 }
 
+static void
+spend_clear(struct model *m)
+{
+	int i;
+
+	for (i = 0; i < m->nspend; i++)
+		free(m->spend[i].brand);
+	free(m->spend);
+	m->spend = NULL;
+	m->nspend = 0;
+	set_str(&m->spend_day, NULL);
+	set_str(&m->spend_month, NULL);
+}
+
 void
 model_free(struct model *m)
 {
 	if (m == NULL)
 		return;
 	rows_clear(m);
+	spend_clear(m);
 	free(m->daemon);
 	cJSON_Delete(m->counts);
 	free(m->f_status);
@@ -163,8 +186,46 @@ model_refresh(struct model *m)
 	m->refreshing = 1;
 }
 
+/* status's spend: {day, month, brands: {<brand>: {...}}}. A reply
+ * without it (an older daemon) says so rather than showing nothing. */
+static void
+spend_from(struct model *m, const cJSON *sp, int64_t now_ms)
+{
+	const cJSON *brands = cJSON_GetObjectItemCaseSensitive(sp, "brands");
+	const cJSON *b;
+	int          n = 0;
+
+	spend_clear(m);
+	m->spend_at = now_ms;
+	if (!cJSON_IsObject(brands)) {
+		m->spend_state = SPEND_UNREPORTED;
+		return;
+	}
+	m->spend_state = SPEND_OK;
+	m->spend_day = xstrdup(jstr(sp, "day"));
+	m->spend_month = xstrdup(jstr(sp, "month"));
+	m->spend =
+	    xcalloc((size_t)cJSON_GetArraySize(brands) + 1, sizeof *m->spend);
+	cJSON_ArrayForEach(b, brands)
+	{
+		struct spend_row *row = &m->spend[n];
+
+		if (!cJSON_IsObject(b) || b->string == NULL)
+			continue;
+		row->brand = xstrdup(b->string);
+		row->today_usd = jnum(b, "today_usd");
+		row->today_calls = jint(b, "today_calls");
+		row->month_usd = jnum(b, "month_usd");
+		row->month_calls = jint(b, "month_calls");
+		row->month_in = jint(b, "month_input_tokens");
+		row->month_out = jint(b, "month_output_tokens");
+		n++;
+	}
+	m->nspend = n;
+}
+
 void
-model_status_reply(struct model *m, const cJSON *r)
+model_status_reply(struct model *m, const cJSON *r, int64_t now_ms)
 {
 	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "executions");
 	char        *d;
@@ -175,7 +236,36 @@ model_status_reply(struct model *m, const cJSON *r)
 	m->daemon = d;
 	cJSON_Delete(m->counts);
 	m->counts = cJSON_IsObject(ex) ? cJSON_Duplicate(ex, 1) : NULL;
-	m->stale &= ~STALE_STATUS;
+	spend_from(m, cJSON_GetObjectItemCaseSensitive(r, "spend"), now_ms);
+	m->stale &= ~(STALE_STATUS | STALE_SPEND);
+}
+
+#define DAY_MS (24 * 60 * 60 * 1000LL)
+
+void
+model_clock(struct model *m, int64_t now_ms)
+{
+	/* Our clock, not the daemon's day: a console whose clock is a
+	 * little off asks once after its midnight, never again and again. */
+	if (m->spend_state != SPEND_UNKNOWN &&
+	    now_ms / DAY_MS != m->spend_at / DAY_MS)
+		m->stale |= STALE_SPEND;
+}
+
+void
+model_spend_total(const struct model *m, struct spend_row *out)
+{
+	int i;
+
+	memset(out, 0, sizeof *out);
+	for (i = 0; i < m->nspend; i++) {
+		out->today_usd += m->spend[i].today_usd;
+		out->today_calls += m->spend[i].today_calls;
+		out->month_usd += m->spend[i].month_usd;
+		out->month_calls += m->spend[i].month_calls;
+		out->month_in += m->spend[i].month_in;
+		out->month_out += m->spend[i].month_out;
+	}
 }
 
 void
@@ -755,6 +845,10 @@ model_event(struct model *m, const cJSON *ev)
 	if (exec == NULL)
 		return gap;
 	m->stale |= STALE_STATUS;
+	/* Spend is recorded with a step's completion (a Claude call's
+	 * cost is in its result), which the event does not carry. */
+	if (strcmp(type, "step_completed") == 0)
+		m->stale |= STALE_SPEND;
 	r = find_row(m, exec);
 	if (strcmp(type, "workflow_started") == 0) {
 		if (r == NULL &&
@@ -781,7 +875,7 @@ model_event(struct model *m, const cJSON *ev)
 	    strcmp(type, "workflow_cancelled") == 0) {
 		m->stale |= STALE_SCHEDULES; /* last fire's outcome */
 		if (jstr(ev, "brand") != NULL)
-			m->stale |= STALE_PUBS;
+			m->stale |= STALE_PUBS | STALE_SPEND;
 	}
 	if (strcmp(topic, "approval") == 0)
 		apply_approval(m, type, ev);
@@ -925,35 +1019,6 @@ const cJSON *
 model_pub_selected(const struct model *m)
 {
 	return cJSON_GetArrayItem(m->pubs, m->pubs_pane.sel);
-}
-
-double
-model_pubs_month(const struct model *m, int64_t now_ms, int *count)
-{
-	const cJSON *it;
-	time_t       now = (time_t)(now_ms / 1000), t;
-	struct tm    tn, tp;
-	double       sum = 0;
-	int64_t      at;
-
-	gmtime_r(&now, &tn);
-	*count = 0;
-	cJSON_ArrayForEach(it, m->pubs)
-	{
-		const cJSON *c =
-		    cJSON_GetObjectItemCaseSensitive(it, "cost_usd");
-
-		if ((at = jtime(it, "published_at")) == 0)
-			continue;
-		t = (time_t)(at / 1000);
-		gmtime_r(&t, &tp);
-		if (tp.tm_year != tn.tm_year || tp.tm_mon != tn.tm_mon)
-			continue;
-		(*count)++;
-		if (cJSON_IsNumber(c))
-			sum += c->valuedouble;
-	}
-	return sum;
 }
 
 /* Navigation. */

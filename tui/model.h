@@ -38,7 +38,8 @@ enum stale {
 	STALE_SCHEDULES = 16,
 	STALE_PUBS = 32,
 	STALE_APPROVALS = 64,
-	STALE_ALL = 127
+	STALE_SPEND = 128, /* status again, for its spend (Publications) */
+	STALE_ALL = 255
 };
 
 /* Which page of executions to fetch (model->want, model_list_params). */
@@ -73,6 +74,17 @@ struct pane {
 };
 
 enum appr_state { APPR_UNKNOWN, APPR_OK, APPR_UNAVAILABLE };
+
+/* One brand's Claude spend, as status's spend.brands has it: every
+ * Claude call of the UTC day and month, counted by the daemon. */
+struct spend_row {
+	char   *brand; /* "": runs without a brand */
+	double  today_usd, month_usd;
+	int64_t today_calls, month_calls;
+	int64_t month_in, month_out; /* tokens */
+};
+
+enum spend_state { SPEND_UNKNOWN, SPEND_OK, SPEND_UNREPORTED };
 
 struct model {
 	enum view view;
@@ -114,6 +126,14 @@ struct model {
 	cJSON      *schedules; /* array */
 	struct pane sched;
 
+	/* Claude spend per brand, from status (fetched with the
+	 * Publications tab and after steps end). */
+	enum spend_state  spend_state;
+	char             *spend_day, *spend_month; /* "2026-11-28", "2026-11" */
+	struct spend_row *spend;                   /* by brand, as sent */
+	int               nspend;
+	int64_t           spend_at; /* UTC ms (our clock) of the reply */
+
 	cJSON      *pubs;      /* array, newest first */
 	int         pubs_full; /* the reply held as many as asked for */
 	struct pane pubs_pane;
@@ -131,8 +151,17 @@ void          model_free(struct model *);
  * operator's place); coming marks everything stale. */
 void model_connected(struct model *, int up);
 
-/* status's result: the daemon's version and counts. */
-void model_status_reply(struct model *, const cJSON *result);
+/* status's result: the daemon's version, counts and spend; now_ms is
+ * when it came (UTC ms), for model_clock. */
+void model_status_reply(struct model *, const cJSON *result, int64_t now_ms);
+
+/* The wall clock moved on: the spend is marked stale (STALE_SPEND) when
+ * a UTC day began since it was fetched, since its "today" is then
+ * yesterday. Cheap; call it on every turn of the loop. */
+void model_clock(struct model *, int64_t now_ms);
+
+/* The spend of all brands together, into *out (its brand NULL). */
+void model_spend_total(const struct model *, struct spend_row *out);
 
 /* Applies one event (as published or as events.since returns it).
  * Returns 1 when its seq shows events were missed: the caller refreshes
@@ -182,9 +211,6 @@ void         model_schedules_reply(struct model *, const cJSON *result);
 const cJSON *model_schedule_selected(const struct model *);
 void         model_pubs_reply(struct model *, const cJSON *result, int asked);
 const cJSON *model_pub_selected(const struct model *);
-/* The cost of this month's (UTC, of now_ms) publications among those
- * held, and how many they are. */
-double model_pubs_month(const struct model *, int64_t now_ms, int *count);
 
 /* Moves in the current view's focused pane. */
 enum nav { NAV_UP, NAV_DOWN, NAV_PGUP, NAV_PGDN, NAV_HOME, NAV_END };

@@ -69,6 +69,9 @@ void view_detail_draw(WINDOW *, struct area, const struct view_ctx *,
 void view_approvals_draw(WINDOW *, struct area, const struct view_ctx *);
 void view_schedules_draw(WINDOW *, struct area, const struct view_ctx *);
 void view_pubs_draw(WINDOW *, struct area, const struct view_ctx *);
+/* The lines the Publications screen's spend block takes on a screen h
+ * lines high (below its title line), for the list's height. */
+int view_pubs_spend_lines(const struct model *, int h);
 
 /* The frame: the tab bar (with the approvals badge), the status bar. */
 void view_tabs_draw(WINDOW *, struct area, const struct view_ctx *);

@@ -1,6 +1,6 @@
 # The console's CPU while idle: a demo daemon, the console open on the
-# executions (whose ages tick every second), nothing happening, for
-# IDLE_SECONDS (10). CPU time is read from /proc: the scheduler's
+# executions (whose ages tick every second), then on the publications
+# (with the Claude spend), nothing happening, for IDLE_SECONDS (10) each. CPU time is read from /proc: the scheduler's
 # nanoseconds summed over the console's threads, and utime+stime. Prints
 # the figures; asserts nothing (speed is measured, not tested).
 # Usage: BUILD=build SRC=. bash tests/bench/console_idle.sh
@@ -30,19 +30,32 @@ wait_screen 'bench-1 +diagnostic +- +completed'
 sleep 2 # let the start settle
 P=$(console_pid)
 [ -n "$P" ] || fail "no console process"
-ns0=$(cpu_ns "$P")
-t0=$(ticks "$P")
-w0=$(date +%s%N)
-sleep "$SECONDS_IDLE"
-ns1=$(cpu_ns "$P")
-t1=$(ticks "$P")
-w1=$(date +%s%N)
 hz=$(getconf CLK_TCK)
-awk -v ns=$((ns1 - ns0)) -v wall=$((w1 - w0)) -v tk=$((t1 - t0)) -v hz="$hz" \
-	-v threads="$(ls /proc/"$P"/task | wc -l)" 'BEGIN {
-	printf "console idle: %.3f%% of one CPU over %.1f s (%.2f ms on CPU, " \
-	       "%d threads; utime+stime %d ticks of 1/%d s)\n",
-	       100 * ns / wall, wall / 1e9, ns / 1e6, threads, tk, hz }'
+# idle WHAT: the console's CPU over SECONDS_IDLE with nothing happening.
+idle() {
+	ns0=$(cpu_ns "$P")
+	t0=$(ticks "$P")
+	w0=$(date +%s%N)
+	sleep "$SECONDS_IDLE"
+	ns1=$(cpu_ns "$P")
+	t1=$(ticks "$P")
+	w1=$(date +%s%N)
+	awk -v ns=$((ns1 - ns0)) -v wall=$((w1 - w0)) -v tk=$((t1 - t0)) \
+		-v hz="$hz" -v what="$1" \
+		-v threads="$(ls /proc/"$P"/task | wc -l)" 'BEGIN {
+	printf "console idle (%s): %.3f%% of one CPU over %.1f s (%.2f ms on " \
+	       "CPU, %d threads; utime+stime %d ticks of 1/%d s)\n",
+	       what, 100 * ns / wall, wall / 1e9, ns / 1e6, threads, tk, hz }'
+}
+idle executions
+# Publications: the Claude spend comes from status, fetched after steps
+# end, never on a timer: idle there too.
+keys 5
+wait_screen '^Publications +Claude spend'
+sleep 2
+idle publications
+keys 1
+wait_screen 'bench-1 +diagnostic'
 # The same while 200 diagnostic runs go through (the console follows
 # every event and redraws at most as often as it can).
 ns0=$(cpu_ns "$P")

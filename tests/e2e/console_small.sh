@@ -49,9 +49,11 @@ keys Escape
 keys 4
 wait_screen 'ete-weekly +FeedPublisher… +paused'
 wait_screen 'paused: back after the holidays: noël 🎄'
-# Publications with the month's total, and the caption below.
+# Publications: the Claude spend (its figures: e2e/console_spend.sh),
+# the posts, and the caption below.
 keys 5
-wait_screen 'this month: \$0\.0000 over 2 posts'
+wait_screen '^Publications +Claude spend'
+wait_screen '^[0-9]+s ago +ete +facebook'
 wait_screen 'Nouveau chez Été'
 # The help fits.
 keys '?'

@@ -1,7 +1,8 @@
 /*
  * The console's model without a terminal: events applied to the list and
  * the detail (each exactly once, whatever the race with a fetch), seq gap
- * detection, paging through a window, filters, approvals, publications.
+ * detection, paging through a window, filters, approvals, publications,
+ * the Claude spend.
  * Replies are built as the daemon sends them.
  */
 #include <setjmp.h>
@@ -601,27 +602,133 @@ test_approvals(void **state)
 }
 
 static void
-test_pubs_month(void **state)
+test_pubs_full(void **state)
 {
 	struct model *m = model_new();
 	cJSON        *r = cJSON_Parse(
-	           "{\"publications\":["
-	                  "{\"published_at\":\"2026-11-28T09:00:00.000Z\",\"cost_usd\":0.25},"
-	                  "{\"published_at\":\"2026-11-01T00:00:00.000Z\",\"cost_usd\":0.5},"
-	                  "{\"published_at\":\"2026-10-31T23:59:59.999Z\",\"cost_usd\":4},"
-	                  "{\"published_at\":\"bad\",\"cost_usd\":8}]}");
-	int    n;
-	double sum;
+	           "{\"publications\":[{\"execution\":\"a\"},{\"execution\":\"b\"}]}");
 
 	(void)state;
 	model_pubs_reply(m, r, 500);
 	assert_false(m->pubs_full);
-	sum = model_pubs_month(m, 1795860000000LL /* 2026-11-28 */, &n);
-	assert_int_equal(n, 2);
-	assert_true(sum > 0.749 && sum < 0.751);
-	model_pubs_reply(m, r, 4);
+	assert_false(m->stale & STALE_PUBS);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+	                        model_pub_selected(m), "execution")),
+	                    "a");
+	model_pubs_reply(m, r, 2);
 	assert_true(m->pubs_full);
 	cJSON_Delete(r);
+	model_free(m);
+}
+
+/* 2026-11-28T09:00:00Z and the next UTC midnight, in ms. */
+#define NOV28_9H 1795856400000LL
+#define NOV29_0H 1795910400000LL
+
+static void
+status_reply(struct model *m, const char *json, int64_t now)
+{
+	cJSON *r = cJSON_Parse(json);
+
+	assert_non_null(r);
+	model_status_reply(m, r, now);
+	cJSON_Delete(r);
+}
+
+static void
+test_spend(void **state)
+{
+	struct model    *m = loaded(2, 10);
+	struct spend_row t;
+
+	(void)state;
+	assert_int_equal(m->spend_state, SPEND_UNKNOWN);
+	/* Before any reply the clock marks nothing. */
+	m->stale = 0;
+	model_clock(m, NOV29_0H);
+	assert_int_equal(m->stale, 0);
+
+	/* The daemon's figures as sent: brands in its order, a run
+	 * without a brand under "", wrong types read as 0. */
+	m->stale = STALE_STATUS | STALE_SPEND | STALE_LIST;
+	status_reply(m,
+	             "{\"version\":\"0.1.0\",\"executions\":{\"completed\":3},"
+	             "\"spend\":{\"day\":\"2026-11-28\",\"month\":\"2026-11\","
+	             "\"brands\":{"
+	             "\"\":{\"today_usd\":0,\"today_calls\":0,"
+	             "\"month_usd\":0.5,\"month_calls\":1,"
+	             "\"month_input_tokens\":10,\"month_output_tokens\":1},"
+	             "\"costume\":{\"today_usd\":0.0042,\"today_calls\":1,"
+	             "\"month_usd\":0.012,\"month_calls\":4,"
+	             "\"month_input_tokens\":3000,\"month_output_tokens\":200},"
+	             "\"pomandi\":{\"today_usd\":\"lots\",\"today_calls\":2,"
+	             "\"month_usd\":0.006,\"month_calls\":2,"
+	             "\"month_input_tokens\":1500,\"month_output_tokens\":100},"
+	             "\"bad\":7}}}",
+	             NOV28_9H);
+	assert_int_equal(m->stale, STALE_LIST);
+	assert_int_equal(m->spend_state, SPEND_OK);
+	assert_string_equal(m->spend_day, "2026-11-28");
+	assert_string_equal(m->spend_month, "2026-11");
+	assert_int_equal(m->nspend, 3);
+	assert_string_equal(m->spend[0].brand, "");
+	assert_string_equal(m->spend[1].brand, "costume");
+	assert_true(m->spend[1].today_usd > 0.00419 &&
+	            m->spend[1].today_usd < 0.00421);
+	assert_int_equal(m->spend[1].today_calls, 1);
+	assert_int_equal(m->spend[1].month_calls, 4);
+	assert_int_equal(m->spend[1].month_in, 3000);
+	assert_int_equal(m->spend[1].month_out, 200);
+	assert_string_equal(m->spend[2].brand, "pomandi");
+	assert_true(m->spend[2].today_usd == 0);
+	assert_int_equal(m->spend[2].today_calls, 2);
+	model_spend_total(m, &t);
+	assert_null(t.brand);
+	assert_true(t.month_usd > 0.5179 && t.month_usd < 0.5181);
+	assert_int_equal(t.today_calls, 3);
+	assert_int_equal(t.month_calls, 7);
+	assert_int_equal(t.month_in, 4510);
+	assert_int_equal(t.month_out, 301);
+
+	/* A step's end may be a Claude call: the spend is stale; a start
+	 * is not; a run's end (the publications) is. */
+	feed(m, 11, "step_started", "x1", "generate_caption", 1, NULL);
+	assert_false(m->stale & STALE_SPEND);
+	feed(m, 12, "step_completed", "x1", "generate_caption", 1,
+	     "{\"duration_ms\":5}");
+	assert_true(m->stale & STALE_SPEND);
+	m->stale = 0;
+	feed(m, 13, "workflow_completed", "x1", NULL, 0, NULL);
+	assert_true(m->stale & STALE_SPEND);
+	assert_true(m->stale & STALE_PUBS);
+
+	/* The same UTC day: nothing to fetch; the next: "today" is
+	 * yesterday, so once, until the reply of the new day. */
+	m->stale = 0;
+	model_clock(m, NOV29_0H - 1);
+	assert_int_equal(m->stale, 0);
+	model_clock(m, NOV29_0H);
+	assert_int_equal(m->stale, STALE_SPEND);
+	status_reply(m,
+	             "{\"spend\":{\"day\":\"2026-11-29\",\"month\":\"2026-11\","
+	             "\"brands\":{}}}",
+	             NOV29_0H + 5);
+	assert_int_equal(m->stale, 0);
+	assert_int_equal(m->spend_state, SPEND_OK);
+	assert_int_equal(m->nspend, 0);
+	assert_string_equal(m->spend_day, "2026-11-29");
+	model_clock(m, NOV29_0H + 60000);
+	assert_int_equal(m->stale, 0);
+	model_spend_total(m, &t);
+	assert_true(t.month_usd == 0);
+
+	/* A daemon that does not report spend says so; nothing is kept. */
+	status_reply(m, "{\"version\":\"0.0.9\"}", NOV29_0H + 10);
+	assert_int_equal(m->spend_state, SPEND_UNREPORTED);
+	assert_int_equal(m->nspend, 0);
+	assert_null(m->spend_day);
+	status_reply(m, "{\"spend\":{\"brands\":[1,2]}}", NOV29_0H + 10);
+	assert_int_equal(m->spend_state, SPEND_UNREPORTED);
 	model_free(m);
 }
 
@@ -717,7 +824,8 @@ main(void)
 		cmocka_unit_test(test_pages_never_repeat_rows),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_approvals),
-		cmocka_unit_test(test_pubs_month),
+		cmocka_unit_test(test_pubs_full),
+		cmocka_unit_test(test_spend),
 		cmocka_unit_test(test_schedules_keep_selection),
 		cmocka_unit_test(test_panes),
 		cmocka_unit_test(test_keys),
