@@ -427,7 +427,9 @@ generation(const struct build *b, const struct store_event *start,
 
 	in = num(r, "input_tokens", &has_in);
 	outt = num(r, "output_tokens", &has_out);
-	if (model == NULL || !has_in || !has_out)
+	/* Only model calls: the offline writer's template is none. */
+	if (model == NULL || !has_in || !has_out ||
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "offline")))
 		return;
 	cost = num(r, "cost_usd", NULL);
 	ci = num(r, "input_cost_usd", &has_ci);
@@ -732,7 +734,10 @@ spend(struct store *store, const struct store_event *ev, const char *result,
 
 	memset(&row, 0, sizeof row);
 	row.cost_usd = num(r, "cost_usd", &has_cost);
-	if (has_cost) {
+	/* The offline writer reports a zero cost for symmetry: it is not a
+	 * model call, so not spend. */
+	if (has_cost &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "offline"))) {
 		row.at = ev->at;
 		row.brand = ev->brand;
 		row.execution = ev->exec_id;

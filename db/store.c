@@ -168,7 +168,8 @@ static const char *const migrations[] = {
 	"FROM steps s JOIN executions x ON x.n = s.exec_n "
 	"WHERE s.status = 'completed' AND s.finished_at IS NOT NULL "
 	"  AND CASE WHEN json_valid(s.result) THEN "
-	"    json_type(s.result, '$.cost_usd') END IN ('integer', 'real');",
+	"    json_type(s.result, '$.cost_usd') END IN ('integer', 'real') "
+	"  AND json_type(s.result, '$.offline') IS NOT 'true';",
 };
 
 enum {

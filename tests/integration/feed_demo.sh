@@ -33,6 +33,9 @@ grep -q "Nouveau chez Costume" "$S/outbox/instagram/costume-demo-first-run/capti
 	fail "costume caption not in French"
 h publication list --json | jq -e '(.publications | length) == 4' >/dev/null ||
 	fail "publications: $(h publication list --json)"
+# Templates are not model calls: no spend, no generation.
+h status --json | jq -e '.spend.brands | length == 0' >/dev/null ||
+	fail "the offline writer counted as spend: $(h status --json | jq -c .spend)"
 
 # A run that published nothing gives its photo back: both outboxes
 # unwritable.

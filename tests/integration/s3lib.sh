@@ -18,12 +18,18 @@ s3_down() {
 	S3_PID="" S3_GATE_PID=""
 }
 s3_up() {
-	if [ ! -f "$S3RVER" ]; then
-		mkdir -p "$S3_CACHE"
-		npm install --prefix "$S3_CACHE" --no-audit --no-fund \
-			--loglevel=error s3rver@3.7.1 >"$T/npm.log" 2>&1 ||
-			fail "npm install s3rver@3.7.1: $(tail -n 5 "$T/npm.log")"
-	fi
+	# Tests running at once share the cache: one installs, the others
+	# wait for it.
+	mkdir -p "$S3_CACHE"
+	(
+		flock 9
+		if [ ! -f "$S3RVER" ]; then
+			npm install --prefix "$S3_CACHE" --no-audit --no-fund \
+				--loglevel=error s3rver@3.7.1 >"$T/npm.log" 2>&1 ||
+				exit 1
+		fi
+	) 9>"$S3_CACHE.lock" ||
+		fail "npm install s3rver@3.7.1: $(tail -n 5 "$T/npm.log")"
 	v=$(node -p "require('$S3_CACHE/node_modules/s3rver/package.json').version")
 	[ "$v" = 3.7.1 ] || fail "s3rver in $S3_CACHE is $v, not 3.7.1"
 	mkdir -p "$T/s3data"
