@@ -28,7 +28,9 @@
 #include "daemon/exporter.h"
 #include "db/store.h"
 
-#define BATCH_BYTES    (1024 * 1024) /* a request body, about */
+#define BATCH_BYTES                                                            \
+	(768 * 1024) /* a request body, about: under the                       \
+	                 1 MB proxies often allow */
 #define REQUEST_MS     30000
 #define IDLE_LOOK_MS   (3600 * 1000) /* a look even without a kick */
 #define FIRST_BACKOFF  1000
@@ -49,6 +51,7 @@ struct exporter {
 	pthread_cond_t        cond;
 	int                   stopping;
 	int                   pending; /* spans may be waiting */
+	uint64_t              kicks;   /* commits announced so far */
 	int64_t               next_at; /* monotonic ms: not before */
 	int64_t               backoff; /* ms; 0 after a success */
 	struct exporter_stats stats;
@@ -177,15 +180,17 @@ send_batch(struct exporter *x, const struct batch *b, int64_t *retry_after,
 			         b->count, body);
 		cJSON_Delete(reply);
 		how = SENT_OK;
-	} else if (r.status == 408 || r.status == 429 || r.status >= 500 ||
-	           r.status == 401 || r.status == 403) {
-		/* Away, busy, or refusing the keys (which an operator can
-		 * fix): keep the spans. */
-		snprintf(error, errlen, "HTTP %ld: %s", r.status, body);
-		how = SENT_RETRY;
-	} else {
+	} else if (r.status == 400 || r.status == 422) {
+		/* The payload itself is refused: sending it again would
+		 * not help. */
 		snprintf(error, errlen, "HTTP %ld: %s", r.status, body);
 		how = SENT_BAD;
+	} else {
+		/* Away, busy, refusing the keys, a redirect, a wrong path
+		 * (413 included: a proxy's limit): all things an operator
+		 * can fix, so the spans are kept. */
+		snprintf(error, errlen, "HTTP %ld: %s", r.status, body);
+		how = SENT_RETRY;
 	}
 	free(body);
 	free(cause);
@@ -260,8 +265,14 @@ one_batch(struct exporter *x)
 	struct batch b;
 	char         error[sizeof x->stats.error] = "", *cause = NULL;
 	int64_t      retry_after = 0, delay, failures;
+	uint64_t     kicks;
 	enum sent    how;
 
+	/* A kick that comes while the outbox is read must not be lost:
+	 * pending is cleared below only if none came. */
+	pthread_mutex_lock(&x->lock);
+	kicks = x->kicks;
+	pthread_mutex_unlock(&x->lock);
 	batch_read(x, &b, &cause);
 	if (b.count <= 0) {
 		if (b.count < 0) {
@@ -271,7 +282,8 @@ one_batch(struct exporter *x)
 			set_next(x, next_backoff(x, 0), 1);
 		} else {
 			pthread_mutex_lock(&x->lock);
-			x->pending = 0; /* until the next kick */
+			if (x->kicks == kicks)
+				x->pending = 0; /* until the next kick */
 			pthread_mutex_unlock(&x->lock);
 		}
 		free(b.body);
@@ -292,6 +304,7 @@ one_batch(struct exporter *x)
 		x->stats.error[0] = '\0';
 	} else if (how == SENT_BAD) {
 		x->stats.rejected += b.count;
+		snprintf(x->stats.error, sizeof x->stats.error, "%s", error);
 	} else {
 		x->stats.failures++;
 		snprintf(x->stats.error, sizeof x->stats.error, "%s", error);
@@ -416,6 +429,7 @@ void
 exporter_kick(struct exporter *x)
 {
 	pthread_mutex_lock(&x->lock);
+	x->kicks++;
 	if (!x->pending) {
 		/* The first new span waits flush_ms for company. */
 		x->pending = 1;

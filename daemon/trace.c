@@ -265,15 +265,18 @@ find_start(const struct build *b, const char *step, int attempt)
 }
 
 /* Whether attempt (step, attempt) was ended by one of the events before
- * index limit: one of its own, or a later attempt of its step. */
+ * index limit: one of its own, a later attempt of its step, or the end of
+ * its run (whose close wrote the attempts it left open). */
 static int
 attempt_ended(const struct build *b, const char *step, int attempt, int limit)
 {
-	int i;
+	int i, si = find_start(b, step, attempt);
 
 	for (i = 0; i < limit; i++) {
 		const struct store_event *e = &b->ev[i];
 
+		if (si >= 0 && i > si && ends_run(e))
+			return 1;
 		if (!same_step(e, step))
 			continue;
 		if (ends_attempt(e) && e->attempt == attempt)
@@ -524,8 +527,11 @@ attempt_span(const struct build *b, int si, int64_t end_at,
 		break;
 	case O_IN_DOUBT:
 		xasprintf(&msg, "outcome unknown: %s",
-		          cJSON_GetStringValue(
-		              cJSON_GetObjectItemCaseSensitive(data, "error")));
+		          cJSON_IsString(
+		              cJSON_GetObjectItemCaseSensitive(data, "error"))
+		              ? cJSON_GetObjectItemCaseSensitive(data, "error")
+		                    ->valuestring
+		              : "no error recorded");
 		attr_str(attrs, "langfuse.observation.level", "WARNING");
 		break;
 	case O_SUPERSEDED:
@@ -616,8 +622,12 @@ trace_spans(const struct trace_opts *opts, const struct store_exec *x,
 		return;
 	cur = &events[n - 1];
 	if (ends_attempt(cur)) {
-		/* A step that waits (step_waiting) ended its call well. */
-		if ((si = find_start(&b, cur->step, cur->attempt)) < 0)
+		/* A step that waits (step_waiting) ended its call well. An
+		 * attempt already written (its run closed; a publish in doubt
+		 * that completed after the close) is not written again: each
+		 * span goes once. */
+		if ((si = find_start(&b, cur->step, cur->attempt)) < 0 ||
+		    attempt_ended(&b, cur->step, cur->attempt, n - 1))
 			return;
 		attempt_span(&b, si, cur->at, cur,
 		             is(cur, "step_failed")     ? O_FAILED
