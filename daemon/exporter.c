@@ -33,6 +33,7 @@
 	                 1 MB proxies often allow */
 #define REQUEST_MS     30000
 #define IDLE_LOOK_MS   (3600 * 1000) /* a look even without a kick */
+#define DRAIN_MS       2000          /* at stop, to send the last spans */
 #define FIRST_BACKOFF  1000
 #define RESPONSE_MAX   (64 * 1024)
 #define LOG_BODY_CHARS 300
@@ -47,9 +48,11 @@ struct exporter {
 	atomic_int           cancel; /* aborts a request at stop */
 	unsigned int         seed;   /* jitter */
 
-	pthread_mutex_t       lock;
-	pthread_cond_t        cond;
-	int                   stopping;
+	pthread_mutex_t lock;
+	pthread_cond_t  cond;
+	int             stopping;
+	int             draining;      /* stopping soon: send without
+	                                  waiting for company */
 	int                   pending; /* spans may be waiting */
 	uint64_t              kicks;   /* commits announced so far */
 	int64_t               next_at; /* monotonic ms: not before */
@@ -254,6 +257,8 @@ set_next(struct exporter *x, int64_t delay, int failed)
 {
 	pthread_mutex_lock(&x->lock);
 	x->pending = 1;
+	if (x->draining && !failed)
+		delay = 0;
 	x->next_at = mono_ms() + delay;
 	x->stats.retry_at = failed ? clock_ms() + delay : 0;
 	pthread_mutex_unlock(&x->lock);
@@ -282,8 +287,10 @@ one_batch(struct exporter *x)
 			set_next(x, next_backoff(x, 0), 1);
 		} else {
 			pthread_mutex_lock(&x->lock);
-			if (x->kicks == kicks)
+			if (x->kicks == kicks) {
 				x->pending = 0; /* until the next kick */
+				pthread_cond_broadcast(&x->cond); /* a drain */
+			}
 			pthread_mutex_unlock(&x->lock);
 		}
 		free(b.body);
@@ -409,9 +416,32 @@ exporter_stop(struct exporter *x)
 {
 	if (x == NULL)
 		return;
+	/* The last turns' spans go now, if Langfuse answers: a short grace,
+	 * none while it is failing (the outbox keeps them for the next
+	 * start anyway). */
 	pthread_mutex_lock(&x->lock);
+	if (x->stats.failures == 0) {
+		int64_t until = mono_ms() + DRAIN_MS;
+
+		x->draining = 1;
+		x->pending = 1; /* the final turn may not have kicked */
+		x->next_at = mono_ms();
+		pthread_cond_broadcast(&x->cond);
+		while (x->pending && mono_ms() < until &&
+		       x->stats.failures == 0) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_nsec += 50 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&x->cond, &x->lock, &ts);
+		}
+	}
 	x->stopping = 1;
-	pthread_cond_signal(&x->cond);
+	pthread_cond_broadcast(&x->cond);
 	pthread_mutex_unlock(&x->lock);
 	atomic_store(&x->cancel, 1);
 	pthread_join(x->thread, NULL);

@@ -32,7 +32,7 @@ config() { # config PROMPTS
  "anthropic": {"base_url": "http://127.0.0.1:$APORT",
    "model": "claude-sonnet-4-6",
    "prices": {"claude-sonnet-4-6": {"input": 3.0, "output": 15.0}}},
- "langfuse": {"flush": "100ms", "prompts": $1}}
+ "langfuse": {"flush": "${2:-100ms}", "prompts": $1}}
 JSON
 }
 config true
@@ -150,19 +150,23 @@ grep -q '^langfuse: 0 spans waiting, 9 exported, 0 refused, 0 dropped' \
 stop_daemon
 
 # Prompts off: the generations keep tokens and cost, but not the prompt.
-config false
+# And the stop sends what waits: with a 10 s flush nothing would go
+# before it otherwise.
+config false 10s
 start_daemon --state-dir "$S" --config "$T/herald.json"
 h workflow execute --type FeedPublisherWorkflow --input '"pomandi"' \
 	--id run2 >/dev/null
-wait_for outbox_empty || fail "run2 not exported"
+stop_daemon
 TID2=$(printf 'herald-trace\0run2\0' | sha256sum | cut -c1-32)
+received | jq -e --arg t "$TID2" '[.requests[].spans[] |
+	select(.traceId == $t)] | length == 9' >/dev/null ||
+	fail "the stop did not send run2's spans"
 received | jq -e --arg t "$TID2" "$A"' [.requests[].spans[] |
 	select(.traceId == $t and
 	       attr("langfuse.observation.type") == "generation")] |
 	length == 2 and all(attr("langfuse.observation.input") == null and
 	attr("langfuse.observation.usage_details") != null)' >/dev/null ||
 	fail "prompts off"
-stop_daemon
 
 # Without the keys: no export and no outbox growth; spend still counts.
 unset LANGFUSE_PUBLIC_KEY LANGFUSE_SECRET_KEY
