@@ -112,6 +112,47 @@ meta_find(const cJSON *answer, const char *field, const char *value)
 	return NULL;
 }
 
+void
+meta_result(struct act_out *out, const char *channel, const char *post_id,
+            const char *permalink, const char *key, const char *value,
+            int found)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "channel", channel);
+	cJSON_AddStringToObject(r, "publisher", "meta");
+	json_add_str(r, "post_id", post_id);
+	json_add_str(r, "permalink", permalink);
+	if (key != NULL && value != NULL)
+		cJSON_AddStringToObject(r, key, value);
+	if (found)
+		cJSON_AddTrueToObject(r, "found_by_check");
+	out->status = ACT_OK;
+	free(out->result);
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+}
+
+int
+meta_skipped(const struct act_call *c, struct act_out *out, const char *channel,
+             const char *setting)
+{
+	cJSON *r;
+	char  *why;
+
+	if (meta_setting(c, setting) != NULL)
+		return 0;
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "channel", channel);
+	xasprintf(&why, "the brand has no %s", setting);
+	cJSON_AddStringToObject(r, "skipped", why);
+	free(why);
+	out->status = ACT_OK;
+	out->result = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	return 1;
+}
+
 int
 meta_sleep(const struct act_call *c, int64_t ms)
 {

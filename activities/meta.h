@@ -76,6 +76,18 @@ double meta_number(const struct act_call *, const char *key, double def);
 const cJSON *meta_find(const cJSON *answer, const char *field,
                        const char *value);
 
+/* out = ACT_OK with a publish step's result: {"channel", "publisher":
+ * "meta", "post_id" (or null), "permalink" (or null), key: value when key
+ * is not NULL, "found_by_check": true when found}. */
+void meta_result(struct act_out *, const char *channel, const char *post_id,
+                 const char *permalink, const char *key, const char *value,
+                 int found);
+
+/* A brand without the setting naming its account on channel skips the
+ * channel: out = ACT_OK {"channel", "skipped"} and 1; else 0. */
+int meta_skipped(const struct act_call *, struct act_out *, const char *channel,
+                 const char *setting);
+
 /* Sleeps ms, waking early for the step's cancel or deadline: 0, or -1
  * when it had to stop. */
 int meta_sleep(const struct act_call *, int64_t ms);

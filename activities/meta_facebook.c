@@ -19,28 +19,6 @@
 /* Facebook refuses photos over 4 MB (subcode 1366046). */
 #define FB_PHOTO_MAX (4 * 1024 * 1024)
 
-static void
-result(struct act_out *out, const char *post_id, const char *photo_id,
-       const char *permalink, int found)
-{
-	cJSON *r = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(r, "channel", "facebook");
-	cJSON_AddStringToObject(r, "publisher", "meta");
-	cJSON_AddStringToObject(r, "post_id", post_id);
-	if (photo_id != NULL)
-		cJSON_AddStringToObject(r, "photo_id", photo_id);
-	if (permalink != NULL)
-		cJSON_AddStringToObject(r, "permalink", permalink);
-	else
-		cJSON_AddNullToObject(r, "permalink");
-	if (found)
-		cJSON_AddTrueToObject(r, "found_by_check");
-	out->status = ACT_OK;
-	out->result = cJSON_PrintUnformatted(r);
-	cJSON_Delete(r);
-}
-
 /* The post's permalink; best effort: a live post is never failed over
  * it. */
 static char *
@@ -63,22 +41,6 @@ permalink(const struct act_call *c, const char *post_id)
 	return link;
 }
 
-static int
-skipped(const struct act_call *c, struct act_out *out)
-{
-	cJSON *r;
-
-	if (meta_setting(c, "page_id") != NULL)
-		return 0;
-	r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "channel", "facebook");
-	cJSON_AddStringToObject(r, "skipped", "the brand has no page_id");
-	out->status = ACT_OK;
-	out->result = cJSON_PrintUnformatted(r);
-	cJSON_Delete(r);
-	return 1;
-}
-
 void
 meta_facebook_publish(const struct act_call *c, struct act_out *out)
 {
@@ -92,7 +54,7 @@ meta_facebook_publish(const struct act_call *c, struct act_out *out)
 	char            *link, *url = NULL;
 	cJSON           *a;
 
-	if (skipped(c, out))
+	if (meta_skipped(c, out, "facebook", "page_id"))
 		return;
 	if (caption == NULL) {
 		meta_fail(out, ACT_FAIL, "no caption to publish");
@@ -140,8 +102,10 @@ meta_facebook_publish(const struct act_call *c, struct act_out *out)
 		return;
 	}
 	link = permalink(c, cJSON_GetObjectItem(a, "post_id")->valuestring);
-	result(out, cJSON_GetObjectItem(a, "post_id")->valuestring,
-	       cJSON_GetStringValue(cJSON_GetObjectItem(a, "id")), link, 0);
+	meta_result(out, "facebook",
+	            cJSON_GetObjectItem(a, "post_id")->valuestring, link,
+	            "photo_id",
+	            cJSON_GetStringValue(cJSON_GetObjectItem(a, "id")), 0);
 	free(link);
 	cJSON_Delete(a);
 }
@@ -178,10 +142,11 @@ look(const struct act_call *c, const char *since, struct act_out *out)
 	}
 	it = meta_find(a, "message", act_caption(c));
 	if (it != NULL)
-		result(out, cJSON_GetObjectItem(it, "id")->valuestring, NULL,
-		       cJSON_GetStringValue(
-		           cJSON_GetObjectItem(it, "permalink_url")),
-		       1);
+		meta_result(out, "facebook",
+		            cJSON_GetObjectItem(it, "id")->valuestring,
+		            cJSON_GetStringValue(
+		                cJSON_GetObjectItem(it, "permalink_url")),
+		            "photo_id", NULL, 1);
 	cJSON_Delete(a);
 	return it != NULL;
 }
@@ -194,7 +159,7 @@ meta_facebook_check(const struct act_call *c, struct act_out *out)
 	    c->prev_started_at > 0 ? c->prev_started_at : c->created_at;
 	int rc;
 
-	if (skipped(c, out))
+	if (meta_skipped(c, out, "facebook", "page_id"))
 		return;
 	/* From a minute before the lost attempt began: clocks differ. */
 	snprintf(since, sizeof since, "%lld", (long long)(from / 1000 - 60));

@@ -34,47 +34,6 @@
 #define POLL_MAX         90
 #define QUOTA_WAIT_MS    (15 * 60 * 1000)
 
-static void
-result(struct act_out *out, const char *media_id, const char *container,
-       const char *permalink, int found)
-{
-	cJSON *r = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(r, "channel", "instagram");
-	cJSON_AddStringToObject(r, "publisher", "meta");
-	if (media_id != NULL)
-		cJSON_AddStringToObject(r, "post_id", media_id);
-	else
-		cJSON_AddNullToObject(r, "post_id");
-	cJSON_AddStringToObject(r, "container_id", container);
-	if (permalink != NULL)
-		cJSON_AddStringToObject(r, "permalink", permalink);
-	else
-		cJSON_AddNullToObject(r, "permalink");
-	if (found)
-		cJSON_AddTrueToObject(r, "found_by_check");
-	out->status = ACT_OK;
-	out->result = cJSON_PrintUnformatted(r);
-	cJSON_Delete(r);
-}
-
-static int
-skipped(const struct act_call *c, struct act_out *out)
-{
-	cJSON *r;
-
-	if (meta_setting(c, "instagram_user_id") != NULL)
-		return 0;
-	r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "channel", "instagram");
-	cJSON_AddStringToObject(r, "skipped",
-	                        "the brand has no instagram_user_id");
-	out->status = ACT_OK;
-	out->result = cJSON_PrintUnformatted(r);
-	cJSON_Delete(r);
-	return 1;
-}
-
 static cJSON *
 get(const struct act_call *c, const char *path, const char *fields,
     struct act_out *out)
@@ -283,7 +242,7 @@ publish(const struct act_call *c, struct act_out *out, const char *container,
 		return;
 	}
 	link = permalink(c, id);
-	result(out, id, container, link, 0);
+	meta_result(out, "instagram", id, link, "container_id", container, 0);
 	free(link);
 	cJSON_Delete(a);
 }
@@ -305,16 +264,17 @@ published(const struct act_call *c, struct act_out *out, const char *container)
 	a = get(c, path, "id,caption,permalink,timestamp", &o);
 	free(o.error);
 	if ((it = meta_find(a, "caption", caption)) != NULL) {
-		result(
-		    out, cJSON_GetObjectItem(it, "id")->valuestring, container,
+		meta_result(
+		    out, "instagram",
+		    cJSON_GetObjectItem(it, "id")->valuestring,
 		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "permalink")),
-		    1);
+		    "container_id", container, 1);
 		cJSON_Delete(a);
 		return;
 	}
 	cJSON_Delete(a);
 	/* Out for sure; which media it is, the listing did not say. */
-	result(out, NULL, container, NULL, 1);
+	meta_result(out, "instagram", NULL, NULL, "container_id", container, 1);
 }
 
 /* The container's status_code, and its status text in *detail, or NULL
@@ -359,7 +319,7 @@ meta_instagram_publish(const struct act_call *c, struct act_out *out)
 	int         polls = polls_of(c) + 1;
 	char       *code, *detail;
 
-	if (skipped(c, out))
+	if (meta_skipped(c, out, "instagram", "instagram_user_id"))
 		return;
 	if (container != NULL && !valid_id(container))
 		container = NULL; /* not one Graph made: start again */
@@ -398,7 +358,7 @@ meta_instagram_check(const struct act_call *c, struct act_out *out)
 	const char *container = container_of(c);
 	char       *code, *detail, *why;
 
-	if (skipped(c, out))
+	if (meta_skipped(c, out, "instagram", "instagram_user_id"))
 		return;
 	if (container == NULL || !valid_id(container)) {
 		meta_fail(out, ACT_RETRY,
