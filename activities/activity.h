@@ -69,6 +69,10 @@ struct act_out {
 	 * ACT_WAIT needs to resume goes here, and is durable before the next
 	 * call: a publish that needs an id made earlier can rely on it. */
 	char *progress;
+	/* Not ACT_OK: what the attempt cost all the same (a billed model call
+	 * whose answer was refused or unusable), as JSON {"model",
+	 * "input_tokens", "output_tokens", "cost_usd", ...}; NULL: nothing. */
+	char *usage;
 	/* ACT_FAIL: the brand's credentials are invalid or lack a permission:
 	 * the engine pauses the brand's schedules with the error as the note,
 	 * so the next fires do not fail the same way. */

@@ -23,6 +23,21 @@ setting(const struct act_call *c, const char *key)
 	    cJSON_GetObjectItem(c->settings, "anthropic"), key));
 }
 
+/* A failed attempt whose answer was billed keeps what it cost (res holds
+ * the model, tokens and cost once an answer came). */
+static void
+keep_usage(const cJSON *res, struct act_out *out)
+{
+	if (out->status != ACT_OK &&
+	    cJSON_GetObjectItem(res, "model") != NULL && out->usage == NULL) {
+		cJSON *u = cJSON_Duplicate(res, 1);
+
+		cJSON_DeleteItemFromObject(u, "prompt");
+		out->usage = cJSON_PrintUnformatted(u);
+		cJSON_Delete(u);
+	}
+}
+
 /* The error the API sent, as "anthropic 429 rate_limit_error: message". */
 static char *
 api_error(const struct http_resp *r, int *spend_limit)
@@ -143,28 +158,7 @@ answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
 		free(text);
 		text = tmp;
 	}
-	if (stop != NULL &&
-	    (strcmp(stop, "refusal") == 0 || strcmp(stop, "max_tokens") == 0)) {
-		out->status = ACT_FAIL;
-		xasprintf(&out->error,
-		          "anthropic: stop_reason %s: no usable "
-		          "answer",
-		          stop);
-		free(text);
-		return NULL;
-	}
-	/* Trim, then judge. */
-	while (*text == ' ' || *text == '\n')
-		memmove(text, text + 1, strlen(text));
-	for (tmp = text + strlen(text);
-	     tmp > text && (tmp[-1] == ' ' || tmp[-1] == '\n');)
-		*--tmp = '\0';
-	if (*text == '\0' || !utf8_valid(text, strlen(text))) {
-		out->status = ACT_RETRY;
-		out->error = xstrdup("anthropic: an empty or malformed answer");
-		free(text);
-		return NULL;
-	}
+	/* Billed whatever the answer turns out to be. */
 	cJSON_AddStringToObject(res, "model", model ? model : "unknown");
 	cJSON_AddNumberToObject(res, "input_tokens", in);
 	cJSON_AddNumberToObject(res, "output_tokens", outt);
@@ -188,6 +182,28 @@ answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
 	} else {
 		cJSON_AddNumberToObject(res, "cost_usd", 0);
 		cJSON_AddTrueToObject(res, "price_unknown");
+	}
+	if (stop != NULL &&
+	    (strcmp(stop, "refusal") == 0 || strcmp(stop, "max_tokens") == 0)) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error,
+		          "anthropic: stop_reason %s: no usable "
+		          "answer",
+		          stop);
+		free(text);
+		return NULL;
+	}
+	/* Trim, then judge. */
+	while (*text == ' ' || *text == '\n')
+		memmove(text, text + 1, strlen(text));
+	for (tmp = text + strlen(text);
+	     tmp > text && (tmp[-1] == ' ' || tmp[-1] == '\n');)
+		*--tmp = '\0';
+	if (*text == '\0' || !utf8_valid(text, strlen(text))) {
+		out->status = ACT_RETRY;
+		out->error = xstrdup("anthropic: an empty or malformed answer");
+		free(text);
+		return NULL;
 	}
 	return text;
 }
@@ -334,6 +350,7 @@ claude_view(const struct act_call *c, struct act_out *out)
 		out->result = cJSON_PrintUnformatted(res);
 		free(text);
 	}
+	keep_usage(res, out);
 	cJSON_Delete(res);
 	cJSON_Delete(msg);
 }
@@ -416,6 +433,7 @@ claude_caption(const struct act_call *c, struct act_out *out)
 		}
 		free(text);
 	}
+	keep_usage(res, out);
 	cJSON_Delete(res);
 	cJSON_Delete(msg);
 }

@@ -551,6 +551,7 @@ act_job_free(struct act_job *j)
 	free(j->out.result);
 	free(j->out.error);
 	free(j->out.progress);
+	free(j->out.usage);
 	tok_unref(j->cancel);
 	free(j);
 }
@@ -765,7 +766,7 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
  * another attempt; the retry policy decides whether one is left. */
 static void
 step_failed(struct engine *e, struct exec *x, int i, const char *error,
-            int retryable, int64_t retry_after)
+            int retryable, int64_t retry_after, const char *usage)
 {
 	const struct step_def *d = &x->wf->steps[i];
 	struct step           *s = &x->steps[i];
@@ -775,6 +776,9 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	int                    used;
 
 	end_attempt(e, x, i);
+	if (usage != NULL)
+		/* What the failed attempt cost (a billed model call). */
+		cJSON_AddItemToObject(data, "usage", cJSON_Parse(usage));
 	if (s->check && s->last_error != NULL) {
 		/* Keep what made the check necessary (the API's own words)
 		 * beside what the check found. */
@@ -1227,7 +1231,7 @@ adopt(struct engine *e, struct exec *x, int crashed)
 				    e, x, i,
 				    "interrupted: heraldd stopped while "
 				    "the step was running",
-				    1, 0);
+				    1, 0, NULL);
 			break;
 		default:
 			break;
@@ -2978,7 +2982,7 @@ apply_result(struct engine *e, struct act_job *j)
 	switch (j->out.status) {
 	case ACT_OK:
 		if (record_effects(e, x, j->out.result, &why) != 0) {
-			step_failed(e, x, j->step, why, 1, 0);
+			step_failed(e, x, j->step, why, 1, 0, NULL);
 			free(why);
 			break;
 		}
@@ -2986,10 +2990,10 @@ apply_result(struct engine *e, struct act_job *j)
 		break;
 	case ACT_RETRY:
 		step_failed(e, x, j->step, j->out.error, 1,
-		            j->out.retry_after_ms);
+		            j->out.retry_after_ms, j->out.usage);
 		break;
 	case ACT_FAIL:
-		step_failed(e, x, j->step, j->out.error, 0, 0);
+		step_failed(e, x, j->step, j->out.error, 0, 0, j->out.usage);
 		if (j->out.pause_brand && x->brand != NULL)
 			sched_pause_brand(e, x->brand, j->out.error);
 		break;
@@ -3000,7 +3004,8 @@ apply_result(struct engine *e, struct act_job *j)
 		if (j->def->side_effect)
 			step_unknown(e, x, j->step, j->out.error, 1);
 		else
-			step_failed(e, x, j->step, j->out.error, 1, 0);
+			step_failed(e, x, j->step, j->out.error, 1, 0,
+			            j->out.usage);
 		break;
 	}
 }
@@ -3044,7 +3049,7 @@ fire_timers(struct engine *e, int64_t now)
 				timer_set(e, s, now + OVERDUE_GRACE_MS,
 				          TM_GRACE);
 			} else
-				step_failed(e, x, s->idx, msg, 1, 0);
+				step_failed(e, x, s->idx, msg, 1, 0, NULL);
 			free(msg);
 		} else if (kind == TM_GRACE && s->status == SS_RUNNING) {
 			step_unknown(e, x, s->idx,
@@ -3097,6 +3102,13 @@ job_run(struct job *job, void *ctx)
 	cJSON_Delete(progress);
 	/* Results are stored as JSON: refuse anything else here, off the
 	 * engine thread. */
+	if (j->out.usage != NULL &&
+	    (j->out.status == ACT_OK ||
+	     (check = cJSON_Parse(j->out.usage)) == NULL)) {
+		free(j->out.usage); /* only for failures, only JSON */
+		j->out.usage = NULL;
+	} else if (j->out.usage != NULL)
+		cJSON_Delete(check);
 	if (j->out.progress != NULL) {
 		if ((check = cJSON_Parse(j->out.progress)) == NULL) {
 			free(j->out.progress);

@@ -553,10 +553,14 @@ attempt_span(const struct build *b, int si, int64_t end_at,
 		span_status(s, how == O_FAILED ? 2 : 0, msg);
 	}
 	free(msg);
-	cJSON_Delete(data);
 	emit(b, s);
 	if (how == O_COMPLETED && r != NULL && end != NULL)
 		generation(b, start, end, id, r);
+	if (how == O_FAILED && end != NULL &&
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(data, "usage")))
+		generation(b, start, end, id,
+		           cJSON_GetObjectItemCaseSensitive(data, "usage"));
+	cJSON_Delete(data);
 	cJSON_Delete(r);
 }
 
@@ -783,6 +787,19 @@ trace_event(struct trace *t, struct store *store, const struct store_event *ev,
 	    strstr(result, "\"cost_usd\"") != NULL &&
 	    spend(store, ev, result, cause) != 0)
 		return -1;
+	/* A failed attempt's model call was billed too. */
+	if (is(ev, "step_failed") && ev->data != NULL &&
+	    strstr(ev->data, "\"usage\"") != NULL) {
+		cJSON *d = cJSON_Parse(ev->data);
+		char  *u = cJSON_PrintUnformatted(
+		     cJSON_GetObjectItemCaseSensitive(d, "usage"));
+		int bad = u != NULL && spend(store, ev, u, cause) != 0;
+
+		cJSON_free(u);
+		cJSON_Delete(d);
+		if (bad)
+			return -1;
+	}
 	if (!t->opts.export || !ends_something(ev))
 		return 0;
 	memset(&c, 0, sizeof c);

@@ -103,6 +103,14 @@ run rrefusal
 [ "$(step rrefusal 2 status)" = failed ] && [ "$(step rrefusal 2 attempt)" = 1 ] ||
 	fail "refusal: $(cat "$T/rrefusal.json")"
 step rrefusal 2 last_error | grep -q "stop_reason refusal" || fail "refusal message"
+# A refused answer is billed all the same: its cost is on the failure and
+# in the spend (the view and the refused caption: two calls).
+h workflow show rrefusal --json | jq -e '[.events[] | select(.type ==
+	"step_failed" and .step == "generate_caption")][0].data.usage |
+	.output_tokens > 0 and .cost_usd > 0' >/dev/null ||
+	fail "refusal usage: $(h workflow show rrefusal --json)"
+[ "$(sqlite3 "$S/herald.db" "SELECT count(*) FROM spend WHERE
+	execution = 'rrefusal'")" = 2 ] || fail "the refused call is not spend"
 fake '["pass", "long"]'
 run rlong
 step rlong 2 last_error | grep -q "over Instagram's 2200" ||

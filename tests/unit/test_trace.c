@@ -361,6 +361,31 @@ test_reset_runs(void **state)
 	got_free(&g);
 }
 
+/* A failed attempt whose model call was billed gets its generation. */
+static void
+test_failed_generation(void **state)
+{
+	struct store_event ev[] = {
+		EV("workflow_started", NULL, 0, 1000, NULL),
+		EV("step_started", "write", 1, 1100, NULL),
+		EV("step_failed", "write", 1, 1200,
+		   "{\"error\":\"anthropic: stop_reason refusal\",\"final\":"
+		   "true,\"usage\":{\"model\":\"claude-x\",\"input_tokens\":"
+		   "300,\"output_tokens\":20,\"cost_usd\":0.0012}}"),
+	};
+	struct got g = { 0 };
+
+	(void)state;
+	trace_spans(&opts, &x, ev, 3, collect, &g);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(attr_s(g.span[0], "langfuse.observation.level"),
+	                    "ERROR");
+	assert_string_equal(attr_s(g.span[1], "langfuse.observation.type"),
+	                    "generation");
+	assert_string_equal(str(g.span[1], "name"), "write: claude-x");
+	got_free(&g);
+}
+
 /* Each span goes once: an attempt the cancel closed is not written again
  * when a retry starts the next attempt, nor when its publish turns out
  * to have completed after the close. */
@@ -454,6 +479,7 @@ main(void)
 		cmocka_unit_test_setup(test_superseded_and_cancelled, setup),
 		cmocka_unit_test_setup(test_reset_runs, setup),
 		cmocka_unit_test_setup(test_once_after_cancel, setup),
+		cmocka_unit_test_setup(test_failed_generation, setup),
 		cmocka_unit_test_setup(test_prompts_clip_secrets, setup),
 	};
 
