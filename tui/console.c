@@ -58,6 +58,7 @@
 #define PUBS_LIMIT       500
 #define TEXT_MAX         4096 /* the protocol's note/reason limit */
 #define CAPTION_MAX      (64 * 1024)
+#define CAPTION_SUBMIT   24 /* ^X: the inline caption editor is done */
 
 enum prompt_kind { PR_NONE, PR_CONFIRM, PR_TEXT, PR_CAPTION, PR_RESOLVE };
 enum overlay { OV_NONE, OV_HELP, OV_PAGER };
@@ -427,6 +428,9 @@ prompt_open(struct console *k, enum prompt_kind kind, enum action a,
 	va_end(ap);
 	if (kind == PR_TEXT || kind == PR_CAPTION)
 		k->pr.edit = edit_new(initial, max);
+	/* Nothing typed (or pasted) before the question can answer it. */
+	if (kind == PR_CONFIRM || kind == PR_RESOLVE)
+		flushinp();
 }
 
 static void run_command(struct console *, const char *);
@@ -636,32 +640,36 @@ prompt_key(struct console *k, int key)
 		if (key == 'd' || key == 'r')
 			prompt_done(k, NULL, (char)key);
 		break;
-	case PR_TEXT:
 	case PR_CAPTION:
-		if (key == '\r' || key == KEYS_FN(KEY_ENTER) ||
-		    (key == '\n' && k->pr.kind == PR_TEXT)) {
-			text = edit_utf8(k->pr.edit);
-			if (k->pr.kind == PR_CAPTION) {
-				/* The inline editor's text is the caption;
-				 * approving it still asks. */
-				enum action a = k->pr.action;
-				char       *id = xstrdup(k->pr.target);
+		/* A caption has lines, and a paste sends a line's end as
+		 * Enter: only ^X submits it, so pasted text never answers
+		 * anything. Approving it still asks. */
+		if (key == CAPTION_SUBMIT) {
+			enum action a = k->pr.action;
+			char       *id = xstrdup(k->pr.target);
 
-				prompt_open(
-				    k, PR_CONFIRM, a, id, NULL, NULL, 0,
-				    "Approve %s with the edited caption? "
-				    "(y/N)",
-				    id);
-				k->pr.target2 = text;
-				free(id);
-				return;
-			}
+			text = edit_utf8(k->pr.edit);
+			prompt_open(k, PR_CONFIRM, a, id, NULL, NULL, 0,
+			            "Approve %s with the edited caption? (y/N)",
+			            id);
+			k->pr.target2 = text;
+			free(id);
+		} else if (key == '\r' || key == '\n' ||
+		           key == KEYS_FN(KEY_ENTER))
+			edit_insert(k->pr.edit, '\n');
+		else
+			edit_key(k->pr.edit, key);
+		break;
+	case PR_TEXT:
+		if (key == '\r' || key == '\n' || key == KEYS_FN(KEY_ENTER)) {
+			/* What follows Enter at once is the rest of a
+			 * paste, not keys for the console. */
+			flushinp();
+			text = edit_utf8(k->pr.edit);
 			prompt_done(k, text, 0);
 			free(text);
 		} else if (key == '\t' && k->pr.action == A_COMMAND)
 			complete(k);
-		else if (key == '\n' && k->pr.kind == PR_CAPTION)
-			edit_insert(k->pr.edit, '\n');
 		else
 			edit_key(k->pr.edit, key);
 		break;
@@ -879,10 +887,11 @@ act_approval(struct console *k, enum action a)
 		if (ed == NULL || *ed == '\0')
 			ed = getenv("EDITOR");
 		if (ed == NULL || *ed == '\0') {
-			prompt_open(k, PR_CAPTION, A_EDIT, id,
-			            "Enter: approve  ^J: new line  Esc: cancel",
-			            jstr(ap, "caption"), CAPTION_MAX,
-			            "Caption of %s:", id);
+			prompt_open(
+			    k, PR_CAPTION, A_EDIT, id,
+			    "^X: approve (asks)  Enter: new line  Esc: cancel",
+			    jstr(ap, "caption"), CAPTION_MAX,
+			    "Caption of %s:", id);
 			break;
 		}
 		if ((text = run_editor(jstr(ap, "caption") ? jstr(ap, "caption")

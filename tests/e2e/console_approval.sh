@@ -2,8 +2,9 @@
 # before publishing; the tab bar's badge counts what waits, from any
 # view; `e` edits the caption in $EDITOR (or inline without one) and
 # approves it, and the outbox post carries the edited text; `x` rejects
-# with a reason; `g` asks for a new caption with a hint.
-# Not registered in ctest until the approval protocol is merged.
+# with a reason; `g` asks for a new caption with a hint. A caption
+# pasted into the inline editor (its lines' ends come as Enter) approves
+# nothing: Enter is a new line there, ^X submits.
 . "$(dirname "$0")/lib.sh"
 
 S="$T/s"
@@ -50,7 +51,10 @@ for ch in facebook instagram; do
 done
 console_quit
 
-# Without an editor: inline. End of the first line, a word, Enter, y.
+# Without an editor: inline. A paste of several lines (tmux sends each
+# line's end as Enter, as a terminal does) stays text: no question
+# opens and the y, a and x in it act on nothing. Then the start of the
+# first line, a word, ^X, y.
 h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-2 \
 	>/dev/null
 console 120 40
@@ -59,14 +63,28 @@ keys 3
 wait_screen '▶ appr-2'
 keys e
 wait_screen 'Caption of appr-2:'
+wait_screen '\^X: approve \(asks\) +Enter: new line'
 keys C-a
+tm set-buffer -- "$(printf 'y\nyes a x\ny\n')"
+tm paste-buffer -t 0
+wait_screen '^yes a x$'
+sleep 0.5
+screen >"$T/screen"
+! grep -qE 'Approve appr-2|approved appr-2|Reject' "$T/screen" ||
+	fail "the paste answered a question: $(cat "$T/screen")"
+grep -q 'Caption of appr-2:' "$T/screen" ||
+	fail "the paste left the editor: $(cat "$T/screen")"
+[ "$(h approval list --json | jq '.approvals | length')" = 1 ] ||
+	fail "the paste decided the approval: $(h approval list --json)"
 keys -l 'Inline! '
-keys Enter
+keys C-x
 wait_screen 'Approve appr-2 with the edited caption\? \(y/N\)'
 keys y
 wait_screen 'approved appr-2'
 keys 1
 wait_screen 'appr-2 +FeedPublisher… +ete +completed' 30
+grep -q '^yes a x$' "$S/outbox/facebook/appr-2/caption.txt" ||
+	fail "the pasted lines are not in the caption: $(cat "$S/outbox/facebook/appr-2/caption.txt")"
 grep -q 'Inline! ' "$S/outbox/facebook/appr-2/caption.txt" ||
 	fail "inline edit lost: $(cat "$S/outbox/facebook/appr-2/caption.txt")"
 
