@@ -1187,9 +1187,7 @@ draw(struct console *k)
 	if (LINES < 8 || COLS < 40) {
 		view_text(stdscr, 0, 0, COLS,
 		          "herald: the terminal is too small", A_BOLD);
-		wnoutrefresh(stdscr);
-		doupdate();
-		return;
+		goto drawn;
 	}
 	if (k->pr.kind == PR_CAPTION)
 		prompt_rows = LINES / 3 > 3 ? LINES / 3 : 3;
@@ -1259,6 +1257,7 @@ draw(struct console *k)
 		if (k->pr.edit != NULL)
 			curs_set(1);
 	}
+drawn:
 	wnoutrefresh(stdscr);
 	doupdate();
 	k->drawn++;
