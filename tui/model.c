@@ -271,8 +271,10 @@ model_spend_total(const struct model *m, struct spend_row *out)
 void
 model_baseline(struct model *m, int64_t seq)
 {
-	if (seq > m->last_seq)
-		m->last_seq = seq;
+	/* The daemon's word, even backwards: a daemon back with a new
+	 * store counts from its own seq, and keeping ours would drop its
+	 * every event as already seen. */
+	m->last_seq = seq;
 	m->refreshing = 0;
 }
 

@@ -172,8 +172,9 @@ int model_event(struct model *, const cJSON *ev);
 /* Marks everything stale, as after a gap or a reconnect: the console
  * then fetches status first and gives its engine.last_seq to
  * model_baseline (every fetch after it reflects at least that much, so
- * events up to it are skipped), then the rest. The list is reloaded in
- * place (PAGE_RELOAD), keeping the operator's place. */
+ * events up to it are skipped; it may be below the model's last_seq,
+ * when the daemon came back with a new store), then the rest. The list is
+ * reloaded in place (PAGE_RELOAD), keeping the operator's place. */
 void model_refresh(struct model *);
 void model_baseline(struct model *, int64_t seq);
 

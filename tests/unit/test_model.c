@@ -250,6 +250,32 @@ test_gap_detection(void **state)
 	model_free(m);
 }
 
+/* The daemon came back with a new store: its seq starts again below
+ * ours, and its events still show. */
+static void
+test_seq_goes_back(void **state)
+{
+	struct model *m = loaded(1, 500);
+	cJSON        *p;
+
+	(void)state;
+	assert_int_equal(feed(m, 501, "step_started", "x1", "s1", 1, NULL), 0);
+	model_connected(m, 0);
+	model_connected(m, 1);
+	model_baseline(m, 3);
+	assert_int_equal(m->last_seq, 3);
+	p = page("y", 1, 1, 0, 0, 3);
+	model_list_reply(m, PAGE_RELOAD, p);
+	cJSON_Delete(p);
+	assert_string_equal(m->rows[0].id, "y1");
+	assert_int_equal(feed(m, 4, "step_started", "y1", "s9", 1, NULL), 0);
+	assert_int_equal(m->last_seq, 4);
+	assert_string_equal(m->rows[0].step, "s9");
+	/* and gaps count from there */
+	assert_int_equal(feed(m, 6, "step_started", "y1", "s9", 1, NULL), 1);
+	model_free(m);
+}
+
 static void
 test_new_executions(void **state)
 {
@@ -818,6 +844,7 @@ main(void)
 		cmocka_unit_test(test_row_newer_than_event),
 		cmocka_unit_test(test_status_events),
 		cmocka_unit_test(test_gap_detection),
+		cmocka_unit_test(test_seq_goes_back),
 		cmocka_unit_test(test_new_executions),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_paging_window),
