@@ -87,6 +87,7 @@ struct console {
 		enum action      action; /* what it is for */
 		char            *question, *hint;
 		char            *target, *target2;
+		int              round; /* the approval's, when asked; 0 */
 		struct edit     *edit;
 	} pr;
 };
@@ -366,6 +367,13 @@ mutate(struct console *k, const char *method, cJSON *params, const char *what)
 		if (code != NULL && strcmp(code, "bad_request") == 0 &&
 		    strstr(err, "unknown method") != NULL)
 			say(k, 1, "%s: not available from this daemon", method);
+		else if (strncmp(method, "approval.", 9) == 0)
+			/* what says what was done, and it was not: the
+			 * daemon's reason says why (a replaced caption, a
+			 * decision taken elsewhere). Only prompts decide
+			 * approvals, so the target is the execution. */
+			say(k, 1, "%s: %s", k->pr.target ? k->pr.target : "",
+			    err);
 		else
 			say(k, 1, "%s: %s%s%s", what, code ? code : "",
 			    code ? ": " : "", err);
@@ -447,6 +455,19 @@ login_name(void)
 	return pw != NULL ? pw->pw_name : "operator";
 }
 
+/* An approval request's params: the execution and the round of the
+ * caption the operator saw when pressing the key, so a decision about
+ * a caption since replaced is refused, not applied to the new one. */
+static cJSON *
+approval_params(struct console *k)
+{
+	cJSON *p = id_params(k->pr.target);
+
+	if (k->pr.round > 0)
+		cJSON_AddNumberToObject(p, "round", k->pr.round);
+	return p;
+}
+
 /* The prompt was answered (yes, a text or a choice). */
 static void
 prompt_done(struct console *k, const char *text, char choice)
@@ -479,7 +500,7 @@ prompt_done(struct console *k, const char *text, char choice)
 		break;
 	case A_APPROVE:
 	case A_EDIT:
-		p = id_params(id);
+		p = approval_params(k);
 		if (a == A_EDIT)
 			cJSON_AddStringToObject(p, "caption", k->pr.target2);
 		cJSON_AddStringToObject(p, "by", k->by);
@@ -488,7 +509,7 @@ prompt_done(struct console *k, const char *text, char choice)
 		res = mutate(k, "approval.approve", p, what);
 		break;
 	case A_REJECT:
-		p = id_params(id);
+		p = approval_params(k);
 		if (text != NULL && *text != '\0')
 			cJSON_AddStringToObject(p, "reason", text);
 		cJSON_AddStringToObject(p, "by", k->by);
@@ -496,7 +517,7 @@ prompt_done(struct console *k, const char *text, char choice)
 		res = mutate(k, "approval.reject", p, what);
 		break;
 	case A_REGENERATE:
-		p = id_params(id);
+		p = approval_params(k);
 		if (text != NULL && *text != '\0')
 			cJSON_AddStringToObject(p, "hint", text);
 		cJSON_AddStringToObject(p, "by", k->by);
@@ -647,12 +668,14 @@ prompt_key(struct console *k, int key)
 		if (key == CAPTION_SUBMIT) {
 			enum action a = k->pr.action;
 			char       *id = xstrdup(k->pr.target);
+			int         round = k->pr.round;
 
 			text = edit_utf8(k->pr.edit);
 			prompt_open(k, PR_CONFIRM, a, id, NULL, NULL, 0,
 			            "Approve %s with the edited caption? (y/N)",
 			            id);
 			k->pr.target2 = text;
+			k->pr.round = round;
 			free(id);
 		} else if (key == '\r' || key == '\n' ||
 		           key == KEYS_FN(KEY_ENTER))
@@ -867,6 +890,7 @@ act_approval(struct console *k, enum action a)
 	const cJSON *ap = model_approval_selected(k->m);
 	const char  *id = jstr(ap, "execution");
 	char        *cause = NULL, *text;
+	int          round = model_approval_round(ap); /* as the key saw it */
 
 	if (k->m->appr_state == APPR_UNAVAILABLE) {
 		say(k, 1, "approvals are not available from this daemon");
@@ -925,6 +949,8 @@ act_approval(struct console *k, enum action a)
 	default:
 		break;
 	}
+	if (k->pr.kind != PR_NONE)
+		k->pr.round = round;
 }
 
 static void

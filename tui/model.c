@@ -784,22 +784,32 @@ apply_approval(struct model *m, const char *type, const cJSON *ev)
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(ev, "data");
 	const char  *exec = jstr(ev, "execution");
 	cJSON       *a;
-	int          i;
+	int          i = -1;
 
 	if (m->appr_state != APPR_OK || exec == NULL)
 		return;
 	if (strcmp(type, "approval_requested") == 0) {
-		if (find_approval(m, exec, NULL) != NULL)
-			return;
+		/* The event's attempt is the approval's round: a new round
+		 * (a regenerated caption) replaces the old one in place. */
+		if ((a = find_approval(m, exec, &i)) != NULL) {
+			if (jint(ev, "attempt") <= jint(a, "round"))
+				return;
+			cJSON_DeleteItemFromArray(m->approvals, i);
+		}
 		a = cJSON_CreateObject();
 		jset_str(a, "execution", exec);
+		if (jint(ev, "attempt") > 0)
+			jset_num(a, "round", (double)jint(ev, "attempt"));
 		jset_str(a, "brand", jstr(ev, "brand"));
 		jset_str(a, "caption", jstr(data, "caption"));
 		jset_str(a, "photo_key", jstr(data, "photo_key"));
 		jset_str(a, "description", jstr(data, "description"));
 		jset_str(a, "since", jstr(ev, "at"));
 		jset_str(a, "expires_at", jstr(data, "expires_at"));
-		cJSON_AddItemToArray(m->approvals, a);
+		if (i >= 0 && i < cJSON_GetArraySize(m->approvals))
+			cJSON_InsertItemInArray(m->approvals, i, a);
+		else
+			cJSON_AddItemToArray(m->approvals, a);
 	} else if (strcmp(type, "approval_decided") == 0) {
 		if (find_approval(m, exec, &i) != NULL) {
 			cJSON_DeleteItemFromArray(m->approvals, i);
@@ -972,6 +982,14 @@ const cJSON *
 model_approval_selected(const struct model *m)
 {
 	return cJSON_GetArrayItem(m->approvals, m->appr.sel);
+}
+
+int
+model_approval_round(const cJSON *approval)
+{
+	int64_t r = jint(approval, "round");
+
+	return r > 0 && r <= INT32_MAX ? (int)r : 0;
 }
 
 void

@@ -207,6 +207,11 @@ void         model_approvals_reply(struct model *, const cJSON *result);
 void         model_approvals_unavailable(struct model *);
 int          model_approvals_waiting(const struct model *);
 const cJSON *model_approval_selected(const struct model *);
+/* Which caption an approval shows (approval.list's round, the
+ * approval_requested event's attempt): the approve, reject and
+ * regenerate requests name it, so the daemon refuses a decision about a
+ * caption it has since replaced. 0: not known. */
+int model_approval_round(const cJSON *approval);
 
 void         model_schedules_reply(struct model *, const cJSON *result);
 const cJSON *model_schedule_selected(const struct model *);

@@ -116,5 +116,30 @@ h workflow show appr-3 --json |
 	jq -e '[.events[] | select(.type == "approval_decided" and
 		.data.reason == "pas pour cette marque")] | length == 1' \
 	>/dev/null || fail "no rejection reason in the history"
+
+# A decision names the caption it was about: `a` pressed, then the
+# caption is regenerated elsewhere; the y approves nothing, and says so.
+h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-4 \
+	>/dev/null
+keys 3
+wait_screen '▶ appr-4'
+keys a
+wait_screen 'Approve the caption of appr-4\? \(y/N\)'
+h approval regenerate appr-4 >/dev/null
+until h approval list --json |
+	jq -e '.approvals[] | select(.execution == "appr-4" and .round == 2)' \
+		>/dev/null; do
+	sleep 0.05
+done
+keys y
+wait_screen 'now waits with another caption'
+h approval list --json |
+	jq -e '.approvals[] | select(.execution == "appr-4")' >/dev/null ||
+	fail "a decision about a replaced caption was applied"
+# The new caption, seen now, is approved.
+keys a
+wait_screen 'Approve the caption of appr-4\? \(y/N\)'
+keys y
+wait_screen 'approved appr-4'
 console_quit
 echo ok

@@ -627,6 +627,51 @@ test_approvals(void **state)
 	model_free(m);
 }
 
+/* Each approval knows its round (which caption it shows): from the list,
+ * from approval_requested's attempt, and a new round replaces the old
+ * one in place. */
+static void
+test_approval_round(void **state)
+{
+	struct model *m = loaded(1, 10);
+	cJSON        *r =
+	    cJSON_Parse("{\"approvals\":[{\"execution\":\"a1\",\"round\":3,"
+	                "\"caption\":\"c3\"},{\"execution\":\"a0\","
+	                "\"caption\":\"c\"}]}");
+
+	(void)state;
+	model_approvals_reply(m, r);
+	assert_int_equal(model_approval_round(model_approval_selected(m)), 3);
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 1)), 0);
+	assert_int_equal(model_approval_round(NULL), 0);
+	feed(m, 11, "approval_requested", "a2", NULL, 2,
+	     "{\"caption\":\"c2\"}");
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 2)), 2);
+	/* A regenerated caption for a1: round 4, same place in the list. */
+	feed(m, 12, "approval_requested", "a1", NULL, 4,
+	     "{\"caption\":\"c4\"}");
+	assert_int_equal(model_approvals_waiting(m), 3);
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 0)), 4);
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(m->approvals, 0), "caption")),
+	    "c4");
+	/* An older round (a replay) changes nothing. */
+	feed(m, 13, "approval_requested", "a1", NULL, 3,
+	     "{\"caption\":\"c3\"}");
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 0)), 4);
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(m->approvals, 0), "caption")),
+	    "c4");
+	cJSON_Delete(r);
+	model_free(m);
+}
+
 static void
 test_pubs_full(void **state)
 {
@@ -851,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_pages_never_repeat_rows),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_approvals),
+		cmocka_unit_test(test_approval_round),
 		cmocka_unit_test(test_pubs_full),
 		cmocka_unit_test(test_spend),
 		cmocka_unit_test(test_schedules_keep_selection),
