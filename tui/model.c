@@ -776,6 +776,20 @@ find_approval(const struct model *m, const char *exec, int *index)
 	return NULL;
 }
 
+/* The selection follows its execution when the approvals change (one
+ * added, one decided, the list fetched again); when it went, the
+ * selection stays in place. keep: the execution selected before (caller
+ * frees; NULL: none). */
+static void
+approvals_reselect(struct model *m, const char *keep)
+{
+	int i;
+
+	if (keep != NULL && find_approval(m, keep, &i) != NULL)
+		m->appr.sel = i;
+	model_pane_fix(&m->appr, cJSON_GetArraySize(m->approvals));
+}
+
 /* The approvals list from its two events: idempotent, so a replayed
  * event changes nothing. */
 static void
@@ -785,15 +799,17 @@ apply_approval(struct model *m, const char *type, const cJSON *ev)
 	const char  *exec = jstr(ev, "execution");
 	cJSON       *a;
 	int          i = -1;
+	char        *keep;
 
 	if (m->appr_state != APPR_OK || exec == NULL)
 		return;
+	keep = xstrdup(jstr(model_approval_selected(m), "execution"));
 	if (strcmp(type, "approval_requested") == 0) {
 		/* The event's attempt is the approval's round: a new round
 		 * (a regenerated caption) replaces the old one in place. */
 		if ((a = find_approval(m, exec, &i)) != NULL) {
 			if (jint(ev, "attempt") <= jint(a, "round"))
-				return;
+				goto out;
 			cJSON_DeleteItemFromArray(m->approvals, i);
 		}
 		a = cJSON_CreateObject();
@@ -811,13 +827,13 @@ apply_approval(struct model *m, const char *type, const cJSON *ev)
 		else
 			cJSON_AddItemToArray(m->approvals, a);
 	} else if (strcmp(type, "approval_decided") == 0) {
-		if (find_approval(m, exec, &i) != NULL) {
+		if (find_approval(m, exec, &i) != NULL)
 			cJSON_DeleteItemFromArray(m->approvals, i);
-			model_pane_fix(&m->appr,
-			               cJSON_GetArraySize(m->approvals));
-		}
 	} else
 		m->stale |= STALE_APPROVALS;
+out:
+	approvals_reselect(m, keep);
+	free(keep);
 }
 
 int
@@ -954,13 +970,15 @@ void
 model_approvals_reply(struct model *m, const cJSON *r)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(r, "approvals");
+	char *keep = xstrdup(jstr(model_approval_selected(m), "execution"));
 
 	cJSON_Delete(m->approvals);
 	m->approvals =
 	    cJSON_IsArray(a) ? cJSON_Duplicate(a, 1) : cJSON_CreateArray();
 	m->appr_state = APPR_OK;
 	m->stale &= ~STALE_APPROVALS;
-	model_pane_fix(&m->appr, cJSON_GetArraySize(m->approvals));
+	approvals_reselect(m, keep);
+	free(keep);
 }
 
 void

@@ -672,6 +672,55 @@ test_approval_round(void **state)
 	model_free(m);
 }
 
+static const char *
+appr_selected(const struct model *m)
+{
+	return cJSON_GetStringValue(
+	    cJSON_GetObjectItem(model_approval_selected(m), "execution"));
+}
+
+/* The approvals' selection stays on its execution, whatever comes or
+ * goes before it. */
+static void
+test_approvals_keep_selection(void **state)
+{
+	struct model *m = loaded(1, 10);
+	cJSON        *a = cJSON_Parse("{\"approvals\":[{\"execution\":\"a1\"},"
+	                                     "{\"execution\":\"a2\"},"
+	                                     "{\"execution\":\"a3\"}]}");
+	cJSON        *b = cJSON_Parse("{\"approvals\":[{\"execution\":\"a0\"},"
+	                                     "{\"execution\":\"a1\"},"
+	                                     "{\"execution\":\"a2\"},"
+	                                     "{\"execution\":\"a3\"}]}");
+
+	(void)state;
+	model_approvals_reply(m, a);
+	m->view = VIEW_APPROVALS;
+	m->appr.height = 10;
+	model_nav(m, NAV_DOWN);
+	assert_string_equal(appr_selected(m), "a2");
+	/* One older came in the list fetched again. */
+	model_approvals_reply(m, b);
+	assert_string_equal(appr_selected(m), "a2");
+	/* One before it decided. */
+	feed(m, 11, "approval_decided", "a0", NULL, 0,
+	     "{\"decision\":\"approved\"}");
+	assert_string_equal(appr_selected(m), "a2");
+	feed(m, 12, "approval_decided", "a1", NULL, 0,
+	     "{\"decision\":\"rejected\"}");
+	assert_string_equal(appr_selected(m), "a2");
+	/* One added after it. */
+	feed(m, 13, "approval_requested", "a4", NULL, 1, "{}");
+	assert_string_equal(appr_selected(m), "a2");
+	/* The selected one decided: the selection stays in place. */
+	feed(m, 14, "approval_decided", "a2", NULL, 0,
+	     "{\"decision\":\"approved\"}");
+	assert_string_equal(appr_selected(m), "a3");
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	model_free(m);
+}
+
 static void
 test_pubs_full(void **state)
 {
@@ -897,6 +946,7 @@ main(void)
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_approvals),
 		cmocka_unit_test(test_approval_round),
+		cmocka_unit_test(test_approvals_keep_selection),
 		cmocka_unit_test(test_pubs_full),
 		cmocka_unit_test(test_spend),
 		cmocka_unit_test(test_schedules_keep_selection),
