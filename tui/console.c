@@ -56,9 +56,11 @@
 #define RECHECK_MS       250 /* while the daemon is away */
 #define REMOTE_POLL_MS   1000
 #define PUBS_LIMIT       500
-#define TEXT_MAX         4096 /* the protocol's note/reason limit */
-#define CAPTION_MAX      (64 * 1024)
-#define CAPTION_SUBMIT   24 /* ^X: the inline caption editor is done */
+#define TEXT_MAX         4096  /* the protocol's note/reason limit */
+#define CAPTION_MAX      16384 /* the protocol's caption limit, in bytes */
+#define CAPTION_CHARS    2200  /* ...and in characters (Instagram's) */
+#define EDITOR_READ_MAX  (64 * 1024) /* what $EDITOR's file may hold */
+#define CAPTION_SUBMIT   24          /* ^X: the inline caption editor is done */
 
 enum prompt_kind { PR_NONE, PR_CONFIRM, PR_TEXT, PR_CAPTION, PR_RESOLVE };
 enum overlay { OV_NONE, OV_HELP, OV_PAGER };
@@ -468,6 +470,35 @@ approval_params(struct console *k)
 	return p;
 }
 
+/* The inline caption editor on execution id's approval, holding text
+ * (NULL: none); why, if not NULL, goes in its question. */
+static void
+caption_open(struct console *k, const char *id, const char *text, int round,
+             const char *why)
+{
+	char *tid = xstrdup(id), *ttext = xstrdup(text);
+
+	prompt_open(k, PR_CAPTION, A_EDIT, tid,
+	            "^X: approve (asks)  Enter: new line  Esc: cancel", ttext,
+	            CAPTION_MAX, "Caption of %s%s%s:", tid, why ? ", " : "",
+	            why ? why : "");
+	k->pr.round = round;
+	free(tid);
+	free(ttext);
+}
+
+/* 0 if text fits a caption, else -1 with the reason on the status bar. */
+static int
+caption_fits(struct console *k, const char *text)
+{
+	if (strlen(text) > CAPTION_MAX || utf8_chars(text) > CAPTION_CHARS) {
+		say(k, 1, "the caption has %zu characters, over %d",
+		    utf8_chars(text), CAPTION_CHARS);
+		return -1;
+	}
+	return 0;
+}
+
 /* The prompt was answered (yes, a text or a choice). */
 static void
 prompt_done(struct console *k, const char *text, char choice)
@@ -507,6 +538,18 @@ prompt_done(struct console *k, const char *text, char choice)
 		snprintf(what, sizeof what, "approved %s%s", id,
 		         a == A_EDIT ? " with the edited caption" : "");
 		res = mutate(k, "approval.approve", p, what);
+		if (res == NULL && a == A_EDIT) {
+			/* Not approved: the edit goes back to the editor,
+			 * for the round now waiting (the reason is on the
+			 * status bar). */
+			const cJSON *now = model_approval_find(m, id);
+
+			caption_open(k, id, k->pr.target2,
+			             now ? model_approval_round(now)
+			                 : k->pr.round,
+			             "not approved (your text kept)");
+			return;
+		}
 		break;
 	case A_REJECT:
 		p = approval_params(k);
@@ -667,10 +710,15 @@ prompt_key(struct console *k, int key)
 		 * anything. Approving it still asks. */
 		if (key == CAPTION_SUBMIT) {
 			enum action a = k->pr.action;
-			char       *id = xstrdup(k->pr.target);
+			char       *id;
 			int         round = k->pr.round;
 
 			text = edit_utf8(k->pr.edit);
+			if (caption_fits(k, text) != 0) {
+				free(text);
+				break;
+			}
+			id = xstrdup(k->pr.target);
 			prompt_open(k, PR_CONFIRM, a, id, NULL, NULL, 0,
 			            "Approve %s with the edited caption? (y/N)",
 			            id);
@@ -790,7 +838,9 @@ out:
 /* $EDITOR. */
 
 /* Edits text in $VISUAL or $EDITOR; the new text (caller frees), or NULL
- * with *cause. The terminal is handed over meanwhile. */
+ * with *cause. The terminal is handed over meanwhile. When the editor
+ * fails or its file cannot be taken back, the file is kept and *cause
+ * says where: an operator's edit is never thrown away. */
 static char *
 run_editor(const char *text, char **cause)
 {
@@ -814,6 +864,7 @@ run_editor(const char *text, char **cause)
 	    write(fd, "\n", 1) != 1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		close(fd);
+		unlink(path); /* nothing edited yet */
 		goto out;
 	}
 	close(fd);
@@ -834,15 +885,19 @@ run_editor(const char *text, char **cause)
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		xasprintf(cause, "the editor did not finish cleanly (%s)",
-		          pid < 0 ? strerror(errno) : "exit status");
+		xasprintf(cause,
+		          "the editor did not finish cleanly (%s); nothing "
+		          "done, the text is kept in %s",
+		          pid < 0 ? strerror(errno) : "exit status", path);
 		goto out;
 	}
 	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
-	    (size = ftell(f)) < 0 || size > CAPTION_MAX ||
+	    (size = ftell(f)) < 0 || size > EDITOR_READ_MAX ||
 	    fseek(f, 0, SEEK_SET) != 0) {
-		xasprintf(cause, "%s: cannot read it back (or over %d bytes)",
-		          path, CAPTION_MAX);
+		xasprintf(cause,
+		          "%s: cannot read it back (or over %d bytes); "
+		          "nothing done, the file is kept",
+		          path, EDITOR_READ_MAX);
 		goto out;
 	}
 	out = xmalloc((size_t)size + 1);
@@ -851,10 +906,10 @@ run_editor(const char *text, char **cause)
 	/* Editors end files with a newline; the caption does not. */
 	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
 		out[--len] = '\0';
+	unlink(path);
 out:
 	if (f != NULL)
 		fclose(f);
-	unlink(path);
 	free(path);
 	return out;
 }
@@ -911,11 +966,7 @@ act_approval(struct console *k, enum action a)
 		if (ed == NULL || *ed == '\0')
 			ed = getenv("EDITOR");
 		if (ed == NULL || *ed == '\0') {
-			prompt_open(
-			    k, PR_CAPTION, A_EDIT, id,
-			    "^X: approve (asks)  Enter: new line  Esc: cancel",
-			    jstr(ap, "caption"), CAPTION_MAX,
-			    "Caption of %s:", id);
+			caption_open(k, id, jstr(ap, "caption"), round, NULL);
 			break;
 		}
 		if ((text = run_editor(jstr(ap, "caption") ? jstr(ap, "caption")
@@ -928,6 +979,12 @@ act_approval(struct console *k, enum action a)
 		if (jstr(ap, "caption") != NULL &&
 		    strcmp(text, jstr(ap, "caption")) == 0) {
 			say(k, 0, "the caption is unchanged; nothing done");
+			free(text);
+			break;
+		}
+		if (caption_fits(k, text) != 0) {
+			/* Too long: shorten it here, nothing lost. */
+			caption_open(k, id, text, round, "too long");
 			free(text);
 			break;
 		}

@@ -1002,6 +1002,12 @@ model_approval_selected(const struct model *m)
 	return cJSON_GetArrayItem(m->approvals, m->appr.sel);
 }
 
+const cJSON *
+model_approval_find(const struct model *m, const char *exec)
+{
+	return find_approval(m, exec, NULL);
+}
+
 int
 model_approval_round(const cJSON *approval)
 {

@@ -207,6 +207,8 @@ void         model_approvals_reply(struct model *, const cJSON *result);
 void         model_approvals_unavailable(struct model *);
 int          model_approvals_waiting(const struct model *);
 const cJSON *model_approval_selected(const struct model *);
+/* The approval waiting on execution exec, or NULL. */
+const cJSON *model_approval_find(const struct model *, const char *exec);
 /* Which caption an approval shows (approval.list's round, the
  * approval_requested event's attempt): the approve, reject and
  * regenerate requests name it, so the daemon refuses a decision about a

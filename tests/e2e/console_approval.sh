@@ -9,7 +9,8 @@
 
 S="$T/s"
 mkdir -p "$T/photos"
-for f in blue-denim-jacket grey-knit-sweater brown-leather-shoes; do
+for f in blue-denim-jacket grey-knit-sweater brown-leather-shoes \
+	navy-wool-overcoat white-linen-shirt; do
 	cp "$SRC/assets/photos/pomandi/$f.jpg" "$T/photos/$f.jpg"
 done
 cat >"$T/herald.json" <<JSON
@@ -141,5 +142,55 @@ keys a
 wait_screen 'Approve the caption of appr-4\? \(y/N\)'
 keys y
 wait_screen 'approved appr-4'
+console_quit
+
+# An edit is never lost. $EDITOR's caption over 2,200 characters comes
+# back in the inline editor, to shorten there; an editor that fails
+# leaves its file where the message says.
+cat >"$T/long.sh" <<'SH'
+#!/bin/sh
+printf 'Court et bon.' >"$1"
+printf '\n%02300d\n' 0 >>"$1"
+SH
+cat >"$T/fail.sh" <<'SH'
+#!/bin/sh
+printf 'Mon texte à garder' >"$1"
+exit 1
+SH
+chmod +x "$T/long.sh" "$T/fail.sh"
+mkdir -p "$T/tmp"
+h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-5 \
+	>/dev/null
+console 120 40 EDITOR="$T/long.sh" TMPDIR="$T/tmp"
+keys 3
+wait_screen '▶ appr-5'
+keys e
+wait_screen 'Caption of appr-5, too long:'
+wait_screen 'the caption has 2314 characters, over 2200'
+keys C-x
+wait_screen 'Caption of appr-5, too long:'
+keys C-u BSpace C-x
+wait_screen 'Approve appr-5 with the edited caption\? \(y/N\)'
+keys y
+wait_screen 'approved appr-5 with the edited caption'
+[ "$(ls "$T/tmp")" = "" ] || fail "a used editor file was left: $(ls "$T/tmp")"
+console_quit
+n=0
+until [ -f "$S/outbox/facebook/appr-5/caption.txt" ]; do
+	n=$((n + 1)); [ $n -lt 600 ] || fail "appr-5 never published"; sleep 0.05
+done
+[ "$(cat "$S/outbox/facebook/appr-5/caption.txt")" = "Court et bon." ] ||
+	fail "appr-5: $(head -c 200 "$S/outbox/facebook/appr-5/caption.txt")"
+h workflow start --type FeedPublisherWorkflow --input '"ete"' --id appr-6 \
+	>/dev/null
+console 120 40 EDITOR="$T/fail.sh" TMPDIR="$T/tmp"
+keys 3
+wait_screen '▶ appr-6'
+keys e
+wait_screen 'the editor did not finish cleanly \(exit status\); nothing done'
+grep -q 'Mon texte à garder' "$T"/tmp/herald-caption-*.txt ||
+	fail "the failed edit was not kept: $(ls "$T/tmp")"
+h approval list --json | jq -e '.approvals[] | select(.execution == "appr-6")' \
+	>/dev/null || fail "a failed edit decided appr-6"
 console_quit
 echo ok
