@@ -245,12 +245,14 @@ fetch(struct console *k)
 			return 0;
 		}
 		model_status_reply(m, res, clock_ms());
-		if (refreshing)
-			model_baseline(
-			    m,
-			    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
-			        cJSON_GetObjectItem(res, "engine"),
-			        "last_seq")));
+		if (refreshing) {
+			double seq = cJSON_GetNumberValue(cJSON_GetObjectItem(
+			    cJSON_GetObjectItem(res, "engine"), "last_seq"));
+
+			/* NaN when missing: casting it is undefined. */
+			model_baseline(m, seq >= 0 && seq < 9e15 ? (int64_t)seq
+			                                         : 0);
+		}
 		cJSON_Delete(res);
 	}
 	if (m->want != PAGE_NONE) {
@@ -1443,6 +1445,9 @@ loop(struct console *k)
 		fds[n].events = POLLIN;
 		if (poll(fds, (nfds_t)n + 1, wait) < 0 && errno != EINTR)
 			break;
+		/* The terminal went away: nobody to show anything to. */
+		if (fds[n].revents & (POLLHUP | POLLNVAL | POLLERR))
+			break;
 		if (conn_woken(k->conn) && k->m->connected) {
 			/* The event socket reconnected: what it missed. */
 			model_refresh(k->m);
@@ -1483,7 +1488,7 @@ console_run(const char *url, const char *events_url,
 		conn_close(k.conn);
 		return 2;
 	}
-	set_escdelay(25);
+	set_escdelay(100); /* Esc alone, not a slow link's key */
 	cbreak();
 	noecho();
 	nonl();

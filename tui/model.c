@@ -45,7 +45,11 @@ jint(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	/* Out of int64_t's range (or NaN) the cast is undefined. */
+	return cJSON_IsNumber(v) && v->valuedouble > -9e15 &&
+	               v->valuedouble < 9e15
+	           ? (int64_t)v->valuedouble
+	           : 0;
 }
 
 static double
@@ -846,7 +850,8 @@ model_event(struct model *m, const cJSON *ev)
 	int64_t          seq;
 	int              gap = 0;
 
-	if (!cJSON_IsNumber(seqv) || type == NULL)
+	if (!cJSON_IsNumber(seqv) || type == NULL ||
+	    !(seqv->valuedouble >= 0 && seqv->valuedouble < 9e15))
 		return 0;
 	seq = (int64_t)seqv->valuedouble;
 	if (topic == NULL)

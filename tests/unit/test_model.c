@@ -273,6 +273,12 @@ test_seq_goes_back(void **state)
 	assert_string_equal(m->rows[0].step, "s9");
 	/* and gaps count from there */
 	assert_int_equal(feed(m, 6, "step_started", "y1", "s9", 1, NULL), 1);
+	/* A seq no int64_t holds is no event. */
+	p = event(7, "step_started", "y1", "s10", 1, NULL);
+	cJSON_SetNumberValue(cJSON_GetObjectItem(p, "seq"), 1e300);
+	assert_int_equal(model_event(m, p), 0);
+	assert_int_equal(m->last_seq, 6);
+	cJSON_Delete(p);
 	model_free(m);
 }
 
