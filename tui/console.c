@@ -1443,6 +1443,7 @@ loop(struct console *k)
 		n = conn_pollfds(k->conn, fds, 2);
 		fds[n].fd = STDIN_FILENO;
 		fds[n].events = POLLIN;
+		fds[n].revents = 0;
 		if (poll(fds, (nfds_t)n + 1, wait) < 0 && errno != EINTR)
 			break;
 		/* The terminal went away: nobody to show anything to. */
