@@ -56,8 +56,11 @@
 #define RECHECK_MS       250 /* while the daemon is away */
 #define REMOTE_POLL_MS   1000
 #define PUBS_LIMIT       500
-#define TEXT_MAX         4096 /* the protocol's note/reason limit */
-#define CAPTION_MAX      (64 * 1024)
+#define TEXT_MAX         4096  /* the protocol's note/reason limit */
+#define CAPTION_MAX      16384 /* the protocol's caption limit, in bytes */
+#define CAPTION_CHARS    2200  /* ...and in characters (Instagram's) */
+#define EDITOR_READ_MAX  (64 * 1024) /* what $EDITOR's file may hold */
+#define CAPTION_SUBMIT   24          /* ^X: the inline caption editor is done */
 
 enum prompt_kind { PR_NONE, PR_CONFIRM, PR_TEXT, PR_CAPTION, PR_RESOLVE };
 enum overlay { OV_NONE, OV_HELP, OV_PAGER };
@@ -86,6 +89,7 @@ struct console {
 		enum action      action; /* what it is for */
 		char            *question, *hint;
 		char            *target, *target2;
+		int              round; /* the approval's, when asked; 0 */
 		struct edit     *edit;
 	} pr;
 };
@@ -241,12 +245,14 @@ fetch(struct console *k)
 			return 0;
 		}
 		model_status_reply(m, res, clock_ms());
-		if (refreshing)
-			model_baseline(
-			    m,
-			    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
-			        cJSON_GetObjectItem(res, "engine"),
-			        "last_seq")));
+		if (refreshing) {
+			double seq = cJSON_GetNumberValue(cJSON_GetObjectItem(
+			    cJSON_GetObjectItem(res, "engine"), "last_seq"));
+
+			/* NaN when missing: casting it is undefined. */
+			model_baseline(m, seq >= 0 && seq < 9e15 ? (int64_t)seq
+			                                         : 0);
+		}
 		cJSON_Delete(res);
 	}
 	if (m->want != PAGE_NONE) {
@@ -365,6 +371,13 @@ mutate(struct console *k, const char *method, cJSON *params, const char *what)
 		if (code != NULL && strcmp(code, "bad_request") == 0 &&
 		    strstr(err, "unknown method") != NULL)
 			say(k, 1, "%s: not available from this daemon", method);
+		else if (strncmp(method, "approval.", 9) == 0)
+			/* what says what was done, and it was not: the
+			 * daemon's reason says why (a replaced caption, a
+			 * decision taken elsewhere). Only prompts decide
+			 * approvals, so the target is the execution. */
+			say(k, 1, "%s: %s", k->pr.target ? k->pr.target : "",
+			    err);
 		else
 			say(k, 1, "%s: %s%s%s", what, code ? code : "",
 			    code ? ": " : "", err);
@@ -427,6 +440,9 @@ prompt_open(struct console *k, enum prompt_kind kind, enum action a,
 	va_end(ap);
 	if (kind == PR_TEXT || kind == PR_CAPTION)
 		k->pr.edit = edit_new(initial, max);
+	/* Nothing typed (or pasted) before the question can answer it. */
+	if (kind == PR_CONFIRM || kind == PR_RESOLVE)
+		flushinp();
 }
 
 static void run_command(struct console *, const char *);
@@ -441,6 +457,48 @@ login_name(void)
 		return u;
 	pw = getpwuid(getuid());
 	return pw != NULL ? pw->pw_name : "operator";
+}
+
+/* An approval request's params: the execution and the round of the
+ * caption the operator saw when pressing the key, so a decision about
+ * a caption since replaced is refused, not applied to the new one. */
+static cJSON *
+approval_params(struct console *k)
+{
+	cJSON *p = id_params(k->pr.target);
+
+	if (k->pr.round > 0)
+		cJSON_AddNumberToObject(p, "round", k->pr.round);
+	return p;
+}
+
+/* The inline caption editor on execution id's approval, holding text
+ * (NULL: none); why, if not NULL, goes in its question. */
+static void
+caption_open(struct console *k, const char *id, const char *text, int round,
+             const char *why)
+{
+	char *tid = xstrdup(id), *ttext = xstrdup(text);
+
+	prompt_open(k, PR_CAPTION, A_EDIT, tid,
+	            "^X: approve (asks)  Enter: new line  Esc: cancel", ttext,
+	            CAPTION_MAX, "Caption of %s%s%s:", tid, why ? ", " : "",
+	            why ? why : "");
+	k->pr.round = round;
+	free(tid);
+	free(ttext);
+}
+
+/* 0 if text fits a caption, else -1 with the reason on the status bar. */
+static int
+caption_fits(struct console *k, const char *text)
+{
+	if (strlen(text) > CAPTION_MAX || utf8_chars(text) > CAPTION_CHARS) {
+		say(k, 1, "the caption has %zu characters, over %d",
+		    utf8_chars(text), CAPTION_CHARS);
+		return -1;
+	}
+	return 0;
 }
 
 /* The prompt was answered (yes, a text or a choice). */
@@ -475,16 +533,28 @@ prompt_done(struct console *k, const char *text, char choice)
 		break;
 	case A_APPROVE:
 	case A_EDIT:
-		p = id_params(id);
+		p = approval_params(k);
 		if (a == A_EDIT)
 			cJSON_AddStringToObject(p, "caption", k->pr.target2);
 		cJSON_AddStringToObject(p, "by", k->by);
 		snprintf(what, sizeof what, "approved %s%s", id,
 		         a == A_EDIT ? " with the edited caption" : "");
 		res = mutate(k, "approval.approve", p, what);
+		if (res == NULL && a == A_EDIT) {
+			/* Not approved: the edit goes back to the editor,
+			 * for the round now waiting (the reason is on the
+			 * status bar). */
+			const cJSON *now = model_approval_find(m, id);
+
+			caption_open(k, id, k->pr.target2,
+			             now ? model_approval_round(now)
+			                 : k->pr.round,
+			             "not approved (your text kept)");
+			return;
+		}
 		break;
 	case A_REJECT:
-		p = id_params(id);
+		p = approval_params(k);
 		if (text != NULL && *text != '\0')
 			cJSON_AddStringToObject(p, "reason", text);
 		cJSON_AddStringToObject(p, "by", k->by);
@@ -492,7 +562,7 @@ prompt_done(struct console *k, const char *text, char choice)
 		res = mutate(k, "approval.reject", p, what);
 		break;
 	case A_REGENERATE:
-		p = id_params(id);
+		p = approval_params(k);
 		if (text != NULL && *text != '\0')
 			cJSON_AddStringToObject(p, "hint", text);
 		cJSON_AddStringToObject(p, "by", k->by);
@@ -636,32 +706,43 @@ prompt_key(struct console *k, int key)
 		if (key == 'd' || key == 'r')
 			prompt_done(k, NULL, (char)key);
 		break;
-	case PR_TEXT:
 	case PR_CAPTION:
-		if (key == '\r' || key == KEYS_FN(KEY_ENTER) ||
-		    (key == '\n' && k->pr.kind == PR_TEXT)) {
-			text = edit_utf8(k->pr.edit);
-			if (k->pr.kind == PR_CAPTION) {
-				/* The inline editor's text is the caption;
-				 * approving it still asks. */
-				enum action a = k->pr.action;
-				char       *id = xstrdup(k->pr.target);
+		/* A caption has lines, and a paste sends a line's end as
+		 * Enter: only ^X submits it, so pasted text never answers
+		 * anything. Approving it still asks. */
+		if (key == CAPTION_SUBMIT) {
+			enum action a = k->pr.action;
+			char       *id;
+			int         round = k->pr.round;
 
-				prompt_open(
-				    k, PR_CONFIRM, a, id, NULL, NULL, 0,
-				    "Approve %s with the edited caption? "
-				    "(y/N)",
-				    id);
-				k->pr.target2 = text;
-				free(id);
-				return;
+			text = edit_utf8(k->pr.edit);
+			if (caption_fits(k, text) != 0) {
+				free(text);
+				break;
 			}
+			id = xstrdup(k->pr.target);
+			prompt_open(k, PR_CONFIRM, a, id, NULL, NULL, 0,
+			            "Approve %s with the edited caption? (y/N)",
+			            id);
+			k->pr.target2 = text;
+			k->pr.round = round;
+			free(id);
+		} else if (key == '\r' || key == '\n' ||
+		           key == KEYS_FN(KEY_ENTER))
+			edit_insert(k->pr.edit, '\n');
+		else
+			edit_key(k->pr.edit, key);
+		break;
+	case PR_TEXT:
+		if (key == '\r' || key == '\n' || key == KEYS_FN(KEY_ENTER)) {
+			/* What follows Enter at once is the rest of a
+			 * paste, not keys for the console. */
+			flushinp();
+			text = edit_utf8(k->pr.edit);
 			prompt_done(k, text, 0);
 			free(text);
 		} else if (key == '\t' && k->pr.action == A_COMMAND)
 			complete(k);
-		else if (key == '\n' && k->pr.kind == PR_CAPTION)
-			edit_insert(k->pr.edit, '\n');
 		else
 			edit_key(k->pr.edit, key);
 		break;
@@ -759,7 +840,9 @@ out:
 /* $EDITOR. */
 
 /* Edits text in $VISUAL or $EDITOR; the new text (caller frees), or NULL
- * with *cause. The terminal is handed over meanwhile. */
+ * with *cause. The terminal is handed over meanwhile. When the editor
+ * fails or its file cannot be taken back, the file is kept and *cause
+ * says where: an operator's edit is never thrown away. */
 static char *
 run_editor(const char *text, char **cause)
 {
@@ -783,6 +866,7 @@ run_editor(const char *text, char **cause)
 	    write(fd, "\n", 1) != 1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		close(fd);
+		unlink(path); /* nothing edited yet */
 		goto out;
 	}
 	close(fd);
@@ -803,15 +887,19 @@ run_editor(const char *text, char **cause)
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		xasprintf(cause, "the editor did not finish cleanly (%s)",
-		          pid < 0 ? strerror(errno) : "exit status");
+		xasprintf(cause,
+		          "the editor did not finish cleanly (%s); nothing "
+		          "done, the text is kept in %s",
+		          pid < 0 ? strerror(errno) : "exit status", path);
 		goto out;
 	}
 	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
-	    (size = ftell(f)) < 0 || size > CAPTION_MAX ||
+	    (size = ftell(f)) < 0 || size > EDITOR_READ_MAX ||
 	    fseek(f, 0, SEEK_SET) != 0) {
-		xasprintf(cause, "%s: cannot read it back (or over %d bytes)",
-		          path, CAPTION_MAX);
+		xasprintf(cause,
+		          "%s: cannot read it back (or over %d bytes); "
+		          "nothing done, the file is kept",
+		          path, EDITOR_READ_MAX);
 		goto out;
 	}
 	out = xmalloc((size_t)size + 1);
@@ -820,10 +908,10 @@ run_editor(const char *text, char **cause)
 	/* Editors end files with a newline; the caption does not. */
 	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
 		out[--len] = '\0';
+	unlink(path);
 out:
 	if (f != NULL)
 		fclose(f);
-	unlink(path);
 	free(path);
 	return out;
 }
@@ -859,6 +947,7 @@ act_approval(struct console *k, enum action a)
 	const cJSON *ap = model_approval_selected(k->m);
 	const char  *id = jstr(ap, "execution");
 	char        *cause = NULL, *text;
+	int          round = model_approval_round(ap); /* as the key saw it */
 
 	if (k->m->appr_state == APPR_UNAVAILABLE) {
 		say(k, 1, "approvals are not available from this daemon");
@@ -879,10 +968,7 @@ act_approval(struct console *k, enum action a)
 		if (ed == NULL || *ed == '\0')
 			ed = getenv("EDITOR");
 		if (ed == NULL || *ed == '\0') {
-			prompt_open(k, PR_CAPTION, A_EDIT, id,
-			            "Enter: approve  ^J: new line  Esc: cancel",
-			            jstr(ap, "caption"), CAPTION_MAX,
-			            "Caption of %s:", id);
+			caption_open(k, id, jstr(ap, "caption"), round, NULL);
 			break;
 		}
 		if ((text = run_editor(jstr(ap, "caption") ? jstr(ap, "caption")
@@ -895,6 +981,12 @@ act_approval(struct console *k, enum action a)
 		if (jstr(ap, "caption") != NULL &&
 		    strcmp(text, jstr(ap, "caption")) == 0) {
 			say(k, 0, "the caption is unchanged; nothing done");
+			free(text);
+			break;
+		}
+		if (caption_fits(k, text) != 0) {
+			/* Too long: shorten it here, nothing lost. */
+			caption_open(k, id, text, round, "too long");
 			free(text);
 			break;
 		}
@@ -916,6 +1008,8 @@ act_approval(struct console *k, enum action a)
 	default:
 		break;
 	}
+	if (k->pr.kind != PR_NONE)
+		k->pr.round = round;
 }
 
 static void
@@ -1178,9 +1272,7 @@ draw(struct console *k)
 	if (LINES < 8 || COLS < 40) {
 		view_text(stdscr, 0, 0, COLS,
 		          "herald: the terminal is too small", A_BOLD);
-		wnoutrefresh(stdscr);
-		doupdate();
-		return;
+		goto drawn;
 	}
 	if (k->pr.kind == PR_CAPTION)
 		prompt_rows = LINES / 3 > 3 ? LINES / 3 : 3;
@@ -1250,6 +1342,7 @@ draw(struct console *k)
 		if (k->pr.edit != NULL)
 			curs_set(1);
 	}
+drawn:
 	wnoutrefresh(stdscr);
 	doupdate();
 	k->drawn++;
@@ -1350,7 +1443,11 @@ loop(struct console *k)
 		n = conn_pollfds(k->conn, fds, 2);
 		fds[n].fd = STDIN_FILENO;
 		fds[n].events = POLLIN;
+		fds[n].revents = 0;
 		if (poll(fds, (nfds_t)n + 1, wait) < 0 && errno != EINTR)
+			break;
+		/* The terminal went away: nobody to show anything to. */
+		if (fds[n].revents & (POLLHUP | POLLNVAL | POLLERR))
 			break;
 		if (conn_woken(k->conn) && k->m->connected) {
 			/* The event socket reconnected: what it missed. */
@@ -1392,7 +1489,7 @@ console_run(const char *url, const char *events_url,
 		conn_close(k.conn);
 		return 2;
 	}
-	set_escdelay(25);
+	set_escdelay(100); /* Esc alone, not a slow link's key */
 	cbreak();
 	noecho();
 	nonl();

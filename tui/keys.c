@@ -66,8 +66,8 @@ static const struct key_binding detail_keys[] = {
 static const struct key_binding approvals_keys[] = {
 	{ 'a', A_APPROVE, "a", "approve the caption (asks)" },
 	{ 'e', A_EDIT, "e",
-	  "edit the caption ($EDITOR, or here), then "
-	  "approve" },
+	  "edit the caption in $EDITOR, or here (Enter: new "
+	  "line, ^X: done), then approve (asks)" },
 	{ 'x', A_REJECT, "x", "reject, with a reason" },
 	{ 'g', A_REGENERATE, "g", "regenerate, with a hint" },
 	{ KEYS_FN(KEY_HOME), A_HOME, "Home/End", "first / last" },

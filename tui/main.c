@@ -32,6 +32,7 @@ main(int argc, char **argv)
 {
 	const char *state_opt = NULL, *socket_opt = getenv("HERALD_SOCKET");
 	const char *token_env = NULL;
+	char       *token = NULL;
 	struct client_opts opts = { NULL, getenv("HERALD_TLS_CA") };
 	char              *state_dir = NULL, *url = NULL, *cause = NULL;
 	char              *events_url = NULL;
@@ -88,6 +89,10 @@ main(int argc, char **argv)
 			        token_env);
 			return 2;
 		}
+		/* Ours alone: what we start ($EDITOR) does not inherit it. */
+		token = xstrdup(opts.token);
+		opts.token = token;
+		unsetenv(token_env);
 	}
 	if (frames_opt != NULL) {
 		char *end;
@@ -127,5 +132,6 @@ main(int argc, char **argv)
 	free(url);
 	free(events_url);
 	free(state_dir);
+	free(token);
 	return rc;
 }

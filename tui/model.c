@@ -45,7 +45,11 @@ jint(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	/* Out of int64_t's range (or NaN) the cast is undefined. */
+	return cJSON_IsNumber(v) && v->valuedouble > -9e15 &&
+	               v->valuedouble < 9e15
+	           ? (int64_t)v->valuedouble
+	           : 0;
 }
 
 static double
@@ -271,8 +275,10 @@ model_spend_total(const struct model *m, struct spend_row *out)
 void
 model_baseline(struct model *m, int64_t seq)
 {
-	if (seq > m->last_seq)
-		m->last_seq = seq;
+	/* The daemon's word, even backwards: a daemon back with a new
+	 * store counts from its own seq, and keeping ours would drop its
+	 * every event as already seen. */
+	m->last_seq = seq;
 	m->refreshing = 0;
 }
 
@@ -774,6 +780,20 @@ find_approval(const struct model *m, const char *exec, int *index)
 	return NULL;
 }
 
+/* The selection follows its execution when the approvals change (one
+ * added, one decided, the list fetched again); when it went, the
+ * selection stays in place. keep: the execution selected before (caller
+ * frees; NULL: none). */
+static void
+approvals_reselect(struct model *m, const char *keep)
+{
+	int i;
+
+	if (keep != NULL && find_approval(m, keep, &i) != NULL)
+		m->appr.sel = i;
+	model_pane_fix(&m->appr, cJSON_GetArraySize(m->approvals));
+}
+
 /* The approvals list from its two events: idempotent, so a replayed
  * event changes nothing. */
 static void
@@ -782,30 +802,42 @@ apply_approval(struct model *m, const char *type, const cJSON *ev)
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(ev, "data");
 	const char  *exec = jstr(ev, "execution");
 	cJSON       *a;
-	int          i;
+	int          i = -1;
+	char        *keep;
 
 	if (m->appr_state != APPR_OK || exec == NULL)
 		return;
+	keep = xstrdup(jstr(model_approval_selected(m), "execution"));
 	if (strcmp(type, "approval_requested") == 0) {
-		if (find_approval(m, exec, NULL) != NULL)
-			return;
+		/* The event's attempt is the approval's round: a new round
+		 * (a regenerated caption) replaces the old one in place. */
+		if ((a = find_approval(m, exec, &i)) != NULL) {
+			if (jint(ev, "attempt") <= jint(a, "round"))
+				goto out;
+			cJSON_DeleteItemFromArray(m->approvals, i);
+		}
 		a = cJSON_CreateObject();
 		jset_str(a, "execution", exec);
+		if (jint(ev, "attempt") > 0)
+			jset_num(a, "round", (double)jint(ev, "attempt"));
 		jset_str(a, "brand", jstr(ev, "brand"));
 		jset_str(a, "caption", jstr(data, "caption"));
 		jset_str(a, "photo_key", jstr(data, "photo_key"));
 		jset_str(a, "description", jstr(data, "description"));
 		jset_str(a, "since", jstr(ev, "at"));
 		jset_str(a, "expires_at", jstr(data, "expires_at"));
-		cJSON_AddItemToArray(m->approvals, a);
+		if (i >= 0 && i < cJSON_GetArraySize(m->approvals))
+			cJSON_InsertItemInArray(m->approvals, i, a);
+		else
+			cJSON_AddItemToArray(m->approvals, a);
 	} else if (strcmp(type, "approval_decided") == 0) {
-		if (find_approval(m, exec, &i) != NULL) {
+		if (find_approval(m, exec, &i) != NULL)
 			cJSON_DeleteItemFromArray(m->approvals, i);
-			model_pane_fix(&m->appr,
-			               cJSON_GetArraySize(m->approvals));
-		}
 	} else
 		m->stale |= STALE_APPROVALS;
+out:
+	approvals_reselect(m, keep);
+	free(keep);
 }
 
 int
@@ -818,7 +850,8 @@ model_event(struct model *m, const cJSON *ev)
 	int64_t          seq;
 	int              gap = 0;
 
-	if (!cJSON_IsNumber(seqv) || type == NULL)
+	if (!cJSON_IsNumber(seqv) || type == NULL ||
+	    !(seqv->valuedouble >= 0 && seqv->valuedouble < 9e15))
 		return 0;
 	seq = (int64_t)seqv->valuedouble;
 	if (topic == NULL)
@@ -942,13 +975,15 @@ void
 model_approvals_reply(struct model *m, const cJSON *r)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(r, "approvals");
+	char *keep = xstrdup(jstr(model_approval_selected(m), "execution"));
 
 	cJSON_Delete(m->approvals);
 	m->approvals =
 	    cJSON_IsArray(a) ? cJSON_Duplicate(a, 1) : cJSON_CreateArray();
 	m->appr_state = APPR_OK;
 	m->stale &= ~STALE_APPROVALS;
-	model_pane_fix(&m->appr, cJSON_GetArraySize(m->approvals));
+	approvals_reselect(m, keep);
+	free(keep);
 }
 
 void
@@ -970,6 +1005,20 @@ const cJSON *
 model_approval_selected(const struct model *m)
 {
 	return cJSON_GetArrayItem(m->approvals, m->appr.sel);
+}
+
+const cJSON *
+model_approval_find(const struct model *m, const char *exec)
+{
+	return find_approval(m, exec, NULL);
+}
+
+int
+model_approval_round(const cJSON *approval)
+{
+	int64_t r = jint(approval, "round");
+
+	return r > 0 && r <= INT32_MAX ? (int)r : 0;
 }
 
 void

@@ -172,8 +172,9 @@ int model_event(struct model *, const cJSON *ev);
 /* Marks everything stale, as after a gap or a reconnect: the console
  * then fetches status first and gives its engine.last_seq to
  * model_baseline (every fetch after it reflects at least that much, so
- * events up to it are skipped), then the rest. The list is reloaded in
- * place (PAGE_RELOAD), keeping the operator's place. */
+ * events up to it are skipped; it may be below the model's last_seq,
+ * when the daemon came back with a new store), then the rest. The list is
+ * reloaded in place (PAGE_RELOAD), keeping the operator's place. */
 void model_refresh(struct model *);
 void model_baseline(struct model *, int64_t seq);
 
@@ -206,6 +207,13 @@ void         model_approvals_reply(struct model *, const cJSON *result);
 void         model_approvals_unavailable(struct model *);
 int          model_approvals_waiting(const struct model *);
 const cJSON *model_approval_selected(const struct model *);
+/* The approval waiting on execution exec, or NULL. */
+const cJSON *model_approval_find(const struct model *, const char *exec);
+/* Which caption an approval shows (approval.list's round, the
+ * approval_requested event's attempt): the approve, reject and
+ * regenerate requests name it, so the daemon refuses a decision about a
+ * caption it has since replaced. 0: not known. */
+int model_approval_round(const cJSON *approval);
 
 void         model_schedules_reply(struct model *, const cJSON *result);
 const cJSON *model_schedule_selected(const struct model *);

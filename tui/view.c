@@ -52,6 +52,10 @@ put_wide(WINDOW *win, int y, int x, int cols, wchar_t *w, size_t n, attr_t a)
 	size_t k;
 	int    used, ew = text_cwidth(ellipsis_w);
 
+	/* Never past the right edge: curses would wrap it onto the next
+	 * row. */
+	if (cols > getmaxx(win) - x)
+		cols = getmaxx(win) - x;
 	if (cols <= 0)
 		return 0;
 	showable(w, n);

@@ -24,8 +24,8 @@ layout(int w)
 		c = (struct cols){ 0, 22, 10, 16, 24, 3, 9, 9 };
 	else if (w >= 120)
 		c = (struct cols){ 0, 14, 9, 16, 14, 3, 8, 8 };
-	else
-		c = (struct cols){ 0, 0, 8, 12, 12, 3, 7, 0 };
+	else /* the status keeps its 16: waiting_approval */
+		c = (struct cols){ 0, 0, 8, 16, 12, 3, 7, 0 };
 	/* 2 for the in-doubt mark, a space after each column. */
 	c.id = w - 2 - (c.type ? c.type + 1 : 0) - (c.brand + 1) -
 	       (c.status + 1) - (c.step + 1) - (c.rt + 1) - c.age -

@@ -37,8 +37,12 @@ wait_screen 'sleepy +diagnostic +- +completed' 20
 h workflow show sleepy --json |
 	jq -e '[.events[] | select(.type == "step_started" and .step == "s1")]
 		| length == 1' >/dev/null || fail "s1 ran twice"
-# Cancelling a closed run is refused, with the daemon's reason.
-keys c y
+# Cancelling a closed run is refused, with the daemon's reason. The y
+# comes after the question: one typed before it (with the c, in one
+# burst) is dropped, as a paste's would be.
+keys c
+wait_screen 'Cancel execution sleepy\? \(y/N\)'
+keys y
 wait_screen 'sleepy: invalid_state'
 
 # A side effect whose outcome is unknown: marked in the list, decided in

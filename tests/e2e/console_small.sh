@@ -98,6 +98,33 @@ until [ -f "$T/console.exit" ]; do
 	n=$((n + 1)); [ $n -lt 200 ] || fail "--frames did not exit"; sleep 0.05
 done
 [ "$(cat "$T/console.exit")" = 0 ] || fail "--frames exit $(cat "$T/console.exit")"
+# Narrower than the columns (60: the age ends past the edge): rows are
+# cut at the right edge, never wrapped onto the next row.
+console 60 20
+wait_screen '^  ID +BRAND +STATUS'
+wait_screen '^. ete-1 '
+screen >"$T/narrow"
+awk 'NR > 3 && NR < 20 && $0 != "" && !/^(  |▶ )[a-z]/ { bad = 1 }
+	END { exit bad }' "$T/narrow" || fail "rows wrapped at 60 columns:
+$(cat "$T/narrow")"
+console_quit
+# Too small to draw: it says so, redraws only when something changes
+# (it used to spin, and --frames never ended), and --frames still ends.
+console 30 6 -- --state-dir "$S" --frames 3
+n=0
+until [ -f "$T/console.exit" ]; do
+	n=$((n + 1)); [ $n -lt 200 ] || fail "--frames did not exit at 30x6: $(screen)"; sleep 0.05
+done
+[ "$(cat "$T/console.exit")" = 0 ] || fail "--frames exit $(cat "$T/console.exit") at 30x6"
+tm kill-server
+console 30 6
+wait_screen 'herald: the terminal is too'
+pid=$(console_pid)
+t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+sleep 2
+t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+echo "too small: $((t1 - t0)) ticks of CPU in 2 s"
+console_quit
 # Without a terminal it says so.
 expect_rc 2 "$HERALD" --state-dir "$S" </dev/null
 grep -q "needs a terminal" "$T/err" || fail "no terminal: $(cat "$T/err")"

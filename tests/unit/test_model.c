@@ -250,6 +250,38 @@ test_gap_detection(void **state)
 	model_free(m);
 }
 
+/* The daemon came back with a new store: its seq starts again below
+ * ours, and its events still show. */
+static void
+test_seq_goes_back(void **state)
+{
+	struct model *m = loaded(1, 500);
+	cJSON        *p;
+
+	(void)state;
+	assert_int_equal(feed(m, 501, "step_started", "x1", "s1", 1, NULL), 0);
+	model_connected(m, 0);
+	model_connected(m, 1);
+	model_baseline(m, 3);
+	assert_int_equal(m->last_seq, 3);
+	p = page("y", 1, 1, 0, 0, 3);
+	model_list_reply(m, PAGE_RELOAD, p);
+	cJSON_Delete(p);
+	assert_string_equal(m->rows[0].id, "y1");
+	assert_int_equal(feed(m, 4, "step_started", "y1", "s9", 1, NULL), 0);
+	assert_int_equal(m->last_seq, 4);
+	assert_string_equal(m->rows[0].step, "s9");
+	/* and gaps count from there */
+	assert_int_equal(feed(m, 6, "step_started", "y1", "s9", 1, NULL), 1);
+	/* A seq no int64_t holds is no event. */
+	p = event(7, "step_started", "y1", "s10", 1, NULL);
+	cJSON_SetNumberValue(cJSON_GetObjectItem(p, "seq"), 1e300);
+	assert_int_equal(model_event(m, p), 0);
+	assert_int_equal(m->last_seq, 6);
+	cJSON_Delete(p);
+	model_free(m);
+}
+
 static void
 test_new_executions(void **state)
 {
@@ -601,6 +633,100 @@ test_approvals(void **state)
 	model_free(m);
 }
 
+/* Each approval knows its round (which caption it shows): from the list,
+ * from approval_requested's attempt, and a new round replaces the old
+ * one in place. */
+static void
+test_approval_round(void **state)
+{
+	struct model *m = loaded(1, 10);
+	cJSON        *r =
+	    cJSON_Parse("{\"approvals\":[{\"execution\":\"a1\",\"round\":3,"
+	                "\"caption\":\"c3\"},{\"execution\":\"a0\","
+	                "\"caption\":\"c\"}]}");
+
+	(void)state;
+	model_approvals_reply(m, r);
+	assert_int_equal(model_approval_round(model_approval_selected(m)), 3);
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 1)), 0);
+	assert_int_equal(model_approval_round(NULL), 0);
+	feed(m, 11, "approval_requested", "a2", NULL, 2,
+	     "{\"caption\":\"c2\"}");
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 2)), 2);
+	/* A regenerated caption for a1: round 4, same place in the list. */
+	feed(m, 12, "approval_requested", "a1", NULL, 4,
+	     "{\"caption\":\"c4\"}");
+	assert_int_equal(model_approvals_waiting(m), 3);
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 0)), 4);
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(m->approvals, 0), "caption")),
+	    "c4");
+	/* An older round (a replay) changes nothing. */
+	feed(m, 13, "approval_requested", "a1", NULL, 3,
+	     "{\"caption\":\"c3\"}");
+	assert_int_equal(
+	    model_approval_round(cJSON_GetArrayItem(m->approvals, 0)), 4);
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(m->approvals, 0), "caption")),
+	    "c4");
+	cJSON_Delete(r);
+	model_free(m);
+}
+
+static const char *
+appr_selected(const struct model *m)
+{
+	return cJSON_GetStringValue(
+	    cJSON_GetObjectItem(model_approval_selected(m), "execution"));
+}
+
+/* The approvals' selection stays on its execution, whatever comes or
+ * goes before it. */
+static void
+test_approvals_keep_selection(void **state)
+{
+	struct model *m = loaded(1, 10);
+	cJSON        *a = cJSON_Parse("{\"approvals\":[{\"execution\":\"a1\"},"
+	                                     "{\"execution\":\"a2\"},"
+	                                     "{\"execution\":\"a3\"}]}");
+	cJSON        *b = cJSON_Parse("{\"approvals\":[{\"execution\":\"a0\"},"
+	                                     "{\"execution\":\"a1\"},"
+	                                     "{\"execution\":\"a2\"},"
+	                                     "{\"execution\":\"a3\"}]}");
+
+	(void)state;
+	model_approvals_reply(m, a);
+	m->view = VIEW_APPROVALS;
+	m->appr.height = 10;
+	model_nav(m, NAV_DOWN);
+	assert_string_equal(appr_selected(m), "a2");
+	/* One older came in the list fetched again. */
+	model_approvals_reply(m, b);
+	assert_string_equal(appr_selected(m), "a2");
+	/* One before it decided. */
+	feed(m, 11, "approval_decided", "a0", NULL, 0,
+	     "{\"decision\":\"approved\"}");
+	assert_string_equal(appr_selected(m), "a2");
+	feed(m, 12, "approval_decided", "a1", NULL, 0,
+	     "{\"decision\":\"rejected\"}");
+	assert_string_equal(appr_selected(m), "a2");
+	/* One added after it. */
+	feed(m, 13, "approval_requested", "a4", NULL, 1, "{}");
+	assert_string_equal(appr_selected(m), "a2");
+	/* The selected one decided: the selection stays in place. */
+	feed(m, 14, "approval_decided", "a2", NULL, 0,
+	     "{\"decision\":\"approved\"}");
+	assert_string_equal(appr_selected(m), "a3");
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	model_free(m);
+}
+
 static void
 test_pubs_full(void **state)
 {
@@ -818,12 +944,15 @@ main(void)
 		cmocka_unit_test(test_row_newer_than_event),
 		cmocka_unit_test(test_status_events),
 		cmocka_unit_test(test_gap_detection),
+		cmocka_unit_test(test_seq_goes_back),
 		cmocka_unit_test(test_new_executions),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_paging_window),
 		cmocka_unit_test(test_pages_never_repeat_rows),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_approvals),
+		cmocka_unit_test(test_approval_round),
+		cmocka_unit_test(test_approvals_keep_selection),
 		cmocka_unit_test(test_pubs_full),
 		cmocka_unit_test(test_spend),
 		cmocka_unit_test(test_schedules_keep_selection),
