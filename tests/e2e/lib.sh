@@ -93,13 +93,31 @@ console_pid() {
 	pgrep -P "$pane" -x herald || pgrep -P "$(pgrep -P "$pane" | head -1)" -x herald
 }
 
+# quit_diag: what a console that does not quit is doing (for the failure
+# message): its state and each thread's kernel wait channel and stack.
+quit_diag() {
+	p=$(console_pid 2>/dev/null | head -1)
+	[ -n "$p" ] || { echo "no herald process"; return; }
+	grep -E '^(State|Threads)' "/proc/$p/status"
+	for t in /proc/"$p"/task/*; do
+		echo "thread ${t##*/}: $(cat "$t/comm") wchan=$(cat "$t/wchan")"
+		cat "$t/stack" 2>/dev/null | head -5
+	done
+	if command -v gdb >/dev/null; then
+		gdb -p "$p" -batch -ex 'thread apply all bt 12' 2>/dev/null |
+			grep -E '^(Thread|#)' | head -60
+	fi
+}
+
 # console_quit: q, and the console must exit 0 with nothing on stderr (a
 # sanitizer's report would be there).
 console_quit() {
 	keys q
 	end=$(($(date +%s) + 10))
 	until [ -f "$T/console.exit" ]; do
-		[ "$(date +%s)" -lt "$end" ] || fail "q did not quit: $(screen)"
+		[ "$(date +%s)" -lt "$end" ] ||
+			fail "q did not quit: $(screen)
+--- where herald is: $(quit_diag)"
 		sleep 0.05
 	done
 	[ "$(cat "$T/console.exit")" = 0 ] ||
