@@ -18,7 +18,9 @@ wait_seq() { # wait_seq FILE MAX
 	n=0
 	until [ -s "$1" ] && [ "$(tail -n 1 "$1" | jq .seq)" -ge "$2" ]; do
 		n=$((n + 1))
-		[ $n -lt 600 ] || fail "$1 stopped at $(tail -n 1 "$1" | jq .seq), want $2"
+		[ $n -lt 600 ] || fail "$1 stopped at $(tail -n 1 "$1" | jq .seq), want $2
+--- its stderr: $(cat "$T/follow.err" 2>/dev/null)
+--- the daemon's last seq: $(max_seq)"
 		sleep 0.05
 	done
 }
