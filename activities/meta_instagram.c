@@ -32,7 +32,8 @@
 
 #define POLL_INTERVAL_MS 10000
 #define POLL_MAX         90
-#define QUOTA_WAIT_MS    (15 * 60 * 1000)
+/* A full quota is looked at again this often. */
+#define QUOTA_RECHECK_MS (15 * 60 * 1000)
 
 static cJSON *
 get(const struct act_call *c, const char *path, const char *fields,
@@ -200,8 +201,8 @@ quota_ok(const struct act_call *c, struct act_out *out, const char *container,
 		xasprintf(&why,
 		          "Instagram publishing quota used up (%.0f of %.0f in "
 		          "24 h); container %s waits %d minutes",
-		          used, total, container, QUOTA_WAIT_MS / 60000);
-		wait_for(out, container, polls, QUOTA_WAIT_MS, why);
+		          used, total, container, QUOTA_RECHECK_MS / 60000);
+		wait_for(out, container, polls, QUOTA_RECHECK_MS, why);
 		return -1;
 	}
 	return 0;
@@ -231,7 +232,7 @@ publish(const struct act_call *c, struct act_out *out, const char *container,
 
 			xasprintf(&why, "%s; container %s waits", out->error,
 			          container);
-			wait_for(out, container, polls, QUOTA_WAIT_MS, why);
+			wait_for(out, container, polls, QUOTA_RECHECK_MS, why);
 		}
 		return;
 	}

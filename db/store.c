@@ -859,19 +859,22 @@ reader_fail(struct store_reader *r, sqlite3_stmt *st, char **cause)
 }
 
 /* What a list row shows of its steps: the step to look at (in doubt
- * first, then running, waiting to retry, failed), the attempts beyond
- * each step's first, and whether a step waits for an operator. */
+ * first, then running, waiting (an approval, an Instagram container),
+ * waiting to retry, failed), the retries (attempts beyond each step's
+ * first within its retry budget: checks, calls after a wait and the
+ * approval gate are not retries), and whether a step waits for an
+ * operator. */
 #define LIST_COLS                                                              \
 	EXEC_COLS                                                              \
-	    ", (SELECT name FROM steps s WHERE s.exec_n = x.n AND "            \
-	    "s.status IN ('in_doubt', 'running', 'retry_wait', "               \
-	    "'failed') ORDER BY CASE s.status WHEN 'in_doubt' THEN 0 "         \
-	    "WHEN 'running' THEN 1 WHEN 'retry_wait' THEN 2 ELSE 3 END, "      \
-	    "s.idx LIMIT 1), "                                                 \
-	    "(SELECT coalesce(sum(max(attempt - 1, 0)), 0) FROM steps "        \
-	    "s WHERE s.exec_n = x.n), "                                        \
-	    "EXISTS (SELECT 1 FROM steps s WHERE s.exec_n = x.n AND "          \
-	    "s.status = 'in_doubt')"
+	", (SELECT name FROM steps s WHERE s.exec_n = x.n AND "                \
+	"s.status IN ('in_doubt', 'running', 'waiting', 'retry_wait', "        \
+	"'failed') ORDER BY CASE s.status WHEN 'in_doubt' THEN 0 "             \
+	"WHEN 'running' THEN 1 WHEN 'waiting' THEN 2 "                         \
+	"WHEN 'retry_wait' THEN 3 ELSE 4 END, s.idx LIMIT 1), "                \
+	"(SELECT coalesce(sum(max(attempt - attempt_base - 1, 0)), 0) "        \
+	"FROM steps s WHERE s.exec_n = x.n), "                                 \
+	"EXISTS (SELECT 1 FROM steps s WHERE s.exec_n = x.n AND "              \
+	"s.status = 'in_doubt')"
 
 /* The filter's conditions ("AND ..."), bound by bind_filter. */
 static void

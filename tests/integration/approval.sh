@@ -56,6 +56,10 @@ jq -e '.approvals | length == 1 and .[0].execution == "w1" and
 	(.[0].expires_at | startswith("2026-11-28T20:00:00"))' "$T/l" >/dev/null ||
 	fail "approval list: $(cat "$T/l")"
 h approval list | grep -q w1 || fail "approval list (text) lacks w1"
+# The list shows where the run stands, and waiting is not a retry.
+h workflow list --json | jq -e '.executions[] | select(.id == "w1") |
+	.step == "approve_caption" and .retries == 0' >/dev/null ||
+	fail "list row: $(h workflow list --json | jq -c '.executions[0]')"
 h events --since 0 --topic approval --json 2>/dev/null |
 	grep -q approval_requested || fail "no approval_requested event"
 

@@ -96,6 +96,10 @@ jq -e --arg h "$sum" '.fb_posts[0].photo_sha256 == $h and
 h workflow show ok --json | jq -e '[.events[] | select(.type ==
 	"step_waiting" and .step == "publish_instagram_photo")] | length >= 1' \
 	>/dev/null || fail "the container was not polled by a durable wait"
+# Polling the container is not retrying: a clean run has no retries.
+h workflow list --json | jq -e '.executions[] | select(.id == "ok") |
+	.retries == 0' >/dev/null ||
+	fail "polls counted as retries: $(h workflow list --json | jq -c .executions)"
 [ "$(st ok publish_instagram_photo attempt)" = "$(h workflow show ok --json |
 	jq '[.events[] | select(.step == "publish_instagram_photo" and
 	.type == "step_started")] | length')" ] || fail "attempt numbering"

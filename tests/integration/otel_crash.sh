@@ -2,17 +2,15 @@
 # all delivered after a restart, each once. While away, the outbox is
 # capped: the oldest spans go, counted, with a warning.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/otlplib.sh"
 
 S="$T/s"
 PK=pk-lf-crash-$$
 SK=sk-lf-crash-$$
-/usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" >"$T/lport" &
-OTLP=$!
-trap 'kill $OTLP 2>/dev/null || true; cleanup' EXIT
-wait_for test -s "$T/lport" || fail "the OTLP fake did not start"
-LPORT=$(cat "$T/lport")
-kill $OTLP
-wait $OTLP 2>/dev/null || true
+trap 'otlp_down; cleanup' EXIT
+# A port for the fake, which is then stopped: Langfuse is "down".
+otlp_up
+otlp_down
 
 cat >"$T/herald.json" <<JSON
 {"langfuse": {"base_url": "http://127.0.0.1:$LPORT", "flush": "100ms",
@@ -45,9 +43,7 @@ kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null || true
 DAEMON_PID=""
 
-/usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" "$LPORT" >"$T/lport2" &
-OTLP=$!
-wait_for test -s "$T/lport2" || fail "the OTLP fake did not restart"
+otlp_up "$LPORT"
 start_daemon --state-dir "$S" --config "$T/herald.json"
 drained() {
 	h status --json | jq -e '.langfuse.outbox == 0 and

@@ -5,19 +5,15 @@
 # Then a batch refused as a bad payload (400) is logged once with the
 # answer and dropped, not sent again.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/otlplib.sh"
 
 S="$T/s"
 PK=pk-lf-out-$$
 SK=sk-lf-out-$$
+trap 'otlp_down; cleanup' EXIT
 # A port for the fake, which is then stopped: Langfuse is "down".
-/usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" >"$T/lport" &
-OTLP=$!
-trap 'kill $OTLP 2>/dev/null || true; cleanup' EXIT
-wait_for test -s "$T/lport" || fail "the OTLP fake did not start"
-LPORT=$(cat "$T/lport")
-kill $OTLP
-wait $OTLP 2>/dev/null || true
-received() { curl -s "http://127.0.0.1:$LPORT/_requests"; }
+otlp_up
+otlp_down
 
 cat >"$T/herald.json" <<JSON
 {"langfuse": {"base_url": "http://127.0.0.1:$LPORT", "flush": "100ms",
@@ -42,9 +38,7 @@ failing() {
 wait_for failing >/dev/null || fail "not failing: $(h status --json | jq -c .langfuse)"
 
 # Back, but answering 503, 503, then 429 with Retry-After: 3.
-/usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" "$LPORT" \
-	503 503 429:3 >"$T/lport2" &
-OTLP=$!
+otlp_up "$LPORT" 503 503 429:3
 drained() {
 	h status --json | jq -e '.langfuse.outbox == 0 and
 		.langfuse.exported == 35 and .langfuse.failures == 0'

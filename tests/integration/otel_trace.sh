@@ -6,6 +6,7 @@
 # status shows the spend; prompts can be left out; without the keys
 # nothing is written.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/otlplib.sh"
 
 S="$T/s"
 KEY=sk-ant-fake-$$-0123456789
@@ -13,14 +14,10 @@ PK=pk-lf-test-$$-public
 SK=sk-lf-test-$$-secret
 /usr/bin/python3 "$SRC/tests/fakes/anthropic.py" "$KEY" >"$T/aport" &
 CLAUDE=$!
-/usr/bin/python3 "$SRC/tests/fakes/otlp.py" "$PK" "$SK" >"$T/lport" &
-OTLP=$!
-trap 'kill $CLAUDE $OTLP 2>/dev/null || true; cleanup' EXIT
+trap 'kill $CLAUDE 2>/dev/null || true; otlp_down; cleanup' EXIT
+otlp_up
 wait_for test -s "$T/aport" || fail "the Claude fake did not start"
-wait_for test -s "$T/lport" || fail "the OTLP fake did not start"
 APORT=$(cat "$T/aport")
-LPORT=$(cat "$T/lport")
-received() { curl -s "http://127.0.0.1:$LPORT/_requests"; }
 
 mkdir "$T/photos"
 cp "$SRC"/assets/photos/pomandi/*.jpg "$T/photos/"
