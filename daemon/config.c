@@ -247,6 +247,7 @@ static const struct field config_fields[] = {
 	{ "insecure", T_BOOL, 0, C(insecure), 0, 0, NULL, NULL },
 	{ "log_level", T_LEVEL, 0, C(log_level), 0, 0, NULL, NULL },
 	{ "workers", T_INT, 0, C(workers), 1, 64, NULL, NULL },
+	{ "stop_drain", T_DURATION, 0, C(stop_drain_ms), 0, 0, NULL, NULL },
 	{ "synchronous", T_ENUM, 0, C(synchronous), 0, 0, sync_choices, NULL },
 	{ "brands", T_MAP, 0, C(brands), 0, 0, NULL, &brand_schema },
 	{ "schedules", T_LIST, 0, C(schedules), 0, 0, NULL, &schedule_schema },
@@ -948,6 +949,7 @@ config_defaults(void)
 	c->socket_mode = 0600;
 	c->log_level = -1;
 	c->workers = 4;
+	c->stop_drain_ms = 60000;
 	c->synchronous = CONFIG_SYNC_FULL;
 	c->langfuse.enabled = 1;
 	c->langfuse.prompts = 1;

@@ -137,6 +137,9 @@ struct config {
 	int               insecure;  /* allow plain tcp:// listeners */
 	int               log_level; /* enum log_level, or -1 when unset */
 	int               workers;
+	/* On SIGTERM, how long running steps may finish before they are
+	 * interrupted (the next start takes them up, using no attempt). */
+	int64_t stop_drain_ms;
 	int               synchronous; /* enum config_sync */
 	struct cfg_list   brands;      /* struct config_brand */
 	struct cfg_list   schedules;   /* struct config_schedule */

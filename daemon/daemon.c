@@ -511,6 +511,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	eo.db_path = d->db_path;
 	eo.sync_full = cfg->synchronous == CONFIG_SYNC_FULL;
 	eo.workers = cfg->workers;
+	eo.drain_ms = -1; /* main drains, watching for a second signal */
 	eo.types = workflow_types;
 	eo.publish = publish;
 	eo.publish_arg = d;
@@ -591,6 +592,27 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_config(cfg);
+}
+
+void
+daemon_drain(struct daemon *d)
+{
+	engine_drain(d->engine);
+}
+
+int64_t
+daemon_running(struct daemon *d)
+{
+	struct engine_stats st;
+
+	engine_stats(d->engine, &st);
+	return st.running;
+}
+
+int64_t
+daemon_drain_ms(const struct daemon *d)
+{
+	return d->cfg->stop_drain_ms;
 }
 
 void

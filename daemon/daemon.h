@@ -5,6 +5,8 @@
 #ifndef HERALD_DAEMON_H
 #define HERALD_DAEMON_H
 
+#include <stdint.h>
+
 struct config;
 struct daemon;
 
@@ -20,7 +22,16 @@ int daemon_check_env(const struct config *cfg, char **cause);
 /* Hands a newly loaded config to the running daemon, which takes it. */
 void daemon_reload(struct daemon *, struct config *cfg);
 
-/* Stops the threads in order and frees everything. */
+/* Starts draining for a stop: running steps may finish and are stored,
+ * nothing new starts, the sockets stay up (reads answered, changes refused
+ * as "unavailable"). daemon_running says how many steps still run, and
+ * daemon_drain_ms how long the config lets them. */
+void    daemon_drain(struct daemon *);
+int64_t daemon_running(struct daemon *);
+int64_t daemon_drain_ms(const struct daemon *);
+
+/* Stops the threads in order (interrupting steps still running: the next
+ * start takes them up) and frees everything. */
 void daemon_stop(struct daemon *);
 
 #endif

@@ -88,17 +88,30 @@ enum exec_status {
 	XS_CANCELLED,
 	XS_WAITING, /* at the approval gate */
 	XS_REJECTED,
+	XS_IN_DOUBT, /* nothing can go on until an operator resolves a step
+	                in doubt (DESIGN rule 5: a run never closes so) */
 	XS_COUNT
 };
 static const char *const exec_status_names[XS_COUNT] = {
-	"running",   "completed",        "failed",
-	"cancelled", "waiting_approval", "rejected",
+	"running",          "completed", "failed",   "cancelled",
+	"waiting_approval", "rejected",  "in_doubt",
 };
 
 /* Not closed: in memory, its timers armed. */
-#define OPEN(x) ((x)->status == XS_RUNNING || (x)->status == XS_WAITING)
+#define OPEN(x)                                                                \
+	((x)->status == XS_RUNNING || (x)->status == XS_WAITING ||             \
+	 (x)->status == XS_IN_DOUBT)
 
-/* Shared by the engine and one running job: the job's abort flag. */
+/* A step whose attempts heraldd's own stop or crash keeps cutting short
+ * (they use no retry budget) is given up after this many: in doubt for a
+ * side effect, failed for the others, saying why. */
+#define INTERRUPT_MAX 20
+
+/* Shared by the engine and one running job: the job's abort flag. An
+ * activity only tests it for non-zero; the engine also reads which it is:
+ * an abort asked by heraldd's own stop makes the attempt interrupted, not
+ * failed. */
+enum { TOK_ABORT = 1, TOK_STOP = 2 };
 struct cancel_tok {
 	atomic_int flag;
 	atomic_int refs;
@@ -123,18 +136,21 @@ struct step {
 	struct exec     *x;   /* the execution it belongs to */
 	int              idx; /* its index in x->steps */
 	enum step_status status;
-	int              attempt; /* attempts so far; never goes back */
-	int              base;    /* of which not counted against the retry
-	                             policy: before a reset, and checks */
-	int check;                /* the running attempt checks an outcome */
-	int overdue;              /* running past its timeout (side effect):
-	                             aborted, waiting for the worker */
-	int64_t            next_at, started_at, finished_at, deadline;
-	char              *last_error;
-	char              *result;   /* JSON text */
-	char              *progress; /* JSON text, kept between calls */
-	struct cancel_tok *cancel;   /* while running */
-	enum timer_kind    tkind;    /* its timer, if any */
+	int              attempt;   /* attempts so far; never goes back */
+	int              base;      /* of which not counted against the retry
+	                               policy: before a reset, and checks */
+	enum start_mode mode;       /* how the current attempt started */
+	int             interrupts; /* attempts cut by heraldd's stop or
+	                               crash (they use no retry budget) */
+	int overdue;                /* running past its timeout (side effect):
+	                               aborted, waiting for the worker */
+	int64_t check_from; /* a check: when the attempt it checks began */
+	int64_t next_at, started_at, finished_at, deadline;
+	char   *last_error;
+	char   *result;            /* JSON text */
+	char   *progress;          /* JSON text, kept between calls */
+	struct cancel_tok *cancel; /* while running */
+	enum timer_kind    tkind;  /* its timer, if any */
 	int64_t            due;
 	size_t             hidx; /* its place in the timer heap */
 };
@@ -153,10 +169,11 @@ struct exec {
 	enum exec_status       status;
 	int64_t                created_at, closed_at;
 	char                  *error;
-	char                  *schedule; /* that started it, or NULL */
-	int                    running;  /* steps running */
-	int                    failing;  /* a step failed for good */
-	int                    dirty;    /* on the dirty list */
+	char                  *schedule;    /* that started it, or NULL */
+	int                    running;     /* steps running */
+	int                    failing;     /* a step failed for good: */
+	int                    failed_step; /* the first that did, or -1 */
+	int                    dirty;       /* on the dirty list */
 	TAILQ_ENTRY(exec) dirty_entry;
 	TAILQ_ENTRY(exec) closed_entry;
 	struct waiter *waiters; /* workflow.execute calls */
@@ -240,6 +257,7 @@ struct engine {
 	pthread_cond_t  cond;
 	struct ev_list  inbox;
 	int             stopping;
+	int             drain_asked; /* engine_drain was called */
 
 	/* Engine thread only. */
 	struct strmap      *execs;    /* id -> struct exec, open ones */
@@ -257,7 +275,8 @@ struct engine {
 	struct pub_list     pubs;
 	struct cancel_tok **aborts; /* to abort once the turn commits */
 	size_t              naborts, capaborts;
-	struct ev_list      applied; /* results applied this turn */
+	struct ev_list      applied;  /* results applied this turn */
+	int                 draining; /* stopping: start nothing new */
 
 	struct strmap  *rids; /* rid -> struct rid_rec, most recent */
 	struct rid_list rid_lru;
@@ -422,6 +441,9 @@ save_step(struct engine *e, struct exec *x, int i)
 	row.last_error = s->last_error;
 	row.result = s->result;
 	row.progress = s->progress;
+	row.mode = (int)s->mode;
+	row.interrupted = s->interrupts;
+	row.check_from = s->check_from;
 	tx_check(e, store_step_update(e->store, x->n, &row, &cause), cause);
 }
 
@@ -620,9 +642,14 @@ start_attempt(struct engine *e, struct exec *x, int i, enum start_mode mode)
 	s->attempt++;
 	if (mode != START_RUN)
 		s->base++; /* checks and continuations use no attempt */
-	s->check = check;
+	/* A check looks for what the attempt it checks did, from when that
+	 * began; checking again (after an interruption, or on a retry of
+	 * the run) keeps looking from the same time. */
+	if (check && s->mode != START_CHECK)
+		s->check_from = s->started_at;
+	s->mode = mode;
 	s->overdue = 0;
-	prev_started = s->started_at;
+	prev_started = s->check_from;
 	s->started_at = now;
 	s->finished_at = 0;
 	s->next_at = 0;
@@ -762,8 +789,54 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
 	         exec_status_names[status]);
 }
 
+/* What happens next, in words, for a message: "in 4 s", "in 2 min". */
+static const char *
+delay_words(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%lld ms", (long long)ms);
+	else if (ms < 120000)
+		snprintf(buf, len, "%lld s", (long long)((ms + 999) / 1000));
+	else
+		snprintf(buf, len, "%lld min",
+		         (long long)((ms + 59999) / 60000));
+	return buf;
+}
+
+/* Step i failed for good: the run fails with its error once nothing runs.
+ * The error is stored at once, so a crash before the close keeps it. */
+static void
+exec_failing(struct engine *e, struct exec *x, int i, const char *error)
+{
+	int used = x->steps[i].attempt - x->steps[i].base;
+
+	if (x->failing)
+		return;
+	x->failing = 1;
+	x->failed_step = i;
+	free(x->error);
+	if (used > 0)
+		xasprintf(&x->error, "step %s failed after %d attempt%s: %s",
+		          x->wf->steps[i].name, used, used == 1 ? "" : "s",
+		          error);
+	else
+		xasprintf(&x->error, "step %s failed: %s", x->wf->steps[i].name,
+		          error);
+	save_exec(e, x);
+}
+
+/* The failing step's name, for "not retried" messages. */
+static const char *
+failing_name(const struct exec *x)
+{
+	return x->failed_step >= 0 ? x->wf->steps[x->failed_step].name
+	                           : "another step";
+}
+
 /* A step's attempt failed. retryable says whether the error class allows
- * another attempt; the retry policy decides whether one is left. */
+ * another attempt; the retry policy decides whether one is left. The
+ * error says what happened; the engine alone says what happens next
+ * ("next" in the event and the log), from the decision just made. */
 static void
 step_failed(struct engine *e, struct exec *x, int i, const char *error,
             int retryable, int64_t retry_after, const char *usage)
@@ -771,15 +844,15 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	const struct step_def *d = &x->wf->steps[i];
 	struct step           *s = &x->steps[i];
 	cJSON                 *data = cJSON_CreateObject();
-	char                   ts[32];
+	char                   ts[32], dw[32], *next;
 	int64_t                delay;
-	int                    used;
+	int                    used, max = d->retry.max_attempts;
 
 	end_attempt(e, x, i);
 	if (usage != NULL)
 		/* What the failed attempt cost (a billed model call). */
 		cJSON_AddItemToObject(data, "usage", cJSON_Parse(usage));
-	if (s->check && s->last_error != NULL) {
+	if (s->mode == START_CHECK && s->last_error != NULL) {
 		/* Keep what made the check necessary (the API's own words)
 		 * beside what the check found. */
 		char *both;
@@ -792,8 +865,7 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	s->finished_at = clock_ms();
 	cJSON_AddStringToObject(data, "error", error);
 	used = s->attempt - s->base;
-	if (retryable && !x->failing &&
-	    (d->retry.max_attempts == 0 || used < d->retry.max_attempts)) {
+	if (retryable && !x->failing && (max == 0 || used < max)) {
 		delay = retry_delay_ms(&d->retry, used);
 		if (retry_after > delay)
 			delay = retry_after;
@@ -803,58 +875,156 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 		                        iso8601(s->next_at, ts, sizeof ts));
 		cJSON_AddNumberToObject(data, "retry_in_ms", (double)delay);
 		timer_set(e, s, s->next_at, TM_RETRY);
-		log_warn("step_failed",
-		         "execution=%s step=%s attempt=%d retry_in_ms=%lld "
-		         "error=\"%s\"",
-		         x->id, d->name, s->attempt, (long long)delay, error);
+		if (max > 0)
+			xasprintf(&next, "retrying in %s (attempt %d of %d)",
+			          delay_words(delay, dw, sizeof dw), used + 1,
+			          max);
+		else
+			xasprintf(&next, "retrying in %s (attempt %d)",
+			          delay_words(delay, dw, sizeof dw), used + 1);
 	} else {
 		s->status = SS_FAILED;
 		cJSON_AddTrueToObject(data, "final");
-		if (!x->failing) {
-			x->failing = 1;
-			free(x->error);
-			xasprintf(&x->error,
-			          "step %s failed after %d attempt%s: "
-			          "%s",
-			          d->name, used, used == 1 ? "" : "s", error);
-		}
-		log_warn("step_failed",
-		         "execution=%s step=%s attempt=%d final=1 error=\"%s\"",
-		         x->id, d->name, s->attempt, error);
+		if (x->failing)
+			xasprintf(&next, "not retried: step %s failed for good",
+			          failing_name(x));
+		else if (!retryable)
+			next = xstrdup("failed for good: this error is not "
+			               "one that another attempt can fix");
+		else
+			xasprintf(&next,
+			          "failed for good: all %d attempts "
+			          "used",
+			          used);
+		exec_failing(e, x, i, error);
 	}
+	cJSON_AddStringToObject(data, "next", next);
+	log_warn("step_failed",
+	         "execution=%s step=%s attempt=%d error=\"%s\" next=\"%s\"",
+	         x->id, d->name, s->attempt, error, next);
+	free(next);
 	save_step(e, x, i);
 	history(e, x, "step_failed", i, s->attempt, data);
 	mark_dirty(e, x);
 }
 
+/* Step i (its attempt already ended) is left to an operator. */
+static void
+step_in_doubt(struct engine *e, struct exec *x, int i, const char *error)
+{
+	const struct step_def *d = &x->wf->steps[i];
+	struct step           *s = &x->steps[i];
+	cJSON                 *data = cJSON_CreateObject();
+	char                  *next;
+
+	s->status = SS_IN_DOUBT;
+	s->finished_at = clock_ms();
+	set_str(&s->last_error, error);
+	save_step(e, x, i);
+	xasprintf(&next,
+	          "in doubt: it may have taken effect; an operator decides "
+	          "with herald workflow resolve %s %s --done|--retry",
+	          x->id, d->name);
+	cJSON_AddStringToObject(data, "error", error);
+	cJSON_AddStringToObject(data, "next", next);
+	history(e, x, "step_in_doubt", i, s->attempt, data);
+	log_warn("step_in_doubt",
+	         "execution=%s step=%s attempt=%d error=\"%s\" next=\"%s\"",
+	         x->id, d->name, s->attempt, error, next);
+	free(next);
+	mark_dirty(e, x);
+}
+
 /* The outcome of a side-effecting step is unknown: check it if the step
- * can, else leave it to an operator. */
+ * can (even in a failing run: what went out must be known), else leave
+ * it to an operator. */
 static void
 step_unknown(struct engine *e, struct exec *x, int i, const char *error,
              int may_check)
 {
 	const struct step_def *d = &x->wf->steps[i];
 	struct step           *s = &x->steps[i];
-	cJSON                 *data;
-	int                    was_check = s->check;
+	int                    was_check = s->mode == START_CHECK;
 
 	end_attempt(e, x, i);
 	set_str(&s->last_error, error);
-	if (may_check && d->check != NULL && !was_check && !x->failing) {
+	if (may_check && d->check != NULL && !was_check) {
+		log_info("step_checking",
+		         "execution=%s step=%s attempt=%d error=\"%s\" "
+		         "next=\"checking whether it took effect\"",
+		         x->id, d->name, s->attempt, error);
 		start_attempt(e, x, i, START_CHECK);
 		return;
 	}
-	s->status = SS_IN_DOUBT;
-	s->finished_at = clock_ms();
-	save_step(e, x, i);
-	data = cJSON_CreateObject();
+	step_in_doubt(e, x, i, error);
+}
+
+/* heraldd's own stop or crash cut step i's running attempt short (DESIGN
+ * rule 5). It uses none of the retry budget: a pure step runs again, a
+ * side effect is checked first (rule 9). A step cut short more than
+ * INTERRUPT_MAX times is given up, saying so. */
+static void
+step_interrupted(struct engine *e, struct exec *x, int i, const char *why)
+{
+	const struct step_def *d = &x->wf->steps[i];
+	struct step           *s = &x->steps[i];
+	enum start_mode        was = s->mode;
+	cJSON                 *data = cJSON_CreateObject();
+	char                  *error, *next;
+	int                    over;
+
+	s->interrupts++;
+	if (was == START_RUN)
+		s->base++; /* checks and continuations never used any */
+	over = s->interrupts > INTERRUPT_MAX;
+	xasprintf(&error, "interrupted: %s", why);
+	if (over)
+		xasprintf(&next, "%s: cut short %d times, more than %d",
+		          d->side_effect ? "in doubt" : "failed for good",
+		          s->interrupts, INTERRUPT_MAX);
+	else if (d->side_effect && d->check != NULL)
+		next = xstrdup("checking whether it took effect (uses no "
+		               "attempt)");
+	else if (d->side_effect)
+		next = xstrdup("in doubt: it may have taken effect");
+	else if (x->failing)
+		xasprintf(&next, "not run again: step %s failed for good",
+		          failing_name(x));
+	else
+		next = xstrdup("running it again (uses no attempt)");
 	cJSON_AddStringToObject(data, "error", error);
-	history(e, x, "step_in_doubt", i, s->attempt, data);
-	log_warn("step_in_doubt",
-	         "execution=%s step=%s attempt=%d error=\"%s\" "
-	         "action=\"herald workflow resolve %s %s --done|--retry\"",
-	         x->id, d->name, s->attempt, error, x->id, d->name);
-	mark_dirty(e, x);
+	cJSON_AddNumberToObject(data, "interruptions", s->interrupts);
+	cJSON_AddStringToObject(data, "next", next);
+	history(e, x, "step_interrupted", i, s->attempt, data);
+	log_warn("step_interrupted",
+	         "execution=%s step=%s attempt=%d interruptions=%d "
+	         "next=\"%s\"",
+	         x->id, d->name, s->attempt, s->interrupts, next);
+	free(next);
+	if (over && !d->side_effect) {
+		char *msg;
+
+		xasprintf(&msg, "%s (cut short %d times)", error,
+		          s->interrupts);
+		step_failed(e, x, i, msg, 0, 0, NULL);
+		free(msg);
+	} else if (over || (d->side_effect && d->check == NULL)) {
+		end_attempt(e, x, i);
+		step_in_doubt(e, x, i, error);
+	} else if (d->side_effect) {
+		end_attempt(e, x, i);
+		set_str(&s->last_error, error);
+		start_attempt(e, x, i, START_CHECK);
+	} else if (x->failing)
+		step_failed(e, x, i, error, 1, 0, NULL);
+	else {
+		end_attempt(e, x, i);
+		set_str(&s->last_error, error);
+		start_attempt(e, x, i,
+		              was == START_CONTINUE ? START_CONTINUE
+		                                    : START_RUN);
+	}
+	free(error);
 }
 
 /* The activity is not done and asked to be called again later (ACT_WAIT):
@@ -1046,15 +1216,30 @@ gate_open(struct engine *e, struct exec *x, int i)
 	free(desc);
 }
 
-/* Starts every ready step of x and closes x when nothing is left to do. */
+/* Starts every ready step of x (none while heraldd drains for a stop)
+ * and closes x when nothing is left to do. A run never closes while a
+ * step is in doubt: when that is all that holds it, it waits for an
+ * operator (in_doubt), and goes on once the step is resolved. */
 static void
 advance(struct engine *e, struct exec *x)
 {
-	int i, k, idx, all_done = 1, ready;
+	int i, k, idx, all_done = 1, ready, doubt = 0, live = 0;
 
 	if (!OPEN(x))
 		return;
 	for (i = 0; i < x->wf->nsteps; i++) {
+		switch (x->steps[i].status) {
+		case SS_IN_DOUBT:
+			doubt++;
+			break;
+		case SS_RETRY_WAIT:
+		case SS_WAITING:
+			if (!x->failing)
+				live++;
+			break;
+		default:
+			break;
+		}
 		if (x->steps[i].status != SS_COMPLETED)
 			all_done = 0;
 		if (x->steps[i].status != SS_PENDING || x->failing)
@@ -1068,14 +1253,40 @@ advance(struct engine *e, struct exec *x)
 			if (x->steps[idx].status != SS_COMPLETED)
 				ready = 0;
 		}
-		if (ready && x->wf->steps[i].gate != NULL)
+		if (ready && e->draining)
+			live++; /* the next start runs it */
+		else if (ready && x->wf->steps[i].gate != NULL)
 			gate_open(e, x, i);
 		else if (ready)
 			start_attempt(e, x, i, START_RUN);
 	}
 	if (all_done)
 		close_exec(e, x, XS_COMPLETED, "workflow_completed", NULL);
-	else if (x->failing && x->running == 0) {
+	else if (x->running > 0 || live > 0 || x->status == XS_WAITING)
+		return;
+	else if (doubt > 0) {
+		if (x->status != XS_IN_DOUBT) {
+			cJSON *data = cJSON_CreateObject(), *steps;
+
+			x->status = XS_IN_DOUBT;
+			save_exec(e, x);
+			steps = cJSON_AddArrayToObject(data, "steps");
+			for (i = 0; i < x->wf->nsteps; i++)
+				if (x->steps[i].status == SS_IN_DOUBT)
+					cJSON_AddItemToArray(
+					    steps, cJSON_CreateString(
+					               x->wf->steps[i].name));
+			if (x->error != NULL)
+				cJSON_AddStringToObject(data, "error",
+				                        x->error);
+			history(e, x, "workflow_in_doubt", -1, 0, data);
+			log_warn("workflow_in_doubt",
+			         "execution=%s next=\"waits for an operator: "
+			         "herald workflow resolve %s STEP "
+			         "--done|--retry\"",
+			         x->id, x->id);
+		}
+	} else if (x->failing) {
 		cJSON *data = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(data, "error", x->error);
@@ -1100,6 +1311,7 @@ exec_new(const struct workflow *wf, const char *id, const char *input,
 	x->wf = wf;
 	x->input = xstrdup(input);
 	x->brand = xstrdup(brand);
+	x->failed_step = -1;
 	return x;
 }
 
@@ -1180,8 +1392,25 @@ exec_from_store(struct engine *e, const struct store_exec *r)
 		s->last_error = xstrdup(p->last_error);
 		s->result = xstrdup(p->result);
 		s->progress = xstrdup(p->progress);
-		if (s->status == SS_FAILED)
+		s->mode = p->mode >= START_RUN && p->mode <= START_CONTINUE
+		              ? (enum start_mode)p->mode
+		              : START_RUN;
+		s->interrupts = p->interrupted;
+		s->check_from = p->check_from;
+		if (s->status == SS_FAILED && !x->failing) {
 			x->failing = 1;
+			x->failed_step = p->idx;
+		}
+	}
+	/* A run failing when it was stored has its error (kept since the
+	 * step failed); one stored by an older heraldd may not. */
+	if (x->failing && x->error == NULL) {
+		const struct step *f = &x->steps[x->failed_step];
+
+		xasprintf(&x->error, "step %s failed: %s",
+		          x->wf->steps[x->failed_step].name,
+		          f->last_error ? f->last_error
+		                        : "(no error recorded)");
 	}
 	return x;
 }
@@ -1218,20 +1447,12 @@ adopt(struct engine *e, struct exec *x, int crashed)
 				timer_set(e, s, s->deadline, TM_DEADLINE);
 				break;
 			}
-			/* The attempt died with the process. */
+			/* The attempt died with the process (a crash, or
+			 * a stop that could not wait for it). */
 			x->running++;
-			if (d->side_effect)
-				step_unknown(
-				    e, x, i,
-				    "interrupted: heraldd stopped while "
-				    "the step was running",
-				    1);
-			else
-				step_failed(
-				    e, x, i,
-				    "interrupted: heraldd stopped while "
-				    "the step was running",
-				    1, 0, NULL);
+			step_interrupted(e, x, i,
+			                 "heraldd stopped while the step was "
+			                 "running");
 			break;
 		default:
 			break;
@@ -1267,7 +1488,7 @@ load_one_cb(void *arg, const struct store_exec *r)
 }
 
 static const char *const open_statuses[] = { "running", "waiting_approval",
-	                                     NULL };
+	                                     "in_doubt", NULL };
 
 static int
 load_open(struct engine *e, int crashed, char **cause)
@@ -1528,18 +1749,9 @@ call_cancel(struct engine *e, cJSON *params)
 				 * checks it first; a late success still
 				 * completes it). */
 				end_attempt(e, x, i);
-				s->status = SS_IN_DOUBT;
-				s->finished_at = clock_ms();
-				set_str(
-				    &s->last_error,
-				    "cancelled while publishing: it may have "
-				    "gone out");
-				save_step(e, x, i);
-				data = cJSON_CreateObject();
-				cJSON_AddStringToObject(data, "error",
-				                        s->last_error);
-				history(e, x, "step_in_doubt", i, s->attempt,
-				        data);
+				step_in_doubt(e, x, i,
+				              "cancelled while publishing: it "
+				              "may have gone out");
 				break;
 			}
 			/* FALLTHROUGH */
@@ -1631,6 +1843,7 @@ call_retry(struct engine *e, cJSON *params)
 	}
 	x->status = XS_RUNNING;
 	x->failing = 0;
+	x->failed_step = -1;
 	x->closed_at = 0;
 	free(x->error);
 	x->error = NULL;
@@ -1682,13 +1895,12 @@ call_resolve(struct engine *e, cJSON *params)
 	if ((reply = loaded_running(x, loaded)) != NULL)
 		goto out;
 	s = &x->steps[i];
-	if (x->status != XS_RUNNING || s->status != SS_IN_DOUBT) {
-		reply = proto_reply_err(
-		    E_INVALID_STATE, "step %s of %s is %s%s%s, not in_doubt",
-		    name, id, step_status_names[s->status],
-		    x->status != XS_RUNNING ? " in a " : "",
-		    x->status != XS_RUNNING ? exec_status_names[x->status]
-		                            : "");
+	if (s->status != SS_IN_DOUBT) {
+		reply = proto_reply_err(E_INVALID_STATE,
+		                        "step %s of %s is %s, not in doubt "
+		                        "(the run is %s)",
+		                        name, id, step_status_names[s->status],
+		                        exec_status_names[x->status]);
 		goto out;
 	}
 	data = cJSON_CreateObject();
@@ -1698,19 +1910,30 @@ call_resolve(struct engine *e, cJSON *params)
 		s->finished_at = clock_ms();
 		set_str(&s->result, "{\"resolved\":\"done\"}");
 	} else {
-		/* The operator knows it did not happen: run it again. */
+		/* The operator knows it did not happen: run it again (in a
+		 * closed run, when the run is retried). */
 		s->status = SS_PENDING;
 		s->finished_at = 0;
 	}
+	if (OPEN(x) && x->status == XS_IN_DOUBT) {
+		x->status = XS_RUNNING;
+		save_exec(e, x);
+	}
 	save_step(e, x, i);
 	history(e, x, "step_resolved", i, s->attempt, data);
+	/* A closed run (cancelled while it published, or failed before
+	 * heraldd kept runs open for their doubts) stays closed: a retry of
+	 * it then skips the step (done) or runs it (retry). */
 	log_info("step_resolved", "execution=%s step=%s outcome=%s", id, name,
 	         done ? "done" : "retry");
-	mark_dirty(e, x);
+	if (OPEN(x))
+		mark_dirty(e, x);
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "id", id);
 	cJSON_AddStringToObject(r, "step", name);
 	cJSON_AddStringToObject(r, "status", step_status_names[s->status]);
+	cJSON_AddStringToObject(r, "execution_status",
+	                        exec_status_names[x->status]);
 	reply = proto_reply_ok(r);
 out:
 	if (loaded)
@@ -2788,6 +3011,17 @@ apply_call(struct engine *e, struct ev *ev)
 		rid_repeat(e, r, ev);
 		return;
 	}
+	if (e->draining) {
+		/* Nothing is remembered: the same request acts once heraldd
+		 * is back. */
+		reply_later(e, ev->rt,
+		            proto_reply_err(E_UNAVAILABLE,
+		                            "heraldd is stopping: it lets the "
+		                            "running steps finish and takes "
+		                            "no changes; try again once it is "
+		                            "back"));
+		return;
+	}
 	switch (ev->method) {
 	case M_WORKFLOW_START:
 		reply = call_start(e, ev->params, ev->rt, 0, &created);
@@ -3027,10 +3261,12 @@ fire_timers(struct engine *e, int64_t now)
 		if (!OPEN(x))
 			continue;
 		if (kind == TM_RETRY && s->status == SS_RETRY_WAIT) {
-			if (!x->failing)
+			/* While draining, the stored next_at brings it back
+			 * at the next start. */
+			if (!x->failing && !e->draining)
 				start_attempt(e, x, s->idx, START_RUN);
 		} else if (kind == TM_POLL && s->status == SS_WAITING) {
-			if (!x->failing)
+			if (!x->failing && !e->draining)
 				start_attempt(e, x, s->idx, START_CONTINUE);
 		} else if (kind == TM_EXPIRE && s->status == SS_WAITING &&
 		           x->status == XS_WAITING) {
@@ -3210,7 +3446,7 @@ run_effects(struct engine *e)
 	while (e->naborts > 0) {
 		struct cancel_tok *t = e->aborts[--e->naborts];
 
-		atomic_store(&t->flag, 1);
+		atomic_store(&t->flag, TOK_ABORT);
 		tok_unref(t);
 	}
 	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
@@ -3398,7 +3634,7 @@ engine_main(void *arg)
 		pthread_mutex_lock(&e->lock);
 		while (!e->stopping && TAILQ_EMPTY(&e->inbox)) {
 			now = clock_ms();
-			due = sched_next_due(e);
+			due = e->draining ? -1 : sched_next_due(e);
 			if (e->nheap > 0 && (due < 0 || e->heap[0]->due < due))
 				due = e->heap[0]->due;
 			if (due >= 0 && due <= now)
@@ -3424,6 +3660,13 @@ engine_main(void *arg)
 		}
 		TAILQ_INIT(&batch);
 		TAILQ_CONCAT(&batch, &e->inbox, entry);
+		if (e->drain_asked && !e->draining) {
+			e->draining = 1;
+			log_info("engine_draining",
+			         "running=%lld next=\"the running steps may "
+			         "finish; nothing new starts\"",
+			         (long long)atomic_load(&e->running));
+		}
 		pthread_mutex_unlock(&e->lock);
 
 		while ((ev = TAILQ_FIRST(&batch)) != NULL) {
@@ -3449,7 +3692,8 @@ engine_main(void *arg)
 			}
 		}
 		fire_timers(e, clock_ms());
-		sched_fire_due(e, clock_ms());
+		if (!e->draining)
+			sched_fire_due(e, clock_ms());
 		prune_requests(e);
 		while ((x = TAILQ_FIRST(&e->dirty)) != NULL) {
 			TAILQ_REMOVE(&e->dirty, x, dirty_entry);
@@ -3481,6 +3725,15 @@ engine_call(struct engine *e, enum method_id method, cJSON *params,
 		return;
 	}
 	TAILQ_INSERT_TAIL(&e->inbox, ev, entry);
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void
+engine_drain(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->drain_asked = 1;
 	pthread_cond_signal(&e->cond);
 	pthread_mutex_unlock(&e->lock);
 }
@@ -3667,7 +3920,19 @@ final_turn(struct engine *e)
 
 	while ((ev = TAILQ_FIRST(&e->inbox)) != NULL) {
 		TAILQ_REMOVE(&e->inbox, ev, entry);
-		if (ev->type == EV_RESULT)
+		if (ev->type == EV_RESULT &&
+		    atomic_load(&ev->job->cancel->flag) == TOK_STOP &&
+		    ev->job->out.status != ACT_OK &&
+		    ev->job->out.status != ACT_WAIT)
+			/* Cut short by this stop: whatever it says, it
+			 * stays running in the store, and the next start
+			 * counts it as interrupted (re-run, or checked). */
+			log_info("step_interrupted",
+			         "execution=%s step=%s attempt=%d "
+			         "next=\"taken up at the next start\"",
+			         ev->job->exec_id, ev->job->def->name,
+			         ev->job->attempt);
+		else if (ev->type == EV_RESULT)
 			apply_result(e, ev->job);
 		else
 			ev->rt.fn(ev->rt.arg,
@@ -3728,28 +3993,38 @@ engine_stop(struct engine *e)
 	if (e == NULL)
 		return;
 	if (e->pool != NULL) {
+		/* Let running activities finish for a while (a publish half
+		 * done is worse than a late exit), with the engine still
+		 * storing what they return; then interrupt the rest. */
+		drain =
+		    e->opts.drain_ms == 0 ? ENGINE_DRAIN_MS : e->opts.drain_ms;
+		if (drain > 0) {
+			engine_drain(e);
+			for (t0 = mono_ms(); atomic_load(&e->running) > 0 &&
+			                     mono_ms() - t0 < drain;)
+				nanosleep(&tick, NULL);
+		}
 		pthread_mutex_lock(&e->lock);
 		e->stopping = 1;
 		pthread_cond_signal(&e->cond);
 		pthread_mutex_unlock(&e->lock);
 		pthread_join(e->thread, NULL);
-		/* Let running activities finish for a while (a publish half
-		 * done is worse than a late exit), then abort the rest. The
-		 * final turn stores what they came back with. */
-		drain = e->opts.drain_ms != 0 ? e->opts.drain_ms : 10000;
-		for (t0 = mono_ms();
-		     atomic_load(&e->inflight) > 0 && mono_ms() - t0 < drain;)
-			nanosleep(&tick, NULL);
 		if (atomic_load(&e->inflight) > 0)
 			log_warn("engine_stopping",
-			         "aborting=%lld after_ms=%lld",
-			         (long long)atomic_load(&e->inflight),
-			         (long long)drain);
+			         "interrupting=%lld next=\"the next start runs "
+			         "them again, or checks them if they publish; "
+			         "they use no attempt\"",
+			         (long long)atomic_load(&e->inflight));
+		/* TOK_STOP: their results say "interrupted", not failed. */
 		while ((x = strmap_next(e->execs, &pos)) != NULL)
 			for (k = 0; k < x->wf->nsteps; k++)
-				if (x->steps[k].cancel != NULL)
-					atomic_store(&x->steps[k].cancel->flag,
-					             1);
+				if (x->steps[k].cancel != NULL) {
+					int zero = 0;
+
+					atomic_compare_exchange_strong(
+					    &x->steps[k].cancel->flag, &zero,
+					    TOK_STOP);
+				}
 		pool_stop(e->pool);
 		final_turn(e);
 	}

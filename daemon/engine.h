@@ -23,8 +23,10 @@ struct engine_opts {
 	const char *db_path;
 	int         sync_full;
 	int         workers;
-	/* On stop, how long running activities may finish before they are
-	 * aborted: 0 for the default (10 s), negative for no wait. */
+	/* On engine_stop, how long running activities may finish before
+	 * they are interrupted: 0 for the default (ENGINE_DRAIN_MS),
+	 * negative for no wait (a caller that drains by itself, with
+	 * engine_drain, as heraldd does). */
 	int64_t drain_ms;
 	/* What activities may know of the config, as JSON text:
 	 * {"state_dir": ..., "brands": {...}} (borrowed during start). */
@@ -53,13 +55,24 @@ struct engine_stats {
 
 struct engine;
 
+/* How long a stop lets running steps finish by default. */
+#define ENGINE_DRAIN_MS 60000
+
 /* Opens the store, recovers what a previous run left (steps caught
  * running are retried, or put in doubt when they have side effects), and
  * starts the engine thread and the worker pool. NULL with *cause. */
 struct engine *engine_start(const struct engine_opts *, char **cause);
 
-/* Replies to what is queued with "unavailable", lets running activities
- * finish or abort, and frees everything. */
+/* Starts draining for a stop: running attempts go on and their results
+ * are stored as usual, but nothing new starts (no attempt, retry, fire or
+ * change: calls get "unavailable"). engine_stats().running says how many
+ * attempts are left. Returns at once; any thread. */
+void engine_drain(struct engine *);
+
+/* Drains for opts.drain_ms, then interrupts what still runs (DESIGN rule
+ * 5: an interrupted attempt uses no retry budget; the next start runs it
+ * again, or checks it if it publishes), stores what the workers return,
+ * replies "unavailable" to what is queued, and frees everything. */
 void engine_stop(struct engine *);
 
 /* Queues a mutating call of method (its params already checked against the

@@ -92,6 +92,34 @@ load_dotenv(const char *dir)
 	return n < 0 ? -1 : 0;
 }
 
+/* Lets the running steps finish for the configured time (a Claude call or
+ * a publish cut short costs a call again), while the sockets still answer.
+ * A second SIGTERM or SIGINT stops at once; the steps cut short are taken
+ * up at the next start, using no attempt. */
+static void
+drain(struct daemon *d, const sigset_t *sigs)
+{
+	struct timespec slice = { 0, 100 * 1000000L };
+	int64_t         limit = daemon_drain_ms(d), t0 = mono_ms(), left;
+	int             sig;
+
+	daemon_drain(d);
+	if ((left = daemon_running(d)) > 0)
+		log_info("daemon_draining", "running=%lld drain_ms=%lld",
+		         (long long)left, (long long)limit);
+	while ((left = daemon_running(d)) > 0 && mono_ms() - t0 < limit) {
+		sig = sigtimedwait(sigs, NULL, &slice);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_warn("daemon_drain_cut", "signal=%s running=%lld",
+			         strsignal(sig), (long long)left);
+			return;
+		}
+	}
+	if (left > 0)
+		log_warn("daemon_drain_timeout", "running=%lld drain_ms=%lld",
+		         (long long)left, (long long)limit);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -224,6 +252,7 @@ main(int argc, char **argv)
 		cfg = NULL;
 	}
 	log_info("daemon_stopping", "signal=%s", strsignal(sig));
+	drain(d, &sigs);
 	daemon_stop(d);
 	http_global_fini();
 	log_info("daemon_stopped", NULL);

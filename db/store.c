@@ -170,6 +170,13 @@ static const char *const migrations[] = {
 	"  AND CASE WHEN json_valid(s.result) THEN "
 	"    json_type(s.result, '$.cost_usd') END IN ('integer', 'real') "
 	"  AND json_type(s.result, '$.offline') IS NOT 'true';",
+	/* 7: how a step's current attempt started (0 run, 1 check, 2 a call
+	 * after a wait), so a restart knows what it interrupted; how many of
+	 * its attempts heraldd's own stop or crash cut short; and, for a
+	 * check, when the attempt it checks began. */
+	"ALTER TABLE steps ADD COLUMN mode INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE steps ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE steps ADD COLUMN check_from INTEGER;",
 };
 
 enum {
@@ -210,7 +217,9 @@ enum {
 
 #define STEP_COLS                                                              \
 	"idx, name, status, attempt, next_attempt_at, "                        \
-	"started_at, finished_at, last_error, result, attempt_base, progress"
+	"started_at, finished_at, last_error, result, attempt_base, "          \
+	"progress, "                                                           \
+	"mode, interrupted, check_from"
 
 static const char *const writer_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -227,8 +236,8 @@ static const char *const writer_sql[ST_COUNT] = {
 	[ST_STEP_UPDATE] =
 	    "UPDATE steps SET status = ?, attempt = ?, attempt_base = ?, "
 	    "next_attempt_at = ?, started_at = ?, finished_at = ?, "
-	    "last_error = ?, result = ?, progress = ? WHERE exec_n = ? AND "
-	    "idx = ?",
+	    "last_error = ?, result = ?, progress = ?, mode = ?, "
+	    "interrupted = ?, check_from = ? WHERE exec_n = ? AND idx = ?",
 	[ST_EVENT_ADD] = "INSERT INTO events (seq, at, exec_n, topic, type, "
 	                 "step, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_REQUEST_ADD] = "INSERT OR REPLACE INTO requests (rid, at, method, "
@@ -566,8 +575,11 @@ store_step_update(struct store *s, int64_t n, const struct store_step *p,
 	bind_text(st, 7, p->last_error);
 	bind_text(st, 8, p->result);
 	bind_text(st, 9, p->progress);
-	sqlite3_bind_int64(st, 10, n);
-	sqlite3_bind_int(st, 11, p->idx);
+	sqlite3_bind_int(st, 10, p->mode);
+	sqlite3_bind_int(st, 11, p->interrupted);
+	bind_time(st, 12, p->check_from);
+	sqlite3_bind_int64(st, 13, n);
+	sqlite3_bind_int(st, 14, p->idx);
 	return run(s, ST_STEP_UPDATE, cause);
 }
 
@@ -672,6 +684,9 @@ read_step(sqlite3_stmt *st, struct store_step *p)
 	p->result = xstrdup(col_text(st, 8));
 	p->attempt_base = sqlite3_column_int(st, 9);
 	p->progress = xstrdup(col_text(st, 10));
+	p->mode = sqlite3_column_int(st, 11);
+	p->interrupted = sqlite3_column_int(st, 12);
+	p->check_from = sqlite3_column_int64(st, 13);
 }
 
 static void
@@ -1133,6 +1148,9 @@ store_describe(struct store_reader *r, const char *id, cJSON **out,
 		cJSON_AddNumberToObject(so, "attempt", p->attempt);
 		cJSON_AddNumberToObject(so, "attempts_used",
 		                        p->attempt - p->attempt_base);
+		if (p->interrupted > 0)
+			cJSON_AddNumberToObject(so, "interrupted",
+			                        p->interrupted);
 		json_add_str(so, "last_error", p->last_error);
 		json_add_time(so, "next_attempt_at", p->next_attempt_at);
 		json_add_time(so, "started_at", p->started_at);

@@ -39,8 +39,8 @@ static const char *const err_codes[] = {
 };
 
 static const char *const statuses[] = {
-	"running",   "waiting_approval", "completed", "failed",
-	"cancelled", "rejected",         NULL,
+	"running", "waiting_approval", "in_doubt", "completed",
+	"failed",  "cancelled",        "rejected", NULL,
 };
 static const char *const outcomes[] = { "done", "retry", NULL };
 
@@ -229,7 +229,8 @@ const struct method proto_methods[M_COUNT] = {
 	  "`{id, status}`",
 	  "not_found, invalid_state (not failed or cancelled)" },
 	{ M_WORKFLOW_RESOLVE, "workflow.resolve", resolve_params, M_MUTATES,
-	  "decide an in_doubt step: done, or retry", "`{id, step, status}`",
+	  "decide an in_doubt step: done, or retry (in a run of any status)",
+	  "`{id, step, status, execution_status}`",
 	  "not_found (execution or step), invalid_state (not in_doubt)" },
 	{ M_EVENTS_SINCE, "events.since", since_params, M_READONLY,
 	  "the events after a seq, oldest first, a page at a time",
@@ -303,6 +304,11 @@ const struct event_type proto_event_types[] = {
 	{ "workflow_started", "an execution was created", "its input" },
 	{ "workflow_completed", "every step completed", "null" },
 	{ "workflow_failed", "a step failed for good", "`{error}`" },
+	{ "workflow_in_doubt",
+	  "nothing can go on until an operator resolves a step in doubt "
+	  "(status in_doubt; a run never closes with a step in doubt)",
+	  "`{steps, error}`: the steps in doubt, and the run's error if a "
+	  "step also failed" },
 	{ "workflow_cancelled", "an operator cancelled it", "`{reason}`" },
 	{ "workflow_rejected",
 	  "its caption was rejected, or its approval expired into a reject",
@@ -322,11 +328,18 @@ const struct event_type proto_event_types[] = {
 	  "`{continue: true}` when it resumes after step_waiting" },
 	{ "step_completed", "an attempt succeeded", "`{duration_ms}`" },
 	{ "step_failed", "an attempt failed",
-	  "`{error, retry_at, retry_in_ms}` or `{error, final: true}`" },
+	  "`{error, next, retry_at, retry_in_ms}` or `{error, next, final: "
+	  "true}`: error says what happened, next what heraldd does now" },
+	{ "step_interrupted",
+	  "heraldd's own stop or crash cut an attempt short; it uses no "
+	  "attempt of the retry budget",
+	  "`{error, interruptions, next}`: next is running it again, "
+	  "checking it (a publish), or giving up after 20" },
 	{ "step_timed_out", "an attempt passed its start-to-close timeout",
 	  "null (a step_failed or step_in_doubt follows)" },
 	{ "step_in_doubt",
-	  "a side effect may have happened; an operator decides", "`{error}`" },
+	  "a side effect may have happened; an operator decides",
+	  "`{error, next}`" },
 	{ "step_waiting",
 	  "the activity is not done and will be called again (an Instagram "
 	  "container being processed); uses no attempt",

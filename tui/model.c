@@ -27,7 +27,7 @@
 #include "tui/text.h"
 
 static const char *const status_cycle[] = {
-	"running",   "waiting_approval", "failed",
+	"running",   "waiting_approval", "in_doubt", "failed",
 	"completed", "cancelled",        "rejected",
 };
 

@@ -379,6 +379,15 @@ step_attempt(const cJSON *x, const char *name)
 	    ->valueint;
 }
 
+static int
+step_int(const cJSON *x, const char *name, const char *key)
+{
+	const cJSON *v =
+	    cJSON_GetObjectItemCaseSensitive(step_of(x, name), key);
+
+	return cJSON_IsNumber(v) ? v->valueint : 0;
+}
+
 /* Waits up to ms for execution id to reach status. */
 static cJSON *
 wait_status(const char *id, const char *status, int ms)
@@ -700,10 +709,11 @@ test_in_doubt_and_resolve(void **state)
 	(void)state;
 	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"idb\","
 	                          "\"input\":{\"unknown\":{\"s4\":1}}}");
-	x = wait_step("idb", "s4", "in_doubt", 5000);
-	assert_string_equal(sget(x, "status"), "running");
+	cJSON_Delete(wait_step("idb", "s4", "in_doubt", 5000));
+	/* Once nothing else can go on, the run waits for a person. */
+	x = wait_status("idb", "in_doubt", 5000);
 	cJSON_Delete(x);
-	/* It waits for a person: nothing moves. */
+	/* Nothing moves. */
 	sleep_ms(100);
 	x = describe("idb");
 	assert_string_equal(sget(step_of(x, "s6"), "status"), "pending");
@@ -785,9 +795,9 @@ test_recovery_after_crash(void **state)
 	stop_engine_now();
 	snprintf(db, sizeof db, "%s", crashed);
 	start_engine();
-	/* s4 has side effects: in doubt. s5 is idempotent: run again. */
+	/* s4 has side effects (and no check): in doubt. s5 is idempotent:
+	 * run again, using no attempt. */
 	x = wait_step("rec", "s4", "in_doubt", 5000);
-	assert_string_equal(sget(x, "status"), "running");
 	assert_non_null(
 	    strstr(sget(step_of(x, "s4"), "last_error"), "interrupted"));
 	cJSON_Delete(x);
@@ -796,7 +806,11 @@ test_recovery_after_crash(void **state)
 	        "{\"id\":\"rec\",\"step\":\"s4\",\"outcome\":\"done\"}");
 	x = wait_status("rec", "completed", 5000);
 	assert_int_equal(step_attempt(x, "s5"), 2);
+	assert_int_equal(step_int(x, "s5", "attempts_used"), 1);
+	assert_int_equal(step_int(x, "s5", "interrupted"), 1);
 	evs = events("rec");
+	assert_int_equal(count_events(evs, "step_interrupted", "s5"), 1);
+	assert_int_equal(count_events(evs, "step_failed", "s5"), 0);
 	assert_int_equal(count_events(evs, "step_completed", "s5"), 1);
 	assert_int_equal(count_events(evs, "step_completed", "s6"), 1);
 	cJSON_Delete(x);
@@ -926,6 +940,203 @@ test_stop_drains(void **state)
 	cJSON_Delete(evs);
 }
 
+/* Crashes id (while step runs) n times: each time the store is copied as
+ * it is and the engine restarted on the copy, as after a kill -9. */
+static void
+crash_while_running(const char *id, const char *step, int n)
+{
+	char crashed[160];
+	int  k;
+
+	for (k = 0; k < n; k++) {
+		cJSON_Delete(wait_step(id, step, "running", 5000));
+		snprintf(crashed, sizeof crashed, "%s/crashed-%d.db", dir, k);
+		snapshot(crashed);
+		stop_engine_now();
+		snprintf(db, sizeof db, "%s", crashed);
+		start_engine();
+	}
+}
+
+/* An attempt cut short by heraldd's crash uses none of the retry budget:
+ * a pure step with one attempt left survives any number of crashes (up to
+ * the bound), each recorded as step_interrupted, none as step_failed. */
+static void
+test_interrupted_uses_no_budget(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	/* s5 sleeps: each crash cuts it short. Were those attempts counted,
+	 * the fifth would have used the whole budget (5). */
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"ib\","
+	                          "\"input\":{\"fail\":{\"s5\":0},"
+	                          "\"sleep_ms\":{\"s5\":2000}}}");
+	crash_while_running("ib", "s5", 5);
+	x = wait_status("ib", "completed", 8000);
+	assert_int_equal(step_int(x, "s5", "attempts_used"), 1);
+	assert_int_equal(step_int(x, "s5", "interrupted"), 5);
+	assert_int_equal(step_attempt(x, "s5"), 6);
+	evs = events("ib");
+	assert_int_equal(count_events(evs, "step_interrupted", "s5"), 5);
+	assert_int_equal(count_events(evs, "step_failed", NULL), 0);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+/* A step cut short more than 20 times is given up: a pure one fails for
+ * good saying why (and the run carries that error). */
+static void
+test_interrupt_bound(void **state)
+{
+	cJSON      *x;
+	const char *err;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"ibd\","
+	                          "\"input\":{\"sleep_ms\":{\"s2\":3000}}}");
+	crash_while_running("ibd", "s2", 21);
+	x = wait_status("ibd", "failed", 5000);
+	assert_int_equal(step_int(x, "s2", "interrupted"), 21);
+	err = sget(x, "error");
+	assert_non_null(err);
+	assert_non_null(strstr(err, "step s2 failed"));
+	assert_non_null(strstr(err, "cut short 21 times"));
+	cJSON_Delete(x);
+}
+
+/* heraldd's stop interrupts what still runs after the drain: the result
+ * the aborted attempt returns ("cancelled") is not a failure; the next
+ * start runs the step again, using no attempt. */
+static void
+test_stop_interrupts(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"si\","
+	                          "\"input\":{\"sleep_ms\":{\"s2\":3000}}}");
+	cJSON_Delete(wait_step("si", "s2", "running", 5000));
+	stop_engine_now(); /* drain_ms -1: no drain */
+	x = describe("si");
+	assert_string_equal(sget(step_of(x, "s2"), "status"), "running");
+	cJSON_Delete(x);
+	start_engine();
+	x = wait_status("si", "completed", 8000);
+	assert_int_equal(step_int(x, "s2", "attempts_used"), 1);
+	evs = events("si");
+	assert_int_equal(count_events(evs, "step_interrupted", "s2"), 1);
+	assert_int_equal(count_events(evs, "step_failed", NULL), 0);
+	cJSON_Delete(x);
+	cJSON_Delete(evs);
+}
+
+/* A run whose other step failed for good does not close while a step is
+ * in doubt: it waits (in_doubt) with the failure's error, resolve works on
+ * it, and then it closes failed with that error. */
+static void
+test_doubt_keeps_failing_run_open(void **state)
+{
+	cJSON      *x;
+	const char *err;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dk\","
+	                          "\"input\":{\"unknown\":{\"s4\":1},"
+	                          "\"fail_non_retryable\":[\"s5\"]}}");
+	x = wait_status("dk", "in_doubt", 5000);
+	assert_string_equal(sget(step_of(x, "s4"), "status"), "in_doubt");
+	assert_string_equal(sget(step_of(x, "s5"), "status"), "failed");
+	err = sget(x, "error");
+	assert_non_null(err);
+	assert_non_null(strstr(err, "step s5 failed"));
+	cJSON_Delete(x);
+	/* It stays so: nothing closes it behind the operator's back. */
+	sleep_ms(100);
+	x = describe("dk");
+	assert_string_equal(sget(x, "status"), "in_doubt");
+	cJSON_Delete(x);
+	call_ok(M_WORKFLOW_RESOLVE,
+	        "{\"id\":\"dk\",\"step\":\"s4\",\"outcome\":\"done\"}");
+	x = wait_status("dk", "failed", 5000);
+	assert_string_equal(sget(step_of(x, "s4"), "status"), "completed");
+	assert_non_null(strstr(sget(x, "error"), "told to fail non-retryably"));
+	cJSON_Delete(x);
+}
+
+/* A cancel during a publish leaves it in doubt in a closed run: resolve
+ * still works there, and says what the step and the run are. */
+static void
+test_resolve_in_closed_run(void **state)
+{
+	cJSON *x, *r;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"rc\","
+	                          "\"input\":{\"sleep_ms\":{\"s4\":3000}}}");
+	cJSON_Delete(wait_step("rc", "s4", "running", 5000));
+	call_ok(M_WORKFLOW_CANCEL, "{\"id\":\"rc\"}");
+	cJSON_Delete(wait_step("rc", "s4", "in_doubt", 5000));
+	r = call(M_WORKFLOW_RESOLVE,
+	         "{\"id\":\"rc\",\"step\":\"s4\",\"outcome\":\"done\"}");
+	assert_true(reply_ok(r));
+	assert_string_equal(sget(cJSON_GetObjectItemCaseSensitive(r, "result"),
+	                         "execution_status"),
+	                    "cancelled");
+	cJSON_Delete(r);
+	x = describe("rc");
+	assert_string_equal(sget(x, "status"), "cancelled");
+	assert_string_equal(sget(step_of(x, "s4"), "status"), "completed");
+	cJSON_Delete(x);
+	/* Again: the step is no longer in doubt, and the message says so
+	 * plainly. */
+	r = call(M_WORKFLOW_RESOLVE,
+	         "{\"id\":\"rc\",\"step\":\"s4\",\"outcome\":\"done\"}");
+	assert_false(reply_ok(r));
+	assert_non_null(strstr(
+	    sget(cJSON_GetObjectItemCaseSensitive(r, "error"), "message"),
+	    "step s4 of rc is completed, not in doubt (the run is "
+	    "cancelled)"));
+	cJSON_Delete(r);
+}
+
+/* The engine says what happens next, from its decision: a retry names
+ * the delay and the attempt, a final failure says it is final. */
+static void
+test_next_in_messages(void **state)
+{
+	cJSON      *x, *evs, *ev;
+	const char *next;
+	int         retrying = 0, final = 0;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"nx\","
+	                          "\"input\":{\"fail\":{\"s2\":1},"
+	                          "\"fail_non_retryable\":[\"s5\"]}}");
+	x = wait_status("nx", "failed", 8000);
+	cJSON_Delete(x);
+	evs = events("nx");
+	cJSON_ArrayForEach(ev, evs)
+	{
+		if (strcmp(sget(ev, "type"), "step_failed") != 0)
+			continue;
+		next =
+		    sget(cJSON_GetObjectItemCaseSensitive(ev, "data"), "next");
+		assert_non_null(next);
+		if (strcmp(sget(ev, "step"), "s2") == 0) {
+			assert_non_null(strstr(next, "retrying in 1 s "
+			                             "(attempt 2 of 5)"));
+			retrying++;
+		} else {
+			assert_non_null(strstr(next, "failed for good"));
+			final++;
+		}
+	}
+	assert_int_equal(retrying, 1);
+	assert_int_equal(final, 1);
+	cJSON_Delete(evs);
+}
+
 int
 main(void)
 {
@@ -952,6 +1163,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recovery_after_crash,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_drains, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_interrupted_uses_no_budget,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_bound, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_stop_interrupts, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_doubt_keeps_failing_run_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_in_closed_run,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next_in_messages, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_fence_after_retry, setup,
 		                                teardown),
