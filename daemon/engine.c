@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +278,14 @@ struct engine {
 	size_t              naborts, capaborts;
 	struct ev_list      applied;  /* results applied this turn */
 	int                 draining; /* stopping: start nothing new */
+
+	/* Test hook (HERALD_TEST_KILL="<step>:start|after"): heraldd kills
+	 * itself with SIGKILL when that step's attempt is committed as
+	 * started and about to go to a worker (start), or when its worker
+	 * has the result, before the engine stores it (after). The crash
+	 * tests sweep these points; unset, it costs one compare. */
+	char *kill_step;
+	int   kill_after;
 
 	struct strmap  *rids; /* rid -> struct rid_rec, most recent */
 	struct rid_list rid_lru;
@@ -3298,6 +3307,15 @@ fire_timers(struct engine *e, int64_t now)
 
 /* The worker side. */
 
+/* The crash tests' hook (struct engine: kill_step). */
+static void
+test_kill(const struct act_job *j, const char *point)
+{
+	log_warn("test_kill", "execution=%s step=%s attempt=%d point=%s",
+	         j->exec_id, j->def->name, j->attempt, point);
+	kill(getpid(), SIGKILL);
+}
+
 static void
 job_run(struct job *job, void *ctx)
 {
@@ -3336,6 +3354,9 @@ job_run(struct job *job, void *ctx)
 	cJSON_Delete(settings);
 	cJSON_Delete(taken);
 	cJSON_Delete(progress);
+	if (e->kill_step != NULL && e->kill_after &&
+	    strcmp(e->kill_step, j->def->name) == 0)
+		test_kill(j, "after");
 	/* Results are stored as JSON: refuse anything else here, off the
 	 * engine thread. */
 	if (j->out.usage != NULL &&
@@ -3451,6 +3472,9 @@ run_effects(struct engine *e)
 	}
 	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
 		TAILQ_REMOVE(&e->dispatch, j, entry);
+		if (e->kill_step != NULL && !e->kill_after &&
+		    strcmp(e->kill_step, j->def->name) == 0)
+			test_kill(j, "start");
 		atomic_fetch_add(&e->running, 1);
 		atomic_fetch_add(&e->inflight, 1);
 		pool_submit(e->pool, &j->job);
@@ -3863,6 +3887,17 @@ engine_start(const struct engine_opts *opts, char **cause)
 		e->settings = cJSON_CreateObject();
 	e->rids = strmap_new();
 	TAILQ_INIT(&e->rid_lru);
+	if ((e->kill_step = xstrdup(getenv("HERALD_TEST_KILL"))) != NULL) {
+		char *colon = strrchr(e->kill_step, ':');
+
+		if (colon == NULL || (strcmp(colon, ":start") != 0 &&
+		                      strcmp(colon, ":after") != 0))
+			fatal("HERALD_TEST_KILL: \"%s\" is not "
+			      "<step>:start or <step>:after",
+			      e->kill_step);
+		e->kill_after = strcmp(colon, ":after") == 0;
+		*colon = '\0';
+	}
 	if ((e->store = store_open(opts->db_path, opts->sync_full, cause)) ==
 	    NULL)
 		goto fail;
@@ -4048,6 +4083,7 @@ engine_stop(struct engine *e)
 	rid_forget_all(e);
 	strmap_free(e->rids);
 	cJSON_Delete(e->settings);
+	free(e->kill_step);
 	while (e->naborts > 0)
 		tok_unref(e->aborts[--e->naborts]);
 	free(e->aborts);

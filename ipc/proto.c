@@ -213,10 +213,11 @@ const struct method proto_methods[M_COUNT] = {
 	  "one execution with its steps",
 	  "`{id, type, brand, status, input, created_at, closed_at, error, "
 	  "schedule, seq, steps: [{name, status, attempt, attempts_used, "
-	  "max_attempts, last_error, next_attempt_at, started_at, "
-	  "finished_at, result}]}`; `attempts_used` count against "
-	  "`max_attempts` (null: unlimited), `seq` is the last event it "
-	  "reflects",
+	  "max_attempts, interrupted, last_error, next_attempt_at, "
+	  "started_at, finished_at, result}]}`; `attempts_used` count "
+	  "against `max_attempts` (null: unlimited); `interrupted` (only "
+	  "when > 0) counts attempts heraldd's own stop or crash cut short, "
+	  "which use none; `seq` is the last event it reflects",
 	  "not_found" },
 	{ M_WORKFLOW_SHOW, "workflow.show", show_params, M_READONLY,
 	  "the history of one execution",

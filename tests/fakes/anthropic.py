@@ -7,7 +7,8 @@ Faults for the next requests are queued with POST /_faults, a JSON list of:
   "500", "529", "429:<retry-after s>", "401", "spend_limit", "garbage",
   "timeout" (no answer for 30 s), "refusal", "max_tokens", "empty",
   "long" (a caption over 2,200 characters), "echo_url" (a url image
-  source is refused with a message quoting the URL), "pass" (no fault)
+  source is refused with a message quoting the URL), "slow:<s>" (answers
+  as with no fault after <s> seconds), "pass" (no fault)
 Image blocks are checked as the API does: a base64 source must carry a
 supported media_type and data that decodes to that kind of image; a url
 source is fetched (so a presigned S3 URL must really serve the photo) and
@@ -30,7 +31,7 @@ import time
 KEY = sys.argv[1]
 lock = threading.Lock()
 faults = []
-stats = {"requests": 0, "last": None,
+stats = {"requests": 0, "last": None, "captions": 0,
          "image_sources": {"base64": 0, "url": 0}}
 MAGIC = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n",
          "image/gif": b"GIF8", "image/webp": b"RIFF"}
@@ -109,6 +110,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             fault = faults.pop(0) if faults else None
             if fault == "pass":
                 fault = None
+        if fault is not None and fault.startswith("slow:"):
+            time.sleep(float(fault.split(":")[1]))
+            fault = None
         if self.headers.get("x-api-key") != KEY or fault == "401":
             return self.reply(*error("authentication_error",
                                      "invalid x-api-key", 401))
@@ -170,8 +174,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             system = req.get("system", "")
             lang = "fr" if "French" in system else "nl"
-            text = ("Découvrez notre nouveauté. #costume" if lang == "fr"
-                    else "Ontdek onze nieuwste jas. #pomandi")
+            # Each caption its own, as a real model's are: a publisher
+            # that finds its lost post by caption must not be helped
+            # (or fooled) by every run writing the same words.
+            with lock:
+                stats["captions"] += 1
+                n = stats["captions"]
+            text = ("Découvrez notre nouveauté n°%d. #costume" % n
+                    if lang == "fr"
+                    else "Ontdek onze nieuwste jas, nummer %d. #pomandi" % n)
         if fault == "empty":
             text = ""
         stop = {"refusal": "refusal", "max_tokens": "max_tokens"}.get(

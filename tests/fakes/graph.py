@@ -56,6 +56,8 @@ path and token are good takes the first queued fault for its endpoint or
 "*" (a 104 or 190 never spends one). A bad entry queues nothing (400).
   any endpoint, and "*":
     pass             no fault
+    slow:<s>         waits <s> seconds (a fraction is fine), then answers
+                     as with no fault (a slow Graph, for a kill mid-call)
     500              HTTP 500 code 2 "(#2) Service temporarily unavailable",
                      is_transient true
     unknown          HTTP 500 code 1/99 "An unknown error has occurred.",
@@ -126,7 +128,8 @@ ENDPOINTS = ("fb_photo", "fb_posts", "ig_media", "ig_status", "ig_publish",
              "ig_limit", "ig_list", "permalink", "other")
 DEFAULTS = {"ready_after": 1, "quota_total": 50, "timeout_s": 30,
             "clock_offset_s": 0, "token_expired": False}
-FAULTS = r"pass|500|unknown|503_html|timeout|garbage|expired_token|" \
+FAULTS = r"pass|slow:\d+(\.\d+)?|500|unknown|503_html|timeout|garbage|" \
+    r"expired_token|" \
     r"permission|(http)?429:\d+|throttle:(4|17|32|613|800(0\d|1[0-4]))(:\d+)?"
 ONLY = {"fb_photo": "publish_then_timeout|publish_then_500|duplicate",
         "ig_publish": "publish_then_timeout|publish_then_500|limit",
@@ -743,6 +746,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(action, GraphError):
             raise action
         fault = take_fault(endpoint)
+        if fault.startswith("slow:"):
+            time.sleep(float(fault.split(":")[1]))
+            fault = "pass"
         if fault == "timeout":
             return self.stall()
         if fault == "garbage":

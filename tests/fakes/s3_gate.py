@@ -16,7 +16,8 @@ canonical query the decoded parameters encoded again, so an encoding
 mistake in the client cannot cancel itself out.
 
 Faults for the next requests are queued with POST /_faults, a JSON list of
-  "slowdown" (503 SlowDown), "500" (500 InternalError), "pass".
+  "slowdown" (503 SlowDown), "500" (500 InternalError), "slow:<s>" (waits
+  <s> seconds, then goes on as "pass"), "pass".
 GET /_stats returns {"checked": N, "refused": N}.
 Prints its port. usage: s3_gate.py UPSTREAM_PORT ACCESS_KEY SECRET_KEY REGION
 """
@@ -221,6 +222,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             stats["checked"] += 1
             fault = faults.pop(0) if faults else None
+        if fault is not None and fault.startswith("slow:"):
+            time.sleep(float(fault.split(":")[1]))
         if fault == "slowdown":
             return self.send(503, error_xml(
                 "SlowDown", "Please reduce your request rate."),
