@@ -44,6 +44,7 @@ enum ftype {
 
 #define F_REQUIRED 1
 #define F_NONEMPTY 2 /* T_STRINGS: at least one */
+#define F_POSITIVE 4 /* T_DURATION: more than 0 when given */
 
 struct schema;
 
@@ -202,13 +203,13 @@ static const struct schema anthropic_schema = { anthropic_fields,
 static const struct field meta_fields[] = {
 	{ "base_url", T_STRING, 0, M(base_url), 0, 0, NULL, NULL },
 	{ "version", T_STRING, 0, M(version), 0, 0, NULL, NULL },
-	{ "poll_interval", T_DURATION, 0, M(poll_interval_ms), 10000, 0, NULL,
-	  NULL },
+	{ "poll_interval", T_DURATION, F_POSITIVE, M(poll_interval_ms), 10000,
+	  0, NULL, NULL },
 	{ "poll_max", T_INT, 0, M(poll_max), 1, 10000, NULL, NULL },
-	{ "throttle_wait", T_DURATION, 0, M(throttle_wait_ms), 60000, 0, NULL,
-	  NULL },
-	{ "check_settle", T_DURATION, 0, M(check_settle_ms), 20000, 0, NULL,
-	  NULL },
+	{ "throttle_wait", T_DURATION, F_POSITIVE, M(throttle_wait_ms), 60000,
+	  0, NULL, NULL },
+	{ "check_settle", T_DURATION, F_POSITIVE, M(check_settle_ms), 20000, 0,
+	  NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef M
@@ -223,8 +224,8 @@ static const struct field langfuse_fields[] = {
 	{ "max_outbox", T_INT, 0, L(max_outbox), 100, 100000000, NULL, NULL },
 	{ "batch", T_INT, 0, L(batch), 1, 1000, NULL, NULL },
 	{ "flush", T_DURATION, 0, L(flush_ms), 1000, 0, NULL, NULL },
-	{ "max_backoff", T_DURATION, 0, L(max_backoff_ms), 60000, 0, NULL,
-	  NULL },
+	{ "max_backoff", T_DURATION, F_POSITIVE, L(max_backoff_ms), 60000, 0,
+	  NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef L
@@ -458,6 +459,12 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 			free(why);
 			return -1;
 		}
+		/* 0 would not mean "never" or "at once" here: refuse it
+		 * rather than run on a default the file does not show. */
+		if ((f->flags & F_POSITIVE) && *(int64_t *)p <= 0) {
+			xasprintf(cause, "%s: must be more than 0s", path);
+			return -1;
+		}
 		return 0;
 	case T_OBJECT:
 		if (!cJSON_IsObject(j)) {
@@ -555,12 +562,13 @@ decode_object(const struct schema *sc, const cJSON *obj, void *out,
               const char *path, char **cause)
 {
 	const struct field *f;
-	const cJSON        *it, *prev;
+	const cJSON        *it;
 	char               *sub;
 	int                 rc;
 
-	/* Unknown and duplicate keys first: a typo must not be silent.
-	 * A key "//" is a comment, as in package.json. */
+	/* Unknown keys first: a typo must not be silent. A key "//" is a
+	 * comment, as in package.json. (Duplicate keys were refused when the
+	 * text was parsed.) */
 	cJSON_ArrayForEach(it, obj)
 	{
 		if (strcmp(it->string, "//") == 0)
@@ -573,14 +581,6 @@ decode_object(const struct schema *sc, const cJSON *obj, void *out,
 			xasprintf(cause, "%s: unknown key", sub);
 			free(sub);
 			return -1;
-		}
-		for (prev = obj->child; prev != it; prev = prev->next) {
-			if (strcmp(prev->string, it->string) == 0) {
-				sub = join_path(path, it->string);
-				xasprintf(cause, "%s: duplicate key", sub);
-				free(sub);
-				return -1;
-			}
 		}
 	}
 	for (f = sc->fields; f->key != NULL; f++) {
@@ -665,8 +665,10 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 
 	free(c->source);
 	c->source = xstrdup(name);
-	root = json_parse(text, len, &off);
-	if (root == NULL) {
+	/* Strict: no duplicate key, no NUL in a string, UTF-8 throughout;
+	 * "//" (a comment) may repeat. */
+	root = json_parse_strict(text, len, "//", &off, &why);
+	if (root == NULL && off != JSON_NO_OFFSET) {
 		const char *p, *at = text + (off < len ? off : len);
 		int         line = 1, col = 1;
 
@@ -674,10 +676,14 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 			if (*p == '\n') {
 				line++;
 				col = 1;
-			} else
-				col++;
+			} else if (((unsigned char)*p & 0xc0) != 0x80)
+				col++; /* characters, not bytes */
 		}
-		xasprintf(cause, "%s:%d:%d: invalid JSON", name, line, col);
+		xasprintf(cause, "%s:%d:%d: %s", name, line, col, why);
+		goto fail;
+	}
+	if (root == NULL) {
+		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}
 	if (!cJSON_IsObject(root)) {

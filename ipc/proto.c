@@ -1,7 +1,8 @@
 /*
  * proto: the method table and the request decoder. Decoding distrusts the
- * wire: size, UTF-8, JSON shape, version, method and every parameter are
- * checked here, and any problem becomes an error reply naming it.
+ * wire: size, UTF-8, JSON shape (no duplicate keys, no NUL in a string),
+ * version, method and every parameter are checked here, and any problem
+ * becomes an error reply naming it.
  */
 #include <ctype.h>
 #include <math.h>
@@ -523,7 +524,8 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 	cJSON               *root = NULL, *v, *params, *it;
 	const struct param  *p;
 	const struct method *m;
-	char                *why;
+	char                *why = NULL;
+	size_t               off = 0;
 	int                  rc = -1;
 
 	memset(req, 0, sizeof *req);
@@ -539,10 +541,16 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 		                         "request is not valid UTF-8 text");
 		return -1;
 	}
-	root = json_parse(buf, len, NULL);
+	/* Strict: a duplicate key, or a NUL that would cut a string short
+	 * ("a\u0000b" read as "a"), is refused, naming its key. */
+	root = json_parse_strict(buf, len, NULL, &off, &why);
 	if (root == NULL) {
-		*reply =
-		    proto_reply_err(E_BAD_REQUEST, "request is not valid JSON");
+		if (off != JSON_NO_OFFSET)
+			*reply = proto_reply_err(E_BAD_REQUEST,
+			                         "request is not valid JSON");
+		else
+			*reply = proto_reply_err(E_BAD_REQUEST, "%s", why);
+		free(why);
 		return -1;
 	}
 	if (!cJSON_IsObject(root)) {
