@@ -265,9 +265,11 @@ const struct method proto_methods[M_COUNT] = {
 	  "that second exists already)",
 	  "not_found" },
 	{ M_SCHEDULE_DELETE, "schedule.delete", sched_id_params, M_MUTATES,
-	  "delete a schedule (one from the config returns at the next "
-	  "reload)",
-	  "`{id, deleted}`", "not_found" },
+	  "delete a schedule made at run time (one declared in the config "
+	  "is removed from the config file, then reloaded)",
+	  "`{id, deleted}`",
+	  "not_found, invalid_state (declared in the config: the message "
+	  "names the file)" },
 	{ M_PUBLICATION_LIST, "publication.list", pub_params, M_READONLY,
 	  "what went out, newest first, per brand and channel",
 	  "`{publications: [{execution, brand, channel, post_id, permalink, "
