@@ -137,6 +137,7 @@ answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
 	const char *model =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(msg, "model"));
 	const cJSON *usage = cJSON_GetObjectItem(msg, "usage"), *block, *price;
+	const cJSON *prices;
 	double       in =
 	    cJSON_GetNumberValue(cJSON_GetObjectItem(usage, "input_tokens"));
 	double outt =
@@ -162,10 +163,16 @@ answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
 	cJSON_AddStringToObject(res, "model", model ? model : "unknown");
 	cJSON_AddNumberToObject(res, "input_tokens", in);
 	cJSON_AddNumberToObject(res, "output_tokens", outt);
-	price = cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "anthropic"),
-	                        "prices"),
-	    model ? model : "");
+	/* The answer names the exact model ("claude-haiku-4-5-20251001"
+	 * for the alias "claude-haiku-4-5"): its price, else the price of
+	 * the model asked for, which the config must have. */
+	prices = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(c->settings, "anthropic"), "prices");
+	price = cJSON_GetObjectItem(prices, model ? model : "");
+	if (!cJSON_IsObject(price))
+		price = cJSON_GetObjectItem(prices, setting(c, "model")
+		                                        ? setting(c, "model")
+		                                        : CLAUDE_DEFAULT_MODEL);
 	if (cJSON_IsObject(price)) {
 		double ci = in *
 		            cJSON_GetNumberValue(
@@ -253,7 +260,7 @@ request(const struct act_call *c, const char *system)
 	const char *model = setting(c, "model");
 
 	cJSON_AddStringToObject(b, "model",
-	                        model != NULL ? model : "claude-sonnet-4-6");
+	                        model != NULL ? model : CLAUDE_DEFAULT_MODEL);
 	cJSON_AddNumberToObject(b, "max_tokens",
 	                        cJSON_IsNumber(max) ? max->valuedouble : 1024);
 	if (system != NULL)

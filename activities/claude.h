@@ -9,6 +9,9 @@
 
 #include "activities/activity.h"
 
+/* The model when the config names none (anthropic.model). */
+#define CLAUDE_DEFAULT_MODEL "claude-sonnet-4-6"
+
 /* The largest photo sent inline: 5 MB of base64. */
 #define CLAUDE_INLINE_MAX_BYTES (5 * 1024 * 1024 / 4 * 3)
 

@@ -168,6 +168,12 @@ iso8601(int64_t ms, char *buf, size_t len)
 int
 utf8_valid(const char *str, size_t n)
 {
+	return utf8_valid_len(str, n) == n;
+}
+
+size_t
+utf8_valid_len(const char *str, size_t n)
+{
 	const unsigned char *s = (const unsigned char *)str;
 	size_t               i = 0;
 
@@ -189,20 +195,20 @@ utf8_valid(const char *str, size_t n)
 			len = 4;
 			cp = c & 0x07;
 		} else
-			return 0;
+			return i;
 		if (n - i < len)
-			return 0;
+			return i;
 		for (k = 1; k < len; k++) {
 			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
+				return i;
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
 		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
+			return i;
 		i += len;
 	}
-	return 1;
+	return n;
 }
 
 int

@@ -44,6 +44,10 @@ size_t utf8_chars(const char *s);
 /* 1 if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
 
+/* How many of the n bytes at s are valid UTF-8 before the first that is
+ * not: n when all are. */
+size_t utf8_valid_len(const char *s, size_t n);
+
 /* n bytes as 2n lower-case hex digits and a NUL into out. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 

@@ -20,9 +20,8 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "common/tz.h"
 #include "daemon/config.h"
-#include "daemon/cron.h"
+#include "daemon/config_check.h"
 
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 
@@ -45,6 +44,7 @@ enum ftype {
 
 #define F_REQUIRED 1
 #define F_NONEMPTY 2 /* T_STRINGS: at least one */
+#define F_POSITIVE 4 /* T_DURATION: more than 0 when given */
 
 struct schema;
 
@@ -203,13 +203,13 @@ static const struct schema anthropic_schema = { anthropic_fields,
 static const struct field meta_fields[] = {
 	{ "base_url", T_STRING, 0, M(base_url), 0, 0, NULL, NULL },
 	{ "version", T_STRING, 0, M(version), 0, 0, NULL, NULL },
-	{ "poll_interval", T_DURATION, 0, M(poll_interval_ms), 10000, 0, NULL,
-	  NULL },
+	{ "poll_interval", T_DURATION, F_POSITIVE, M(poll_interval_ms), 10000,
+	  0, NULL, NULL },
 	{ "poll_max", T_INT, 0, M(poll_max), 1, 10000, NULL, NULL },
-	{ "throttle_wait", T_DURATION, 0, M(throttle_wait_ms), 60000, 0, NULL,
-	  NULL },
-	{ "check_settle", T_DURATION, 0, M(check_settle_ms), 20000, 0, NULL,
-	  NULL },
+	{ "throttle_wait", T_DURATION, F_POSITIVE, M(throttle_wait_ms), 60000,
+	  0, NULL, NULL },
+	{ "check_settle", T_DURATION, F_POSITIVE, M(check_settle_ms), 20000, 0,
+	  NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef M
@@ -224,8 +224,8 @@ static const struct field langfuse_fields[] = {
 	{ "max_outbox", T_INT, 0, L(max_outbox), 100, 100000000, NULL, NULL },
 	{ "batch", T_INT, 0, L(batch), 1, 1000, NULL, NULL },
 	{ "flush", T_DURATION, 0, L(flush_ms), 1000, 0, NULL, NULL },
-	{ "max_backoff", T_DURATION, 0, L(max_backoff_ms), 60000, 0, NULL,
-	  NULL },
+	{ "max_backoff", T_DURATION, F_POSITIVE, L(max_backoff_ms), 60000, 0,
+	  NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef L
@@ -460,6 +460,12 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 			free(why);
 			return -1;
 		}
+		/* 0 would not mean "never" or "at once" here: refuse it
+		 * rather than run on a default the file does not show. */
+		if ((f->flags & F_POSITIVE) && *(int64_t *)p <= 0) {
+			xasprintf(cause, "%s: must be more than 0s", path);
+			return -1;
+		}
 		return 0;
 	case T_OBJECT:
 		if (!cJSON_IsObject(j)) {
@@ -557,12 +563,13 @@ decode_object(const struct schema *sc, const cJSON *obj, void *out,
               const char *path, char **cause)
 {
 	const struct field *f;
-	const cJSON        *it, *prev;
+	const cJSON        *it;
 	char               *sub;
 	int                 rc;
 
-	/* Unknown and duplicate keys first: a typo must not be silent.
-	 * A key "//" is a comment, as in package.json. */
+	/* Unknown keys first: a typo must not be silent. A key "//" is a
+	 * comment, as in package.json. (Duplicate keys were refused when the
+	 * text was parsed.) */
 	cJSON_ArrayForEach(it, obj)
 	{
 		if (strcmp(it->string, "//") == 0)
@@ -575,14 +582,6 @@ decode_object(const struct schema *sc, const cJSON *obj, void *out,
 			xasprintf(cause, "%s: unknown key", sub);
 			free(sub);
 			return -1;
-		}
-		for (prev = obj->child; prev != it; prev = prev->next) {
-			if (strcmp(prev->string, it->string) == 0) {
-				sub = join_path(path, it->string);
-				xasprintf(cause, "%s: duplicate key", sub);
-				free(sub);
-				return -1;
-			}
 		}
 	}
 	for (f = sc->fields; f->key != NULL; f++) {
@@ -638,308 +637,6 @@ check_unique(const struct cfg_list *l, const struct schema *sc,
 	return 0;
 }
 
-/* S3 bucket names: 3-63 of a-z 0-9 . -, a letter or digit at each end. */
-static int
-valid_bucket(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n < 3 || n > 63 || !isalnum((unsigned char)s[0]) ||
-	    !isalnum((unsigned char)s[n - 1]))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!(islower((unsigned char)s[i]) ||
-		      isdigit((unsigned char)s[i]) || s[i] == '.' ||
-		      s[i] == '-'))
-			return 0;
-	return 1;
-}
-
-/* http(s)://host[:port][/path], nothing else. */
-static int
-valid_base_url(const char *s)
-{
-	const char *host = strncmp(s, "https://", 8) == 0  ? s + 8
-	                   : strncmp(s, "http://", 7) == 0 ? s + 7
-	                                                   : NULL;
-	const char *p;
-
-	if (host == NULL || *host == '\0' || *host == '/' || *host == ':')
-		return 0;
-	for (p = host; *p != '\0'; p++)
-		if (isspace((unsigned char)*p) || *p == '?' || *p == '#' ||
-		    *p == '@' || (unsigned char)*p < 0x20)
-			return 0;
-	return 1;
-}
-
-/* Is the endpoint's host an IP address (no <bucket>.<host> for it)? */
-static int
-ip_host(const char *url)
-{
-	const char *h = strstr(url, "://") + 3;
-	size_t      n = strcspn(h, ":/");
-
-	return *h == '[' || (n > 0 && strspn(h, "0123456789.") == n);
-}
-
-/* The keys a brand's photo source needs, and none of another's. */
-static int
-check_photos_of(const struct config_brand *b, char **cause)
-{
-	const struct config_photos *p = &b->photos;
-	const char                 *s3_key = p->bucket     ? "bucket"
-	                                     : p->prefix   ? "prefix"
-	                                     : p->region   ? "region"
-	                                     : p->endpoint ? "endpoint"
-	                                                   : NULL;
-
-	if (p->source == CONFIG_PHOTOS_DIR) {
-		if (p->path == NULL)
-			xasprintf(cause,
-			          "brands.%s.photos.path: required for "
-			          "source \"dir\"",
-			          b->name);
-		else if (s3_key != NULL)
-			xasprintf(cause,
-			          "brands.%s.photos.%s: only for source "
-			          "\"s3\"",
-			          b->name, s3_key);
-		else
-			return 0;
-		return -1;
-	}
-	if (p->path != NULL)
-		xasprintf(cause,
-		          "brands.%s.photos.path: only for source \"dir\" "
-		          "(S3 photos are found by bucket and prefix)",
-		          b->name);
-	else if (p->bucket == NULL)
-		xasprintf(cause,
-		          "brands.%s.photos.bucket: required for source "
-		          "\"s3\"",
-		          b->name);
-	else if (!valid_bucket(p->bucket))
-		xasprintf(cause,
-		          "brands.%s.photos.bucket: \"%s\" is not a bucket "
-		          "name (3-63 of a-z 0-9 . -, starting and ending "
-		          "with a letter or digit)",
-		          b->name, p->bucket);
-	else if (p->prefix != NULL && strlen(p->prefix) > 1024)
-		xasprintf(cause,
-		          "brands.%s.photos.prefix: longer than 1024 bytes",
-		          b->name);
-	else if (p->region != NULL &&
-	         (*p->region == '\0' || strlen(p->region) > 64 ||
-	          p->region[strspn(p->region,
-	                           "abcdefghijklmnopqrstuvwxyz0123456789-")] !=
-	              '\0'))
-		xasprintf(cause,
-		          "brands.%s.photos.region: \"%s\" is not a region "
-		          "name like \"eu-west-1\"",
-		          b->name, p->region);
-	else if (p->endpoint != NULL && !valid_base_url(p->endpoint))
-		xasprintf(cause,
-		          "brands.%s.photos.endpoint: \"%s\" is not a base "
-		          "URL like \"https://s3.example.com\" or "
-		          "\"http://127.0.0.1:9000\"",
-		          b->name, p->endpoint);
-	else if (p->endpoint != NULL && !p->path_style && ip_host(p->endpoint))
-		xasprintf(cause,
-		          "brands.%s.photos.path_style: the endpoint %s is an "
-		          "IP address, which has no <bucket>.<host> names: set "
-		          "\"path_style\": true",
-		          b->name, p->endpoint);
-	else if (p->url_expires_ms < 1000 ||
-	         p->url_expires_ms > 7LL * 24 * 3600 * 1000)
-		xasprintf(cause,
-		          "brands.%s.photos.url_expires: must be 1s to 7d "
-		          "(a presigned URL lives at most 7 days)",
-		          b->name);
-	else
-		return 0;
-	return -1;
-}
-
-static int
-check_photos(const struct config *c, char **cause)
-{
-	const struct config_brand *b = c->brands.v;
-	int                        i;
-
-	for (i = 0; i < c->brands.n; i++)
-		if (check_photos_of(&b[i], cause) != 0)
-			return -1;
-	return 0;
-}
-
-/* What the schema cannot say: how a brand's keys go together. */
-static int
-check_publish(const struct config_brand *b, char **cause)
-{
-	const struct config_publish *p = &b->publish;
-
-	if (p->to != CONFIG_PUBLISH_META) {
-		if (p->page_id != NULL || p->instagram_user_id != NULL ||
-		    p->token_env != NULL) {
-			xasprintf(cause,
-			          "brands.%s.publish: page_id, "
-			          "instagram_user_id and token_env are for "
-			          "\"to\": \"meta\"",
-			          b->name);
-			return -1;
-		}
-		return 0;
-	}
-	if (p->token_env == NULL) {
-		xasprintf(cause,
-		          "brands.%s.publish.token_env: required with \"to\": "
-		          "\"meta\" (the name of the environment variable "
-		          "holding the brand's Page token)",
-		          b->name);
-		return -1;
-	}
-	if (p->page_id == NULL && p->instagram_user_id == NULL) {
-		xasprintf(cause,
-		          "brands.%s.publish: \"to\": \"meta\" needs page_id, "
-		          "instagram_user_id or both",
-		          b->name);
-		return -1;
-	}
-	if (p->instagram_user_id != NULL &&
-	    b->photos.source == CONFIG_PHOTOS_DIR) {
-		xasprintf(cause,
-		          "brands.%s.publish.instagram_user_id: Instagram "
-		          "fetches the photo from a public URL, which a local "
-		          "folder does not have: use \"photos\": {\"source\": "
-		          "\"s3\", ...} for this brand",
-		          b->name);
-		return -1;
-	}
-	return 0;
-}
-
-/* The Graph API version goes in every URL: "v26.0". */
-static int
-check_meta(const struct config *c, char **cause)
-{
-	const char *v = c->meta.version;
-	int         n = 0;
-
-	if (v != NULL &&
-	    (sscanf(v, "v%*u.%*u%n", &n) != 0 || n == 0 || v[n] != '\0')) {
-		xasprintf(cause,
-		          "meta.version: \"%s\" is not a Graph API version "
-		          "like \"v26.0\"",
-		          v);
-		return -1;
-	}
-	if (c->meta.base_url != NULL &&
-	    strncmp(c->meta.base_url, "https://", 8) != 0 &&
-	    strncmp(c->meta.base_url, "http://", 7) != 0) {
-		xasprintf(cause, "meta.base_url: expected an http(s) URL");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_brands(const struct config *c, char **cause)
-{
-	const struct config_brand *b = c->brands.v;
-	int                        i;
-
-	for (i = 0; i < c->brands.n; i++) {
-		if (check_publish(&b[i], cause) != 0)
-			return -1;
-		if (b[i].approval_timeout_ms < 60000) {
-			xasprintf(cause,
-			          "brands.%s.approval_timeout: at least 1m",
-			          b[i].name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Cron expressions and time zones are checked when the config is read,
- * so a typo stops the daemon at start, with the key to fix. */
-static int
-check_schedules(const struct config *c, char **cause)
-{
-	const struct config_schedule *s = c->schedules.v;
-	struct cron                   cr;
-	struct tz                    *z;
-	char                         *why = NULL;
-	int                           i, k;
-
-	for (i = 0; i < c->schedules.n; i++) {
-		for (k = 0; k < s[i].cron.n; k++) {
-			if (cron_parse(((char **)s[i].cron.v)[k], &cr, &why) !=
-			    0) {
-				xasprintf(cause, "schedules[%d].cron[%d]: %s",
-				          i, k, why);
-				free(why);
-				return -1;
-			}
-		}
-		if (s[i].timezone != NULL) {
-			if ((z = tz_load(s[i].timezone, &why)) == NULL) {
-				xasprintf(cause, "schedules[%d].timezone: %s",
-				          i, why);
-				free(why);
-				return -1;
-			}
-			tz_free(z);
-		}
-	}
-	return 0;
-}
-
-/* Remote listeners carry a token in every request: only over TLS, unless
- * the operator says otherwise. */
-static int
-check_listen(const struct config *c, char **cause)
-{
-	int i;
-
-	for (i = 0; i < c->listen.n; i++) {
-		const char *url = ((char **)c->listen.v)[i];
-
-		if (strncmp(url, "tls+tcp://", 10) == 0) {
-			if (c->tls.cert == NULL) {
-				xasprintf(cause,
-				          "listen[%d]: %s needs \"tls\": "
-				          "{\"cert\": ..., \"key\": ...}",
-				          i, url);
-				return -1;
-			}
-		} else if (strncmp(url, "tcp://", 6) == 0) {
-			if (!c->insecure) {
-				xasprintf(
-				    cause,
-				    "listen[%d]: %s would carry the token "
-				    "in the clear; use tls+tcp:// or set "
-				    "\"insecure\": true",
-				    i, url);
-				return -1;
-			}
-		} else {
-			xasprintf(cause,
-			          "listen[%d]: \"%s\" is not a "
-			          "tls+tcp:// or tcp:// address",
-			          i, url);
-			return -1;
-		}
-	}
-	if (c->listen.n > 0 && c->token_env == NULL) {
-		xasprintf(cause, "listen: needs \"token_env\", the environment "
-		                 "variable holding the token clients send");
-		return -1;
-	}
-	return 0;
-}
-
 struct config *
 config_defaults(void)
 {
@@ -970,8 +667,10 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 
 	free(c->source);
 	c->source = xstrdup(name);
-	root = json_parse(text, len, &off);
-	if (root == NULL) {
+	/* Strict: no duplicate key, no NUL in a string, UTF-8 throughout;
+	 * "//" (a comment) may repeat. */
+	root = json_parse_strict(text, len, "//", &off, &why);
+	if (root == NULL && off != JSON_NO_OFFSET) {
 		const char *p, *at = text + (off < len ? off : len);
 		int         line = 1, col = 1;
 
@@ -979,10 +678,14 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 			if (*p == '\n') {
 				line++;
 				col = 1;
-			} else
-				col++;
+			} else if (((unsigned char)*p & 0xc0) != 0x80)
+				col++; /* characters, not bytes */
 		}
-		xasprintf(cause, "%s:%d:%d: invalid JSON", name, line, col);
+		xasprintf(cause, "%s:%d:%d: %s", name, line, col, why);
+		goto fail;
+	}
+	if (root == NULL) {
+		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}
 	if (!cJSON_IsObject(root)) {
@@ -993,9 +696,7 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 	if (decode_object(&config_schema, root, c, "", &why) != 0 ||
 	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
 	        0 ||
-	    check_listen(c, &why) != 0 || check_schedules(c, &why) != 0 ||
-	    check_brands(c, &why) != 0 || check_photos(c, &why) != 0 ||
-	    check_meta(c, &why) != 0) {
+	    config_check(c, &why) != 0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

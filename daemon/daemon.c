@@ -28,6 +28,7 @@
 struct daemon {
 	char                      *state_dir;
 	char                      *db_path;
+	char                      *config_path; /* the engine borrows it */
 	struct config             *cfg;
 	int                        demo;
 	struct engine             *engine;
@@ -508,6 +509,13 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	req_url = d->req_url;
 	pub_url = d->pub_url;
 
+	if (strcmp(cfg->source, "<demo>") == 0)
+		d->config_path = xstrdup("the demo config built into heraldd "
+		                         "(--demo)");
+	else if (strcmp(cfg->source, "<defaults>") != 0 &&
+	         (d->config_path = realpath(cfg->source, NULL)) == NULL)
+		d->config_path = xstrdup(cfg->source);
+	eo.config_path = d->config_path;
 	eo.db_path = d->db_path;
 	eo.sync_full = cfg->synchronous == CONFIG_SYNC_FULL;
 	eo.workers = cfg->workers;
@@ -640,6 +648,7 @@ daemon_stop(struct daemon *d)
 	free(d->req_url);
 	free(d->pub_url);
 	free(d->db_path);
+	free(d->config_path);
 	free(d->state_dir);
 	free(d);
 }

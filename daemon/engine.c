@@ -2841,6 +2841,14 @@ call_sched_delete(struct engine *e, cJSON *params)
 
 	if ((s = find_sched(e, params, &reply)) == NULL)
 		return reply;
+	/* Deleted here, the next reload would bring it back. */
+	if (strcmp(s->source, "config") == 0)
+		return proto_reply_err(
+		    E_INVALID_STATE,
+		    "schedule %s is declared in %s: it comes back at the next "
+		    "reload unless removed there (pause it to stop its fires)",
+		    s->id,
+		    e->opts.config_path ? e->opts.config_path : "the config");
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "id", s->id);
 	cJSON_AddTrueToObject(res, "deleted");

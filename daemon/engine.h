@@ -31,6 +31,10 @@ struct engine_opts {
 	/* What activities may know of the config, as JSON text:
 	 * {"state_dir": ..., "brands": {...}} (borrowed during start). */
 	const char *settings;
+	/* Where the config's schedules are declared, for messages: the
+	 * config file's absolute path, or what the demo's is; NULL: none.
+	 * Borrowed for the engine's life. */
+	const char *config_path;
 	/* The config's schedules (borrowed during engine_start). */
 	const struct store_sched     *scheds;
 	int                           nscheds;

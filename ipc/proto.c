@@ -1,7 +1,8 @@
 /*
  * proto: the method table and the request decoder. Decoding distrusts the
- * wire: size, UTF-8, JSON shape, version, method and every parameter are
- * checked here, and any problem becomes an error reply naming it.
+ * wire: size, UTF-8, JSON shape (no duplicate keys, no NUL in a string),
+ * version, method and every parameter are checked here, and any problem
+ * becomes an error reply naming it.
  */
 #include <ctype.h>
 #include <math.h>
@@ -266,9 +267,11 @@ const struct method proto_methods[M_COUNT] = {
 	  "that second exists already)",
 	  "not_found" },
 	{ M_SCHEDULE_DELETE, "schedule.delete", sched_id_params, M_MUTATES,
-	  "delete a schedule (one from the config returns at the next "
-	  "reload)",
-	  "`{id, deleted}`", "not_found" },
+	  "delete a schedule made at run time (one declared in the config "
+	  "is removed from the config file, then reloaded)",
+	  "`{id, deleted}`",
+	  "not_found, invalid_state (declared in the config: the message "
+	  "names the file)" },
 	{ M_PUBLICATION_LIST, "publication.list", pub_params, M_READONLY,
 	  "what went out, newest first, per brand and channel",
 	  "`{publications: [{execution, brand, channel, post_id, permalink, "
@@ -537,7 +540,8 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 	cJSON               *root = NULL, *v, *params, *it;
 	const struct param  *p;
 	const struct method *m;
-	char                *why;
+	char                *why = NULL;
+	size_t               off = 0;
 	int                  rc = -1;
 
 	memset(req, 0, sizeof *req);
@@ -553,10 +557,16 @@ proto_decode(const char *buf, size_t len, struct proto_req *req, char **reply)
 		                         "request is not valid UTF-8 text");
 		return -1;
 	}
-	root = json_parse(buf, len, NULL);
+	/* Strict: a duplicate key, or a NUL that would cut a string short
+	 * ("a\u0000b" read as "a"), is refused, naming its key. */
+	root = json_parse_strict(buf, len, NULL, &off, &why);
 	if (root == NULL) {
-		*reply =
-		    proto_reply_err(E_BAD_REQUEST, "request is not valid JSON");
+		if (off != JSON_NO_OFFSET)
+			*reply = proto_reply_err(E_BAD_REQUEST,
+			                         "request is not valid JSON");
+		else
+			*reply = proto_reply_err(E_BAD_REQUEST, "%s", why);
+		free(why);
 		return -1;
 	}
 	if (!cJSON_IsObject(root)) {

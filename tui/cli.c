@@ -569,8 +569,9 @@ cli_usage(FILE *f)
 	fprintf(f, "  herald events [--follow] [--since SEQ] [--topic T]\n"
 	           "      events as JSON lines, in seq order; --follow keeps "
 	           "reading\n");
-	fprintf(f, "\nglobal: --state-dir DIR | --socket URL (env "
-	           "HERALD_STATE_DIR, HERALD_SOCKET), --json,\n"
+	fprintf(f, "\nglobal: --state-dir DIR | --socket URL (one or the "
+	           "other; else env HERALD_STATE_DIR\n"
+	           "        | HERALD_SOCKET, one of them), --json,\n"
 	           "        --token-env NAME (a remote daemon's token), "
 	           "--tls-ca FILE (env HERALD_TLS_CA)\n"
 	           "exit: 0 ok, 1 the daemon answered with an error, 2 usage,"

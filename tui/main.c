@@ -27,12 +27,50 @@ events_url_for(const char *url)
 	return out;
 }
 
+static const char *
+env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* Which daemon: a state dir or a socket, never both, since one of them
+ * would be ignored without a word. The command line wins over the
+ * environment; both on the command line, or (with neither there) both in
+ * the environment, is a usage error. On return at most one is set; with
+ * none, the state dir's default rule applies. */
+static int
+pick_daemon(const char **state_opt, const char **socket_opt)
+{
+	const char *env_state = env_nonempty("HERALD_STATE_DIR");
+	const char *env_socket = env_nonempty("HERALD_SOCKET");
+
+	if (*state_opt != NULL && *socket_opt != NULL) {
+		fprintf(stderr,
+		        "herald: --state-dir and --socket both name the "
+		        "daemon: give one\n");
+		return -1;
+	}
+	if (*state_opt == NULL && *socket_opt == NULL && env_state != NULL &&
+	    env_socket != NULL) {
+		fprintf(stderr,
+		        "herald: HERALD_STATE_DIR and HERALD_SOCKET are both "
+		        "set: unset one, or choose with --state-dir or "
+		        "--socket\n");
+		return -1;
+	}
+	if (*state_opt == NULL && *socket_opt == NULL)
+		*socket_opt = env_socket;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *state_opt = NULL, *socket_opt = getenv("HERALD_SOCKET");
-	const char *token_env = NULL;
-	char       *token = NULL;
+	const char        *state_opt = NULL, *socket_opt = NULL;
+	const char        *token_env = NULL;
+	char              *token = NULL;
 	struct client_opts opts = { NULL, getenv("HERALD_TLS_CA") };
 	char              *state_dir = NULL, *url = NULL, *cause = NULL;
 	char              *events_url = NULL;
@@ -70,7 +108,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 		if (value != NULL) {
-			if (i + 1 >= argc) {
+			if (i + 1 >= argc || *argv[i + 1] == '\0') {
 				fprintf(stderr, "herald: %s needs a value\n",
 				        argv[i]);
 				return 2;
@@ -82,6 +120,8 @@ main(int argc, char **argv)
 	}
 	argc = k;
 	i = 1;
+	if (pick_daemon(&state_opt, &socket_opt) != 0)
+		return 2;
 	if (token_env != NULL) {
 		opts.token = getenv(token_env);
 		if (opts.token == NULL || *opts.token == '\0') {
@@ -106,7 +146,7 @@ main(int argc, char **argv)
 		}
 		frames = (int)n;
 	}
-	if (state_opt != NULL || socket_opt == NULL || *socket_opt == '\0') {
+	if (socket_opt == NULL) {
 		if ((state_dir = paths_state_dir(state_opt, &cause)) == NULL ||
 		    (url = paths_ipc_url(state_dir, "herald.sock", &cause)) ==
 		        NULL ||

@@ -104,7 +104,8 @@ cat >"$T/herald.json" <<JSON
     "photos": {"source": "s3", "bucket": "photos", "prefix": "atelier/",
                "endpoint": "http://127.0.0.1:$G", "path_style": true},
     "captions": {"writer": "claude"}}},
- "anthropic": {"base_url": "http://127.0.0.1:$FAKE"}}
+ "anthropic": {"base_url": "http://127.0.0.1:$FAKE",
+   "prices": {"claude-sonnet-4-6": {"input": 3.0, "output": 15.0}}}}
 JSON
 export ANTHROPIC_API_KEY="$KEY"
 

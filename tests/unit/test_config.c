@@ -23,6 +23,10 @@ struct bad_case {
 };
 
 #define PHOTOS "\"photos\": {\"source\": \"dir\", \"path\": \"p\"}"
+#define S3     "\"photos\": {\"source\": \"s3\", \"bucket\": \"photos\"}"
+#define SCHED_OK                                                               \
+	"{\"id\": \"ok\", \"workflow\": \"FeedPublisherWorkflow\", "           \
+	"\"input\": \"p\", \"cron\": [\"@daily\"]}"
 
 static const struct bad_case bad_cases[] = {
 	{ "broken json", "{\n  \"workers\": 4,\n  \"x\"\n}",
@@ -208,6 +212,121 @@ static const struct bad_case bad_cases[] = {
 	  "schedules[0].catchup: \"1 hour\" is not a duration" },
 	{ "listen scheme", "{\"listen\": [\"ws://h:1\"], \"token_env\": \"T\"}",
 	  "listen[0]: \"ws://h:1\" is not a tls+tcp:// or tcp:// address" },
+
+	/* Accepted once, failing at the first post or never firing. */
+	{ "page id not a number",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
+	  ", \"publish\": {\"to\": \"meta\", \"token_env\": \"T\", "
+	  "\"page_id\": \"pomandi-page\"}}}}",
+	  "brands.p.publish.page_id: \"pomandi-page\" is not a Page id" },
+	{ "instagram id not a number",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " S3
+	  ", \"publish\": {\"to\": \"meta\", \"token_env\": \"T\", "
+	  "\"instagram_user_id\": \"pomandi.shop\"}}}}",
+	  "brands.p.publish.instagram_user_id: \"pomandi.shop\" is not an "
+	  "Instagram user id" },
+	{ "schedule for an unknown brand",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS "}}, "
+	  "\"schedules\": [{\"id\": \"a\", \"workflow\": "
+	  "\"FeedPublisherWorkflow\", \"input\": \"nobody\", \"cron\": "
+	  "[\"@daily\"]}]}",
+	  "schedules[0].input: no brand \"nobody\" in \"brands\"" },
+	{ "schedule for an unknown brand, as an object",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS "}}, "
+	  "\"schedules\": [" SCHED_OK ", {\"id\": \"b\", \"workflow\": "
+	  "\"FeedPublisherWorkflow\", \"input\": {\"brand\": \"q\"}, "
+	  "\"cron\": [\"@daily\"]}]}",
+	  "schedules[1].input: no brand \"q\" in \"brands\"" },
+	{ "schedule input with an extra key",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS "}}, "
+	  "\"schedules\": [{\"id\": \"a\", \"workflow\": "
+	  "\"FeedPublisherWorkflow\", \"input\": {\"brand\": \"p\", "
+	  "\"channel\": \"facebook\"}, \"cron\": [\"@daily\"]}]}",
+	  "schedules[0].input.channel: unknown key" },
+	{ "schedule without the input it needs",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS "}}, "
+	  "\"schedules\": [{\"id\": \"a\", \"workflow\": "
+	  "\"FeedPublisherWorkflow\", \"cron\": [\"@daily\"]}]}",
+	  "schedules[0].input: expected a brand" },
+	{ "diagnostic input with an unknown step",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"diagnostic\", "
+	  "\"input\": {\"fail\": {\"s9\": 1}}, \"cron\": [\"@daily\"]}]}",
+	  "schedules[0].input.fail.s9: no such step" },
+	{ "schedule of an unknown workflow type",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"Feed\", "
+	  "\"cron\": [\"@daily\"]}]}",
+	  "schedules[0].workflow: no workflow type \"Feed\" (there are: "
+	  "diagnostic, FeedPublisherWorkflow)" },
+	{ "cron that never fires",
+	  "{\"schedules\": [{\"id\": \"feb\", \"workflow\": \"diagnostic\", "
+	  "\"cron\": [\"@daily\", \"0 9 30 2 *\"]}]}",
+	  "schedules[0].cron[1]: \"0 9 30 2 *\" never fires" },
+	{ "cron that never fires, in a zone",
+	  "{\"schedules\": [{\"id\": \"apr\", \"workflow\": \"diagnostic\", "
+	  "\"cron\": [\"0 0 31 4,6 *\"], \"timezone\": "
+	  "\"Europe/Brussels\"}]}",
+	  "schedules[0].cron[0]: \"0 0 31 4,6 *\" never fires (no such date "
+	  "in the next ten years): schedule apr would never run" },
+	{ "zero poll interval", "{\"meta\": {\"poll_interval\": \"0s\"}}",
+	  "meta.poll_interval: must be more than 0s" },
+	{ "zero throttle wait", "{\"meta\": {\"throttle_wait\": \"0ms\"}}",
+	  "meta.throttle_wait: must be more than 0s" },
+	{ "zero check settle", "{\"meta\": {\"check_settle\": \"0m\"}}",
+	  "meta.check_settle: must be more than 0s" },
+	{ "zero langfuse backoff", "{\"langfuse\": {\"max_backoff\": \"0s\"}}",
+	  "langfuse.max_backoff: must be more than 0s" },
+	{ "graph base url without scheme",
+	  "{\"meta\": {\"base_url\": \"graph.facebook.com\"}}",
+	  "meta.base_url: \"graph.facebook.com\" is not a base URL" },
+	{ "anthropic base url with a query",
+	  "{\"anthropic\": {\"base_url\": \"https://proxy/?k=1\"}}",
+	  "anthropic.base_url: \"https://proxy/?k=1\" is not a base URL" },
+	{ "langfuse base url",
+	  "{\"langfuse\": {\"base_url\": \"cloud.langfuse.com\"}}",
+	  "langfuse.base_url: \"cloud.langfuse.com\" is not a base URL" },
+	{ "empty model", "{\"anthropic\": {\"model\": \"\"}}",
+	  "anthropic.model: \"\" is not a model id" },
+	{ "default model without a price",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS ", "
+	  "\"captions\": {\"writer\": \"claude\"}}}}",
+	  "anthropic.prices: no price for the model \"claude-sonnet-4-6\" "
+	  "(the default model), which brands.p.captions.writer \"claude\" "
+	  "uses" },
+	{ "model without a price",
+	  "{\"brands\": {\"o\": {\"language\": \"nl\", " PHOTOS "}, "
+	  "\"p\": {\"language\": \"nl\", " PHOTOS ", "
+	  "\"captions\": {\"writer\": \"claude\"}}}, \"anthropic\": "
+	  "{\"model\": \"claude-opus-4-7\", \"prices\": "
+	  "{\"claude-sonnet-4-6\": {\"input\": 3, \"output\": 15}}}}",
+	  "anthropic.prices: no price for the model \"claude-opus-4-7\", "
+	  "which brands.p.captions.writer \"claude\" uses" },
+	{ "invalid UTF-8 in a value",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"display_name\": "
+	  "\"Caf\xe9\", " PHOTOS "}}}",
+	  "brands.p.display_name: is not valid UTF-8" },
+	{ "invalid UTF-8 in a comment", "{\"//\": \"caf\xe9 au lait\"}",
+	  "//: is not valid UTF-8" },
+	{ "invalid UTF-8 in a key", "{\"caf\xe9\": 1}",
+	  "caf?: the key is not valid UTF-8" },
+	{ "invalid UTF-8 between values", "{\"workers\": 4,\n \xc3\x28}",
+	  ":2:2: not valid UTF-8" },
+	{ "NUL in a value",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"display_name\": "
+	  "\"Pom\\u0000andi\", " PHOTOS "}}}",
+	  "brands.p.display_name: contains a NUL character (\\u0000)" },
+	{ "NUL in a schedule input",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"diagnostic\", "
+	  "\"input\": {\"brand\": \"p\\u0000\"}, \"cron\": [\"@daily\"]}]}",
+	  "schedules[0].input.brand: contains a NUL character" },
+	{ "duplicate key in a schedule input",
+	  "{\"schedules\": [{\"id\": \"a\", \"workflow\": \"diagnostic\", "
+	  "\"input\": {\"sleep_ms\": {\"s1\": 1, \"s1\": 2}}, \"cron\": "
+	  "[\"@daily\"]}]}",
+	  "schedules[0].input.sleep_ms.s1: duplicate key" },
+	{ "duplicate brand",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS "}, "
+	  "\"p\": {\"language\": \"fr\", " PHOTOS "}}}",
+	  "brands.p: duplicate key" },
 };
 
 static char *
@@ -289,8 +408,8 @@ test_good(void **state)
 	    "\"auto\", " PHOTOS ","
 	    "   \"captions\": {\"hashtags\": [\"#costume\"]}}},"
 	    " \"schedules\": [{\"id\": \"p\", \"workflow\": \"diagnostic\","
-	    "  \"input\": {\"a\": [1, 2]}, \"cron\": [\"0 9 * * *\", "
-	    "\"@daily\"],"
+	    "  \"input\": {\"sleep_ms\": {\"s1\": 5}}, \"cron\": "
+	    "[\"0 9 * * *\", \"@daily\"],"
 	    "  \"paused\": true}]}";
 	char                         *cause = NULL;
 	struct config                *c;
@@ -318,7 +437,7 @@ test_good(void **state)
 	assert_int_equal(c->schedules.n, 1);
 	s = c->schedules.v;
 	assert_string_equal(s->id, "p");
-	assert_string_equal(s->input, "{\"a\":[1,2]}");
+	assert_string_equal(s->input, "{\"sleep_ms\":{\"s1\":5}}");
 	assert_int_equal(s->cron.n, 2);
 	assert_string_equal(((char **)s->cron.v)[1], "@daily");
 	assert_true(s->paused);
@@ -326,6 +445,43 @@ test_good(void **state)
 	assert_int_equal(s->catchup_ms, 3600000);
 	assert_int_equal(s->jitter_ms, 0);
 	assert_int_equal(s->overlap, CONFIG_OVERLAP_SKIP);
+	config_free(c);
+}
+
+/* What the stricter checks must still take: repeated comments, a leap day
+ * (fires every four years), a priced model, text that only looks like a
+ * NUL (an escaped backslash), UTF-8 beyond ASCII, numeric Meta ids. */
+static void
+test_good_strict(void **state)
+{
+	const char *text =
+	    "{\"//\": \"one\", \"//\": \"two\","
+	    " \"anthropic\": {\"model\": \"claude-haiku-4-5\", \"prices\": "
+	    "{\"claude-haiku-4-5\": {\"input\": 1, \"output\": 5}}},"
+	    " \"meta\": {\"poll_interval\": \"200ms\"},"
+	    " \"brands\": {\"p\": {\"//\": \"x\", \"//\": \"y\","
+	    "  \"language\": \"nl\", \"display_name\": \"a\\\\u0000b \xc3\xa9"
+	    "\xf0\x9f\x8e\x89\", " S3 ", \"captions\": {\"writer\": "
+	    "\"claude\"}, \"publish\": {\"to\": \"meta\", \"token_env\": "
+	    "\"T\", \"page_id\": \"1234567890\", \"instagram_user_id\": "
+	    "\"17841400000000000\"}}},"
+	    " \"schedules\": [{\"id\": \"leap\", \"workflow\": "
+	    "\"FeedPublisherWorkflow\", \"input\": {\"brand\": \"p\"}, "
+	    "\"cron\": [\"0 9 29 2 *\"], \"timezone\": \"Europe/Brussels\"}]}";
+	char                      *cause = NULL;
+	struct config             *c;
+	const struct config_brand *b;
+
+	(void)state;
+	c = config_parse(text, strlen(text), "t.json", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	b = config_brand(c, "p");
+	assert_string_equal(b->display_name,
+	                    "a\\u0000b \xc3\xa9\xf0\x9f\x8e\x89");
+	assert_string_equal(b->publish.page_id, "1234567890");
+	assert_int_equal(c->meta.poll_interval_ms, 200);
+	assert_int_equal(c->schedules.n, 1);
 	config_free(c);
 }
 
@@ -429,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_good_strict),
 		cmocka_unit_test(test_s3_photos),
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_durations),

@@ -89,6 +89,57 @@ static const struct bad bad[] = {
 	  "bad_request", "params.after: out of range" },
 	{ "{\"v\":1,\"method\":\"status\"} trailing", "bad_request",
 	  "not valid JSON" },
+
+	/* A NUL would cut the string short ("a\u0000b" read as "a"). */
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"diagnostic\",\"id\":\"a\\u0000b\"}}",
+	  "bad_request", "params.id: contains a NUL character (\\u0000)" },
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"diagnostic\",\"id\":\"\\u0000\"}}",
+	  "bad_request", "params.id: contains a NUL character" },
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"FeedPublisherWorkflow\",\"input\":{\"brand\":\"pomandi\\u0000x\"}"
+	  "}}",
+	  "bad_request", "params.input.brand: contains a NUL character" },
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"diagnostic\",\"input\":[\"ok\",\"x\\u0000\"]}}",
+	  "bad_request", "params.input[1]: contains a NUL character" },
+	{ "{\"v\":1,\"method\":\"approval.approve\",\"params\":{\"id\":\"x\","
+	  "\"caption\":\"Nieuw\\u0000 bij Pomandi\"}}",
+	  "bad_request", "params.caption: contains a NUL character" },
+	{ "{\"v\":1,\"method\":\"workflow.cancel\",\"params\":{\"id\":\"x\","
+	  "\"reason\":\"\\u00e9\\u0000\"}}",
+	  "bad_request", "params.reason: contains a NUL character" },
+	{ "{\"v\":1,\"method\":\"status\",\"params\":{\"a\\u0000b\":1}}",
+	  "bad_request",
+	  "params.a?b: the key contains a NUL character (\\u0000)" },
+	{ "{\"v\":1,\"method\":\"status\\u0000x\"}", "bad_request",
+	  "method: contains a NUL character" },
+	{ "{\"v\":1,\"method\":\"status\",\"rid\":\"r\\u0000\"}", "bad_request",
+	  "rid: contains a NUL character" },
+
+	/* A key twice: which one counts would be a guess. */
+	{ "{\"v\":1,\"method\":\"status\",\"method\":\"workflow.list\"}",
+	  "bad_request", "method: duplicate key" },
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"diagnostic\",\"id\":\"a\",\"id\":\"b\"}}",
+	  "bad_request", "params.id: duplicate key" },
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"diagnostic\"},\"params\":{\"type\":\"x\"}}",
+	  "bad_request", "params: duplicate key" },
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"diagnostic\",\"input\":{\"fail\":{\"s2\":1,\"s2\":5}}}}",
+	  "bad_request", "params.input.fail.s2: duplicate key" },
+	{ "{\"v\":1,\"method\":\"workflow.start\",\"params\":{\"type\":"
+	  "\"diagnostic\",\"input\":{\"x\":[{\"a\":1},{\"b\":1,\"b\":1}]}}}",
+	  "bad_request", "params.input.x[1].b: duplicate key" },
+	{ "{\"v\":1,\"method\":\"status\",\"//\":1,\"//\":2}", "bad_request",
+	  "//: duplicate key" },
+	/* Many keys: found by sorting, the second one named. */
+	{ "{\"v\":1,\"method\":\"status\",\"params\":{\"k1\":1,\"k2\":1,"
+	  "\"k3\":1,\"k4\":1,\"k5\":1,\"k6\":1,\"k7\":1,\"k8\":1,\"k9\":1,"
+	  "\"k3\":2}}",
+	  "bad_request", "params.k3: duplicate key" },
 };
 
 static void
@@ -150,6 +201,13 @@ test_good_request(void **state)
 	assert_string_equal(proto_str(req.params, "type"), "diagnostic");
 	assert_string_equal(proto_str(req.params, "id"), "x-1");
 	assert_int_equal(proto_int(req.params, "limit", 50), 50);
+	proto_req_fini(&req);
+
+	/* An escaped backslash before u0000 is text, not a NUL. */
+	buf = "{\"v\":1,\"method\":\"workflow.cancel\",\"params\":{\"id\":"
+	      "\"x\",\"reason\":\"a\\\\u0000b\"}}";
+	assert_int_equal(proto_decode(buf, strlen(buf), &req, &reply), 0);
+	assert_string_equal(proto_str(req.params, "reason"), "a\\u0000b");
 	proto_req_fini(&req);
 
 	/* A client's request decodes as the daemon expects. */
