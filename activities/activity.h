@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/redact.h"
+
 struct http;
 
 /* Instagram's limit on a caption, in characters (code points). */
@@ -80,6 +82,19 @@ struct act_out {
 };
 
 typedef void (*activity_fn)(const struct act_call *, struct act_out *);
+
+/* Every text an activity hands back, with the registered secrets replaced
+ * (common/redact.h): the engine calls this on the worker as soon as the
+ * activity returns, so what an outside API echoed reaches neither the
+ * store nor the events, the traces or the log. JSON stays JSON. */
+static inline void
+act_out_redact(struct act_out *out)
+{
+	redact_str(&out->error);
+	redact_json(&out->result);
+	redact_json(&out->usage);
+	redact_json(&out->progress);
+}
 
 /* The string at key in the result of dependency step, or NULL. */
 static inline const char *

@@ -14,6 +14,7 @@
 #include "activities/http.h"
 #include "activities/photo.h"
 #include "common/json.h"
+#include "common/redact.h"
 #include "common/util.h"
 
 static const char *
@@ -43,12 +44,15 @@ static char *
 api_error(const struct http_resp *r, int *spend_limit)
 {
 	cJSON      *b = json_parse(r->body, r->len, NULL), *err;
-	const char *type, *msg, *code;
-	char       *out;
+	const char *type, *code;
+	char       *out, *msg;
 
 	err = cJSON_GetObjectItem(b, "error");
 	type = cJSON_GetStringValue(cJSON_GetObjectItem(err, "type"));
-	msg = cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
+	/* Redacted whole before it is cut to size below: a key cut in two
+	 * would no longer be found, and its head would show. */
+	msg = redact_dup(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message")));
 	code = cJSON_GetStringValue(cJSON_GetObjectItem(
 	    cJSON_GetObjectItem(err, "details"), "error_code"));
 	*spend_limit =
@@ -57,6 +61,7 @@ api_error(const struct http_resp *r, int *spend_limit)
 	          type ? type : "error",
 	          msg ? msg : "(no message in the response)");
 	photo_redact_urls(&out);
+	free(msg);
 	cJSON_Delete(b);
 	return out;
 }

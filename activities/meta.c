@@ -14,6 +14,7 @@
 #include "activities/meta.h"
 #include "activities/photo.h"
 #include "common/json.h"
+#include "common/redact.h"
 #include "common/util.h"
 
 #define GRAPH_BASE    "https://graph.facebook.com"
@@ -257,14 +258,16 @@ err_int(const cJSON *err, const char *key)
 }
 
 /* Graph's error object into out: its class and its words (without any
- * presigned URL or the token, should Meta quote them). */
+ * presigned URL, should Meta quote one; the token, like every secret, is
+ * the redactor's: common/redact.h). */
 static void
 graph_error(const struct act_call *c, const struct http_resp *r,
-            const cJSON *err, struct meta_call *mc, const char *token,
-            struct act_out *out)
+            const cJSON *err, struct meta_call *mc, struct act_out *out)
 {
-	const char *msg =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
+	/* Redacted whole before it is cut to size below: a token cut in two
+	 * would no longer be found, and its head would show. */
+	char *msg = redact_dup(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message")));
 	const char *type =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "type"));
 	const char *trace =
@@ -278,7 +281,7 @@ graph_error(const struct act_call *c, const struct http_resp *r,
 		.throttle_wait_ms = (int64_t)meta_number(c, "throttle_wait_ms",
 		                                         THROTTLE_WAIT_MS),
 	};
-	char subs[24] = "", *p;
+	char subs[24] = "";
 	int  pause;
 
 	e.wait_hint_ms = buc_wait_ms(r->kept);
@@ -291,10 +294,8 @@ graph_error(const struct act_call *c, const struct http_resp *r,
 	          msg ? msg : "(no message)", trace ? " (fbtrace_id " : "",
 	          trace ? trace : "", trace ? ")" : "",
 	          e.transient ? " [transient]" : "");
+	free(msg);
 	photo_redact_urls(&out->error);
-	while (token != NULL && *token != '\0' &&
-	       (p = strstr(out->error, token)) != NULL)
-		memset(p, '*', strlen(token));
 	mc->code = e.code;
 	out->status =
 	    meta_class(&e, mc->publishes, &out->retry_after_ms, &pause);
@@ -427,7 +428,7 @@ meta_request(const struct act_call *c, struct meta_call *mc,
 	    err == NULL)
 		goto done;
 	if (cJSON_IsObject(err))
-		graph_error(c, &r, err, mc, token, out);
+		graph_error(c, &r, err, mc, out);
 	else {
 		/* A proxy's page, a truncated body: not Graph speaking. */
 		out->status = r.status >= 200 && r.status < 300

@@ -17,6 +17,7 @@
 #include "activities/http.h"
 #include "activities/s3.h"
 #include "activities/sigv4.h"
+#include "common/redact.h"
 #include "common/util.h"
 
 #define S3_PAGE_KEYS  "1000"
@@ -574,6 +575,8 @@ s3_do(const struct act_call *c, const struct s3_bucket *b, const char *key,
 	if (out->status == ACT_OK)
 		return 0;
 	if ((s3err = s3_parse_error(r->body, r->len, &code)) != NULL) {
+		/* Whole, before it is cut to size: see common/redact.h. */
+		redact_str(&s3err);
 		if (retry_code(code))
 			out->status = ACT_RETRY;
 		xasprintf(&out->error, "%s: S3 %ld %.300s", what, r->status,

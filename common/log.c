@@ -1,14 +1,17 @@
 /*
  * log: structured lines on stderr for journald or a terminal. The level is a
- * relaxed atomic, so SIGHUP can change it while workers log.
+ * relaxed atomic, so SIGHUP can change it while workers log. Every line
+ * passes the redactor (common/redact.h) before it is written.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/util.h"
 
 static _Atomic int log_level = LOG_INFO;
@@ -51,22 +54,27 @@ log_level_name(enum log_level level)
 void
 log_msg(enum log_level level, const char *event, const char *fmt, ...)
 {
-	char    line[4096], ts[32];
+	char    line[4096], ts[32], *fields = NULL;
 	int     n, i;
 	va_list ap;
 
 	if ((int)level < atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
-	n = snprintf(line, sizeof line, "%s %s %s",
-	             iso8601(clock_ms(), ts, sizeof ts), level_names[level],
-	             event);
-	if (fmt != NULL && n < (int)sizeof line - 2) {
-		line[n++] = ' ';
+	if (fmt != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+		xvasprintf(&fields, fmt, ap);
 		va_end(ap);
-		n = (int)strlen(line);
+		/* Whole, before the line is cut to size: a secret cut in
+		 * two would no longer be found, and its head would show. */
+		redact_str(&fields);
 	}
+	n = snprintf(line, sizeof line, "%s %s %s%s%s",
+	             iso8601(clock_ms(), ts, sizeof ts), level_names[level],
+	             event, fields != NULL ? " " : "",
+	             fields != NULL ? fields : "");
+	free(fields);
+	if (n < 0)
+		n = 0;
 	if (n > (int)sizeof line - 2)
 		n = (int)sizeof line - 2; /* truncated; keep the newline */
 	/* One event, one line: text from outside (an error body, a client's

@@ -1,7 +1,9 @@
 /*
  * log: one line per event on stderr, "TIME LEVEL EVENT key=value ...".
- * Any thread; each line is written with a single write(2).
- * Never pass a secret to these functions.
+ * Any thread; each line is written with a single write(2), after the
+ * redactor (common/redact.h) replaced every registered secret in it. Never
+ * pass a secret on purpose all the same: what was not registered (or is
+ * shorter than REDACT_MIN_LEN) goes out as it is.
  */
 #ifndef HERALD_LOG_H
 #define HERALD_LOG_H

@@ -3357,6 +3357,7 @@ job_run(struct job *job, void *ctx)
 		j->def->check(&c, &j->out);
 	else
 		j->def->run(&c, &j->out);
+	act_out_redact(&j->out); /* before anything keeps or shows it */
 	cJSON_Delete(input);
 	cJSON_Delete(deps);
 	cJSON_Delete(settings);

@@ -24,6 +24,7 @@
 #include "activities/http.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/util.h"
 #include "daemon/exporter.h"
 #include "db/store.h"
@@ -84,7 +85,17 @@ static void
 batch_span(void *arg, int64_t n, const char *span, size_t len)
 {
 	struct batch *b = arg;
+	char         *clean = NULL;
 
+	/* The spans are made of texts already redacted where they came in
+	 * (an activity's output); this is the last door before Langfuse for
+	 * anything else (a client's input, say). */
+	if (redact_found(span, len)) {
+		clean = xstrndup(span, len);
+		redact_json(&clean);
+		span = clean;
+		len = strlen(clean);
+	}
 	if (b->count == 0)
 		b->first = n;
 	else
@@ -92,6 +103,7 @@ batch_span(void *arg, int64_t n, const char *span, size_t len)
 	batch_put(b, span, len);
 	b->last = n;
 	b->count++;
+	free(clean);
 }
 
 /* The spans, already OTLP JSON, inside one ExportTraceServiceRequest. */
@@ -118,12 +130,17 @@ batch_read(struct exporter *x, struct batch *b, char **cause)
 	batch_put(b, tail, sizeof tail - 1);
 }
 
-/* A response body fit for one log line. */
+/* A response body fit for one log line, without the secrets Langfuse may
+ * echo (redacted whole, before it is cut: a key cut in two would no longer
+ * be found, and its head would show). */
 static char *
 log_body(const char *body)
 {
-	char  *out = xstrndup(body, strnlen(body, LOG_BODY_CHARS)), *p;
+	char  *all = redact_dup(body), *out, *p;
 	size_t n;
+
+	out = xstrndup(all, strnlen(all, LOG_BODY_CHARS));
+	free(all);
 
 	for (p = out; *p != '\0'; p++)
 		if (*p == '"' || *p == '\n' || *p == '\r' || *p == '\\' ||
@@ -168,6 +185,7 @@ send_batch(struct exporter *x, const struct batch *b, int64_t *retry_after,
 	rc = http_do(x->http, &q, &r, &cause);
 	*retry_after = r.retry_after_ms;
 	body = log_body(r.body);
+	redact_str(&cause);
 	if (rc != 0) {
 		snprintf(error, errlen, "%s", cause);
 		how = SENT_RETRY;

@@ -17,11 +17,13 @@
 #include "activities/http.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/redact.h"
 #include "common/util.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/dotenv.h"
 #include "daemon/lockfile.h"
+#include "daemon/secrets.h"
 
 extern const char demo_config[]; /* assets/demo/herald.json, embedded */
 
@@ -207,6 +209,7 @@ main(int argc, char **argv)
 	    daemon_check_env(cfg, &cause) != 0)
 		goto fail;
 	apply_log_level(cfg, cli_level);
+	secrets_register(cfg); /* before any thread can echo one */
 
 	/* Block the signals before any thread starts, so they all inherit
 	 * the mask and only sigwait() below sees them. */
@@ -248,6 +251,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		apply_log_level(cfg, cli_level);
+		secrets_register(cfg); /* new brands, new tokens */
 		daemon_reload(d, cfg);
 		cfg = NULL;
 	}
@@ -259,6 +263,7 @@ main(int argc, char **argv)
 	rc = 0;
 	goto out;
 fail:
+	redact_str(&cause);
 	fprintf(stderr, "heraldd: %s\n", cause);
 out:
 	free(cause);
@@ -266,5 +271,6 @@ out:
 	lockfile_release(lock_fd);
 	free(lock_path);
 	free(state_dir);
+	redact_clear();
 	return rc;
 }

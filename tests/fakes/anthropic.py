@@ -7,8 +7,10 @@ Faults for the next requests are queued with POST /_faults, a JSON list of:
   "500", "529", "429:<retry-after s>", "401", "spend_limit", "garbage",
   "timeout" (no answer for 30 s), "refusal", "max_tokens", "empty",
   "long" (a caption over 2,200 characters), "echo_url" (a url image
-  source is refused with a message quoting the URL), "slow:<s>" (answers
-  as with no fault after <s> seconds), "pass" (no fault)
+  source is refused with a message quoting the URL), "echo_key" (a 400
+  invalid_request_error whose message quotes the x-api-key it was sent,
+  as an API echoing a request back would), "slow:<s>" (answers as with no
+  fault after <s> seconds), "pass" (no fault)
 Image blocks are checked as the API does: a base64 source must carry a
 supported media_type and data that decodes to that kind of image; a url
 source is fetched (so a presigned S3 URL must really serve the photo) and
@@ -113,6 +115,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault is not None and fault.startswith("slow:"):
             time.sleep(float(fault.split(":")[1]))
             fault = None
+        if fault == "echo_key":
+            return self.reply(*error(
+                "invalid_request_error", "x-api-key: the key %s is not "
+                "allowed to use this model" % self.headers.get("x-api-key"),
+                400))
         if self.headers.get("x-api-key") != KEY or fault == "401":
             return self.reply(*error("authentication_error",
                                      "invalid x-api-key", 401))

@@ -77,6 +77,8 @@ path and token are good takes the first queued fault for its endpoint or
     expired_token    HTTP 400 code 190/463 "Error validating access token:
                      Session has expired on ..."
     permission       HTTP 403 code 200 "(#200) Permissions error"
+    echo_token       HTTP 400 code 190 "Malformed access token <the token
+                     it was sent>" (Graph quotes a token it cannot use)
   fb_photo, ig_publish: publish_then_timeout (publishes, then as timeout),
     publish_then_500 (publishes, then as 500); if the publish itself fails,
     its error is the answer
@@ -129,8 +131,8 @@ ENDPOINTS = ("fb_photo", "fb_posts", "ig_media", "ig_status", "ig_publish",
 DEFAULTS = {"ready_after": 1, "quota_total": 50, "timeout_s": 30,
             "clock_offset_s": 0, "token_expired": False}
 FAULTS = r"pass|slow:\d+(\.\d+)?|500|unknown|503_html|timeout|garbage|" \
-    r"expired_token|" \
-    r"permission|(http)?429:\d+|throttle:(4|17|32|613|800(0\d|1[0-4]))(:\d+)?"
+    r"expired_token|permission|echo_token|(http)?429:\d+|" \
+    r"throttle:(4|17|32|613|800(0\d|1[0-4]))(:\d+)?"
 ONLY = {"fb_photo": "publish_then_timeout|publish_then_500|duplicate",
         "ig_publish": "publish_then_timeout|publish_then_500|limit",
         "ig_status": "in_progress:[1-9][0-9]*|error|expired",
@@ -751,6 +753,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             fault = "pass"
         if fault == "timeout":
             return self.stall()
+        if fault == "echo_token":
+            raise auth_error(190, "Malformed access token " + token)
         if fault == "garbage":
             return self.send(200, b"\xff\x00<html>upstream hiccup")
         if fault == "503_html":

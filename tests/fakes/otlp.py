@@ -10,7 +10,8 @@ GET /_requests returns {"requests": [{"status", "at", "authorization",
 "version", "content_type", "spans": [...]}]} (at: seconds, float).
 Faults for the next requests are queued with POST /_faults (a JSON list)
 or as extra arguments: "503", "429:<retry-after s>", "400" (the batch
-is refused as a bad payload), "pass".
+is refused as a bad payload), "echo_auth" (401 whose message quotes the
+Authorization header it got and the secret key in it), "pass".
 Binds 127.0.0.1 on PORT (0: a free one) and prints the port.
 usage: otlp.py PUBLIC_KEY SECRET_KEY [PORT [FAULT...]]
 """
@@ -84,6 +85,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             spans = None
         with lock:
             fault = faults.pop(0) if faults else None
+        if fault == "echo_auth":
+            self.record(401, spans)
+            return self.reply(401, {"message": "Invalid credentials: "
+                                    "Authorization: %s (public key %s, "
+                                    "secret key %s)" % (
+                                        self.headers.get("Authorization"),
+                                        PUBLIC, SECRET)})
         if self.headers.get("Authorization") != AUTH:
             self.record(401, spans)
             return self.reply(401, {"message": "Invalid credentials"})

@@ -16,8 +16,10 @@ canonical query the decoded parameters encoded again, so an encoding
 mistake in the client cannot cancel itself out.
 
 Faults for the next requests are queued with POST /_faults, a JSON list of
-  "slowdown" (503 SlowDown), "500" (500 InternalError), "slow:<s>" (waits
-  <s> seconds, then goes on as "pass"), "pass".
+  "slowdown" (503 SlowDown), "500" (500 InternalError), "echo_token" (400
+  InvalidToken quoting the session token sent, in <Token-0> as S3 does and
+  in the message too, as a careless S3-compatible store might), "slow:<s>"
+  (waits <s> seconds, then goes on as "pass"), "pass".
 GET /_stats returns {"checked": N, "refused": N}.
 Prints its port. usage: s3_gate.py UPSTREAM_PORT ACCESS_KEY SECRET_KEY REGION
 """
@@ -228,6 +230,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(503, error_xml(
                 "SlowDown", "Please reduce your request rate."),
                 [("Content-Type", "application/xml")])
+        if fault == "echo_token":
+            token = headers.get("x-amz-security-token") or \
+                dict(split_query(url.query)).get("X-Amz-Security-Token", "")
+            body = error_xml("InvalidToken", "The provided token is "
+                             "malformed or otherwise invalid: %s" % token)
+            body = body.replace(b"</Error>", ("<Token-0>%s</Token-0>"
+                                              "</Error>" % token).encode())
+            return self.send(400, body,
+                             [("Content-Type", "application/xml")])
         if fault == "500":
             return self.send(500, error_xml(
                 "InternalError", "We encountered an internal error. "
