@@ -210,6 +210,8 @@ static const struct field meta_fields[] = {
 	  NULL },
 	{ "check_settle", T_DURATION, 0, M(check_settle_ms), 20000, 0, NULL,
 	  NULL },
+	{ "check_retry", T_DURATION, 0, M(check_retry_ms), 1000, 0, NULL,
+	  NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef M
