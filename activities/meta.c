@@ -25,6 +25,12 @@
  * and business-use-case limits, which last longer. */
 #define THROTTLE_WAIT_MS (60 * 1000)
 #define QUOTA_WAIT_MS    (60 * 60 * 1000)
+/* A check reads again after a transient failure meta.check_retry (default
+ * a second) later, doubling each time up to CHECK_RETRY_MAX_MS; a read
+ * is started only with CHECK_READ_MS left before the deadline. */
+#define CHECK_RETRY_MS     1000
+#define CHECK_RETRY_MAX_MS (30 * 1000)
+#define CHECK_READ_MS      2000
 
 static const cJSON *
 brand_publish(const struct act_call *c)
@@ -236,14 +242,59 @@ meta_class(const struct meta_error *e, int publishes, int64_t *wait, int *pause)
 		 * happened is for the check to find out. */
 		return ACT_UNKNOWN;
 	}
-	if (code == 9004 || code == 1 || code == 2 || e->transient ||
-	    e->http_status >= 500) {
-		/* The media fetch failed, or Meta's trouble: nothing was
-		 * published by this call. */
+	if (code == 9004 || code == 324 || code == 1 || code == 2 ||
+	    e->transient || e->http_status >= 500) {
+		/* Meta could not fetch the photo (Instagram's 9004,
+		 * Facebook's 324 "Requires upload file" or "Missing or
+		 * invalid image file": a presigned URL it failed to reach,
+		 * an upload that arrived broken), or Meta's trouble: nothing
+		 * was published by this call. */
 		*wait = e->wait_hint_ms;
 		return ACT_RETRY;
 	}
 	return ACT_FAIL;
+}
+
+int
+meta_check_again(const struct act_call *c, struct act_out *out, int n,
+                 const char *what)
+{
+	int64_t wait =
+	    (int64_t)meta_number(c, "check_retry_ms", CHECK_RETRY_MS);
+	char *last = out->error != NULL ? out->error : xstrdup("no answer");
+	int   i, again = 0;
+
+	out->error = NULL;
+	for (i = 1; i < n && wait < CHECK_RETRY_MAX_MS; i++)
+		wait *= 2;
+	if (wait > CHECK_RETRY_MAX_MS)
+		wait = CHECK_RETRY_MAX_MS;
+	if (out->retry_after_ms > wait)
+		wait = out->retry_after_ms; /* Retry-After, the BUC estimate */
+	if (out->status != ACT_RETRY)
+		/* Reading again cannot help (a token, a permission). */
+		meta_fail(out, ACT_UNKNOWN, "%s: %s", what, last);
+	else if (n >= META_CHECK_READS)
+		meta_fail(out, ACT_UNKNOWN, "%s: %d reads failed, the last: %s",
+		          what, n, last);
+	else if (clock_ms() + wait + CHECK_READ_MS > c->deadline)
+		meta_fail(out, ACT_UNKNOWN,
+		          "%s: read %d failed: %s; the next read, %g s later, "
+		          "would pass the step's deadline",
+		          what, n, last, (double)wait / 1000);
+	else if (meta_sleep(c, wait) != 0)
+		meta_fail(out, ACT_UNKNOWN,
+		          "%s: the check was stopped after %d read%s, the "
+		          "last failed: %s",
+		          what, n, n == 1 ? "" : "s", last);
+	else {
+		out->status = ACT_OK;
+		again = 1;
+	}
+	free(last);
+	out->retry_after_ms = 0;
+	out->pause_brand = 0;
+	return again;
 }
 
 /* A number field of Graph's error object, or 0. */

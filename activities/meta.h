@@ -14,8 +14,8 @@
  *     media builder gone or not ready (24, 9007), Meta's own trouble (1, 2,
  *     5xx), a lost answer (timeout, garbage after it went out): unknown,
  *     the step's check finds out;
- *   otherwise 1, 2, 9004 (media fetch failed), is_transient and 5xx:
- *     retry;
+ *   otherwise 1, 2, 9004 (Instagram's media fetch failed), 324 (Facebook's
+ *     photo fetch or upload failed), is_transient and 5xx: retry;
  *   anything else: fail, with Graph's own message.
  * The error kept on the step reads
  *   "graph 400 code 190/463 OAuthException: <message> (fbtrace_id X)".
@@ -91,6 +91,22 @@ int meta_skipped(const struct act_call *, struct act_out *, const char *channel,
 /* Sleeps ms, waking early for the step's cancel or deadline: 0, or -1
  * when it had to stop. */
 int meta_sleep(const struct act_call *, int64_t ms);
+
+/* How many reads a check makes of one thing (the Page's posts, a
+ * container's status) before it gives up on transient failures. */
+#define META_CHECK_READS 6
+
+/* For a check (act_call.check), after read n (1 for the first) failed with
+ * out as meta_request left it. A transient failure (ACT_RETRY: network,
+ * 5xx, 429, throttling) with reads left is read again: this sleeps
+ * meta.check_retry_ms doubled n - 1 times (at most 30 s), or the wait
+ * Meta asked for when longer, clears out and returns 1. It returns 0 with
+ * out = ACT_UNKNOWN and the error "<what>: <why it stopped, the last
+ * failure>" when the failure is permanent (a token, a permission: at
+ * once), the reads are used up, the wait would end past c->deadline, or
+ * the step is cancelled. */
+int meta_check_again(const struct act_call *c, struct act_out *out, int n,
+                     const char *what);
 
 /* Sets out to the final error text and returns; for callers that found a
  * problem themselves (an answer without the id it must have). */

@@ -111,7 +111,9 @@ meta_facebook_publish(const struct act_call *c, struct act_out *out)
 }
 
 /* Looks once for the post with this caption since `since` (unix s):
- * 1 found (out set to it), 0 not there, -1 could not look (out set). */
+ * 1 found (out set to it), 0 not there, -1 could not look (out set).
+ * A listing that fails for a passing reason is read again
+ * (meta_check_again). */
 static int
 look(const struct act_call *c, const char *since, struct act_out *out)
 {
@@ -121,25 +123,20 @@ look(const struct act_call *c, const char *since, struct act_out *out)
 		"since",  since,
 		"limit",  "100"
 	};
-	char             path[160];
+	char             path[160], what[200];
 	struct meta_call mc = {
 		.method = "GET", .path = path, .params = params, .nparams = 3
 	};
 	const cJSON *it;
 	cJSON       *a;
-	char        *why;
+	int          n;
 
 	snprintf(path, sizeof path, "%s/posts", page);
-	if ((a = meta_request(c, &mc, out)) == NULL) {
-		/* Cannot look: cannot tell. */
-		why = out->error;
-		out->error = NULL;
-		out->pause_brand = 0;
-		meta_fail(out, ACT_UNKNOWN,
-		          "could not list the page's posts to check: %s", why);
-		free(why);
-		return -1;
-	}
+	snprintf(what, sizeof what, "could not list the posts of page %s",
+	         page);
+	for (n = 1; (a = meta_request(c, &mc, out)) == NULL; n++)
+		if (!meta_check_again(c, out, n, what))
+			return -1; /* cannot look: cannot tell */
 	it = meta_find(a, "message", act_caption(c));
 	if (it != NULL)
 		meta_result(out, "facebook",
@@ -157,28 +154,31 @@ meta_facebook_check(const struct act_call *c, struct act_out *out)
 	char    since[32];
 	int64_t from =
 	    c->prev_started_at > 0 ? c->prev_started_at : c->created_at;
-	int rc;
+	int64_t settle = (int64_t)meta_number(c, "check_settle_ms", 20000);
 
 	if (meta_skipped(c, out, "facebook", "page_id"))
 		return;
 	/* From a minute before the lost attempt began: clocks differ. */
 	snprintf(since, sizeof since, "%lld", (long long)(from / 1000 - 60));
-	if ((rc = look(c, since, out)) != 0)
+	if (look(c, since, out) != 0)
 		return;
 	/* Meta may still be fetching the photo of a post whose answer was
 	 * lost: "not there" counts only if it is still not there a while
 	 * later. */
-	if (meta_sleep(c, (int64_t)meta_number(c, "check_settle_ms", 20000)) !=
-	    0) {
+	if (meta_sleep(c, settle) != 0) {
 		meta_fail(out, ACT_UNKNOWN,
-		          "the check was stopped before it could tell");
+		          "no post with this caption on page %s at the first "
+		          "look; %s came before the second",
+		          meta_setting(c, "page_id"),
+		          c->cancel != NULL && atomic_load(c->cancel)
+		              ? "a cancel"
+		              : "the step's deadline");
 		return;
 	}
-	if ((rc = look(c, since, out)) != 0)
+	if (look(c, since, out) != 0)
 		return;
 	meta_fail(out, ACT_RETRY,
 	          "no post with this caption on page %s since the attempt "
-	          "began, looked at twice: it did not go out; publishing "
-	          "again",
-	          meta_setting(c, "page_id"));
+	          "began (looked twice, %g s apart): it did not go out",
+	          meta_setting(c, "page_id"), (double)settle / 1000);
 }

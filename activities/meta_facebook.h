@@ -12,7 +12,10 @@
 void meta_facebook_publish(const struct act_call *, struct act_out *);
 
 /* After an unknown outcome: the Page's post with this caption since the
- * run began (ACT_OK), none (ACT_RETRY), or cannot tell (ACT_UNKNOWN). */
+ * attempt began (ACT_OK), none at two looks meta.check_settle apart
+ * (ACT_RETRY), or cannot tell (ACT_UNKNOWN: the listing failed for good,
+ * or for a passing reason META_CHECK_READS times or up to the deadline;
+ * see meta_check_again). Runs for up to the step's deadline. */
 void meta_facebook_check(const struct act_call *, struct act_out *);
 
 #endif

@@ -19,7 +19,9 @@
  * means the post is out (its media is found by caption among the
  * account's latest); FINISHED or IN_PROGRESS means it is not, and the
  * retry publishes the same container; no container means nothing could
- * have gone out.
+ * have gone out. A status read that fails for a passing reason is read
+ * again within the check (meta_check_again) before it says it cannot
+ * tell.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,8 +202,8 @@ quota_ok(const struct act_call *c, struct act_out *out, const char *container,
 
 		xasprintf(&why,
 		          "Instagram publishing quota used up (%.0f of %.0f in "
-		          "24 h); container %s waits %d minutes",
-		          used, total, container, QUOTA_RECHECK_MS / 60000);
+		          "24 h); container %s is kept",
+		          used, total, container);
 		wait_for(out, container, polls, QUOTA_RECHECK_MS, why);
 		return -1;
 	}
@@ -230,7 +232,7 @@ publish(const struct act_call *c, struct act_out *out, const char *container,
 			/* The quota filled meanwhile: refused, not posted. */
 			char *why;
 
-			xasprintf(&why, "%s; container %s waits", out->error,
+			xasprintf(&why, "%s; container %s is kept", out->error,
 			          container);
 			wait_for(out, container, polls, QUOTA_RECHECK_MS, why);
 		}
@@ -301,14 +303,14 @@ status_of(const struct act_call *c, const char *container, char **detail,
 	return code;
 }
 
-/* A container that will never publish: forget it, retry with a new one. */
+/* A container that will never publish: forgotten (the retry makes a new
+ * one). The text says what the container is, not what comes next. */
 static void
 drop(struct act_out *out, const char *container, const char *why,
      const char *detail)
 {
-	meta_fail(out, ACT_RETRY,
-	          "Instagram container %s %s%s%s; a new one will be made",
-	          container, why, detail ? ": " : "", detail ? detail : "");
+	meta_fail(out, ACT_RETRY, "Instagram container %s %s%s%s", container,
+	          why, detail ? ": " : "", detail ? detail : "");
 	free(out->progress);
 	out->progress = xstrdup("null");
 }
@@ -337,9 +339,7 @@ meta_instagram_publish(const struct act_call *c, struct act_out *out)
 	else if (strcmp(code, "IN_PROGRESS") == 0) {
 		if (polls >= (int)meta_number(c, "poll_max", POLL_MAX))
 			drop(out, container,
-			     "is still IN_PROGRESS after the "
-			     "last check",
-			     NULL);
+			     "is still IN_PROGRESS after the last check", NULL);
 		else
 			wait_again(c, out, container, polls, "IN_PROGRESS");
 	} else if (strcmp(code, "ERROR") == 0)
@@ -357,7 +357,8 @@ void
 meta_instagram_check(const struct act_call *c, struct act_out *out)
 {
 	const char *container = container_of(c);
-	char       *code, *detail, *why;
+	char       *code, *detail, what[160];
+	int         n;
 
 	if (meta_skipped(c, out, "instagram", "instagram_user_id"))
 		return;
@@ -366,26 +367,24 @@ meta_instagram_check(const struct act_call *c, struct act_out *out)
 		          "no Instagram container was made: nothing went out");
 		return;
 	}
-	if ((code = status_of(c, container, &detail, out)) == NULL) {
-		/* Could not ask: cannot tell. */
-		why = out->error;
-		out->error = NULL;
-		out->pause_brand = 0;
-		meta_fail(out, ACT_UNKNOWN,
-		          "could not ask Instagram about container %s: %s",
-		          container, why);
-		free(why);
+	snprintf(what, sizeof what,
+	         "could not read the status of Instagram container %s",
+	         container);
+	for (n = 1; (code = status_of(c, container, &detail, out)) == NULL;
+	     n++) {
 		free(detail);
-		return;
+		if (!meta_check_again(c, out, n, what))
+			return; /* could not ask: cannot tell */
 	}
 	if (strcmp(code, "PUBLISHED") == 0)
 		published(c, out, container);
-	else if (strcmp(code, "ERROR") == 0 || strcmp(code, "EXPIRED") == 0)
-		drop(out, container, "never published", detail);
-	else
+	else if (strcmp(code, "ERROR") == 0 || strcmp(code, "EXPIRED") == 0) {
+		snprintf(what, sizeof what, "is %s, never published", code);
+		drop(out, container, what, detail);
+	} else
 		meta_fail(out, ACT_RETRY,
 		          "Instagram container %s is %s, not PUBLISHED: it did "
-		          "not go out; publishing it",
+		          "not go out",
 		          container, code);
 	free(code);
 	free(detail);

@@ -110,6 +110,9 @@ struct config_meta {
 	                             how long; 0: 1 min */
 	int64_t check_settle_ms;  /* a post not found yet is looked for
 	                             again after this; 0: 20 s */
+	int64_t check_retry_ms;   /* a check reads again after a transient
+	                             failure this long after, doubling;
+	                             0: 1 s */
 };
 
 /* Langfuse traces. The keys and LANGFUSE_HOST come from the environment;

@@ -243,6 +243,10 @@ settings_text(const struct config *cfg, const char *state_dir)
 	                        cfg->meta.check_settle_ms > 0
 	                            ? (double)cfg->meta.check_settle_ms
 	                            : 20000);
+	cJSON_AddNumberToObject(x, "check_retry_ms",
+	                        cfg->meta.check_retry_ms > 0
+	                            ? (double)cfg->meta.check_retry_ms
+	                            : 1000);
 	cJSON_AddNumberToObject(
 	    x, "poll_max", cfg->meta.poll_max > 0 ? cfg->meta.poll_max : 90);
 	x = cJSON_AddObjectToObject(o, "anthropic");

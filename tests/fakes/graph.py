@@ -48,12 +48,15 @@ GET  /{ig-user}/content_publishing_limit  fields= of quota_usage (default),
      config; since= -> {"data": [{"quota_usage": IG posts in the last 24 h,
      "config": {"quota_total", "quota_duration": 86400}}]}
 
-Faults: POST /_faults with a JSON list of "<endpoint>:<fault>"; endpoint is
-fb_photo, fb_posts, ig_media, ig_status, ig_publish, ig_limit, ig_list (the
-GET of {ig-user}/media), permalink (a
-GET of a post, photo or IG media) or "*" (any request). A request whose
-path and token are good takes the first queued fault for its endpoint or
-"*" (a 104 or 190 never spends one). A bad entry queues nothing (400).
+Faults: POST /_faults with a JSON list of "<endpoint>:<fault>[*<n>]";
+endpoint is fb_photo, fb_posts (the listing a publisher's check reads),
+ig_media, ig_status (every GET of a container: polls and checks), ig_publish,
+ig_limit, ig_list (the GET of {ig-user}/media), permalink (a GET of a post,
+photo or IG media) or "*" (any request); "*<n>" (1..1000) queues the fault n
+times, so the next n such requests get it and the one after is answered
+normally. A request whose path and token are good takes the first queued
+fault for its endpoint or "*" (a 104 or 190 never spends one). A bad entry
+queues nothing (400).
   any endpoint, and "*":
     pass             no fault
     slow:<s>         waits <s> seconds (a fraction is fine), then answers
@@ -82,7 +85,10 @@ path and token are good takes the first queued fault for its endpoint or
   fb_photo, ig_publish: publish_then_timeout (publishes, then as timeout),
     publish_then_500 (publishes, then as 500); if the publish itself fails,
     its error is the answer
-  fb_photo: duplicate (400 code 506 "(#506) Duplicate status message")
+  fb_photo: duplicate (400 code 506 "(#506) Duplicate status message"),
+    fetch_failed (400 code 324 "(#324) Missing or invalid image file", what
+    Meta answers when it could not fetch the url= or read the upload; no
+    post)
   ig_publish: limit (400 code 9/2207042)
   ig_status (a PUBLISHED, ERROR or EXPIRED container ignores them):
     in_progress:<n> (this check and the next n-1 say IN_PROGRESS, then
@@ -133,7 +139,8 @@ DEFAULTS = {"ready_after": 1, "quota_total": 50, "timeout_s": 30,
 FAULTS = r"pass|slow:\d+(\.\d+)?|500|unknown|503_html|timeout|garbage|" \
     r"expired_token|permission|echo_token|(http)?429:\d+|" \
     r"throttle:(4|17|32|613|800(0\d|1[0-4]))(:\d+)?"
-ONLY = {"fb_photo": "publish_then_timeout|publish_then_500|duplicate",
+ONLY = {"fb_photo": "publish_then_timeout|publish_then_500|duplicate|"
+                    "fetch_failed",
         "ig_publish": "publish_then_timeout|publish_then_500|limit",
         "ig_status": "in_progress:[1-9][0-9]*|error|expired",
         "ig_limit": "quota_full"}
@@ -377,6 +384,8 @@ def public(d):
 def fb_photo(params, files, fault, path):
     if fault == "duplicate":
         raise GraphError(400, 506, "(#506) Duplicate status message")
+    if fault == "fetch_failed":
+        raise GraphError(400, 324, "(#324) Missing or invalid image file")
     if "source" in files:
         data, how = files["source"]["data"], "upload"
         if image_type(data) is None:
@@ -812,10 +821,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for entry in req:
                 ep, _, fault = entry.partition(":") \
                     if isinstance(entry, str) else ("", "", "")
+                fault, times = re.fullmatch(r"(.*?)(?:\*([1-9]\d{0,3}))?",
+                                            fault, re.S).groups()
                 if ep not in ENDPOINTS[:-1] + ("*",) or not re.fullmatch(
-                        FAULTS + "|" + ONLY.get(ep, "pass"), fault):
+                        FAULTS + "|" + ONLY.get(ep, "pass"), fault) or \
+                        int(times or 1) > 1000:
                     raise bad_param("Bad fault %s" % json.dumps(entry))
-                queued.append((ep, fault))
+                queued += [(ep, fault)] * int(times or 1)
             with lock:
                 S["faults"] += queued
                 data = encode({"queued": len(S["faults"])})

@@ -206,7 +206,10 @@ h workflow cancel fquota >/dev/null
 fault '["fb_photo:duplicate"]'
 run fdup
 expect_done fdup
-st fdup publish_facebook_photo last_error | grep -q "code 506.*checked: no post" ||
+# The check's words say what it found, not what comes next.
+st fdup publish_facebook_photo last_error | grep -q "code 506.*checked: no \
+post with this caption on page 1234 since the attempt began (looked twice, \
+0.3 s apart): it did not go out$" ||
 	fail "fdup: $(st fdup publish_facebook_photo last_error)"
 # Meta's code 1 on a container: nothing published, retried.
 fault '["ig_media:unknown"]'

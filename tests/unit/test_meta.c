@@ -1,11 +1,14 @@
 /*
  * test_meta: the class of every Graph API error herald knows (api-notes
- * §2), for a call that publishes and one that does not.
+ * §2), for a call that publishes and one that does not; and when a check
+ * reads again after a failed read (meta_check_again).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -55,6 +58,11 @@ static const struct row rows[] = {
 	{ "unknown error", 500, 1, 99, 0, 0, 0, ACT_RETRY, 0, 0 },
 	{ "service", 500, 2, 0, 1, 5000, 0, ACT_RETRY, 5000, 0 },
 	{ "media fetch failed", 400, 9004, 2207052, 0, 0, 0, ACT_RETRY, 0, 0 },
+	{ "photo fetch failed, publishing", 400, 324, 0, 0, 0, 1, ACT_RETRY, 0,
+	  0 },
+	{ "photo fetch failed", 400, 324, 0, 0, 0, 0, ACT_RETRY, 0, 0 },
+	{ "photo fetch failed, hint", 400, 324, 0, 0, 3000, 1, ACT_RETRY, 3000,
+	  0 },
 	{ "transient", 400, 100, 0, 1, 0, 0, ACT_RETRY, 0, 0 },
 	{ "bad parameter", 400, 100, 0, 0, 0, 0, ACT_FAIL, 0, 0 },
 	{ "bad parameter, publishing", 400, 100, 0, 0, 0, 1, ACT_FAIL, 0, 0 },
@@ -90,11 +98,129 @@ test_classes(void **state)
 	}
 }
 
+/* meta_check_again: a failed read of a check, its answer, and how long it
+ * took. */
+struct again {
+	const char     *what;
+	enum act_status status; /* the failed read's */
+	int             pause;
+	int64_t         retry_after_ms;
+	int             n;           /* the read that failed */
+	int64_t         retry_ms;    /* meta.check_retry_ms */
+	int64_t         deadline_in; /* ms from now */
+	int             cancel;
+	int             want;        /* 1: read again */
+	int64_t         want_min_ms; /* slept at least */
+	const char     *want_error;  /* when 0: the whole text */
+};
+
+#define LAST  "graph 500 code 2 OAuthException: (#2) Service down"
+#define WHAT  "could not list the posts of page 1234"
+#define BEGIN WHAT ": "
+
+static const struct again agains[] = {
+	{ "first failure: the base wait", ACT_RETRY, 0, 0, 1, 100, 60000, 0, 1,
+	  100, NULL },
+	{ "third failure: doubled twice", ACT_RETRY, 0, 0, 3, 100, 60000, 0, 1,
+	  400, NULL },
+	{ "Retry-After longer than the backoff", ACT_RETRY, 0, 300, 1, 100,
+	  60000, 0, 1, 300, NULL },
+	{ "permanent: at once", ACT_FAIL, 1, 0, 1, 100, 60000, 0, 0, 0,
+	  BEGIN LAST },
+	{ "in doubt already: at once", ACT_UNKNOWN, 0, 0, 1, 100, 60000, 0, 0,
+	  0, BEGIN LAST },
+	{ "reads used up", ACT_RETRY, 0, 0, META_CHECK_READS, 100, 60000, 0, 0,
+	  0, BEGIN "6 reads failed, the last: " LAST },
+	{ "throttled past the deadline", ACT_RETRY, 0, 300000, 2, 100, 60000, 0,
+	  0, 0,
+	  BEGIN "read 2 failed: " LAST "; the next read, 300 s later, "
+	        "would pass the step's deadline" },
+	{ "the backoff is capped at 30 s", ACT_RETRY, 0, 0, 5, 10000, 20000, 0,
+	  0, 0,
+	  BEGIN "read 5 failed: " LAST "; the next read, 30 s later, "
+	        "would pass the step's deadline" },
+	{ "cancelled", ACT_RETRY, 0, 0, 2, 100, 60000, 1, 0, 0,
+	  BEGIN "the check was stopped after 2 reads, the last failed: " LAST },
+};
+
+static void
+test_check_again(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(agains); i++) {
+		const struct again *a = &agains[i];
+		struct act_call     c;
+		struct act_out      out;
+		atomic_int          cancel = a->cancel;
+		cJSON              *settings = cJSON_CreateObject();
+		int64_t             t0, took;
+		int                 got;
+
+		cJSON_AddNumberToObject(
+		    cJSON_AddObjectToObject(settings, "meta"), "check_retry_ms",
+		    (double)a->retry_ms);
+		memset(&c, 0, sizeof c);
+		c.check = 1;
+		c.settings = settings;
+		c.cancel = &cancel;
+		memset(&out, 0, sizeof out);
+		out.status = a->status;
+		out.pause_brand = a->pause;
+		out.retry_after_ms = a->retry_after_ms;
+		out.error = xstrdup(LAST);
+		t0 = clock_ms();
+		c.deadline = t0 + a->deadline_in;
+		got = meta_check_again(&c, &out, a->n, WHAT);
+		took = clock_ms() - t0;
+		if (got != a->want)
+			fail_msg("%s: got %d (%s)", a->what, got,
+			         out.error ? out.error : "no error");
+		if (got) {
+			if (out.status != ACT_OK || out.error != NULL ||
+			    took < a->want_min_ms)
+				fail_msg("%s: status %d error %s, slept %lld "
+				         "ms",
+				         a->what, (int)out.status,
+				         out.error ? out.error : "none",
+				         (long long)took);
+		} else if (out.status != ACT_UNKNOWN || out.pause_brand != 0 ||
+		           out.retry_after_ms != 0 || out.error == NULL ||
+		           strcmp(out.error, a->want_error) != 0 || took > 1000)
+			fail_msg("%s: status %d pause %d in %lld ms, error "
+			         "\"%s\"",
+			         a->what, (int)out.status, out.pause_brand,
+			         (long long)took, out.error ? out.error : "");
+		free(out.error);
+		cJSON_Delete(settings);
+	}
+}
+
+/* A read that failed with no text at all still says so. */
+static void
+test_check_again_no_text(void **state)
+{
+	struct act_call c;
+	struct act_out  out;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	memset(&out, 0, sizeof out);
+	c.deadline = clock_ms() + 60000;
+	out.status = ACT_FAIL;
+	assert_int_equal(meta_check_again(&c, &out, 1, WHAT), 0);
+	assert_string_equal(out.error, BEGIN "no answer");
+	free(out.error);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_check_again),
+		cmocka_unit_test(test_check_again_no_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
