@@ -206,19 +206,12 @@ static const struct field meta_fields[] = {
 	{ "poll_interval", T_DURATION, F_POSITIVE, M(poll_interval_ms), 10000,
 	  0, NULL, NULL },
 	{ "poll_max", T_INT, 0, M(poll_max), 1, 10000, NULL, NULL },
-<<<<<<< HEAD
 	{ "throttle_wait", T_DURATION, F_POSITIVE, M(throttle_wait_ms), 60000,
 	  0, NULL, NULL },
 	{ "check_settle", T_DURATION, F_POSITIVE, M(check_settle_ms), 20000, 0,
 	  NULL, NULL },
-=======
-	{ "throttle_wait", T_DURATION, 0, M(throttle_wait_ms), 60000, 0, NULL,
-	  NULL },
-	{ "check_settle", T_DURATION, 0, M(check_settle_ms), 20000, 0, NULL,
-	  NULL },
-	{ "check_retry", T_DURATION, 0, M(check_retry_ms), 1000, 0, NULL,
-	  NULL },
->>>>>>> check
+	{ "check_retry", T_DURATION, F_POSITIVE, M(check_retry_ms), 1000, 0,
+	  NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef M
