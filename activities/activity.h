@@ -75,7 +75,8 @@ struct act_out {
 	 * whose answer was refused or unusable), as JSON {"model",
 	 * "input_tokens", "output_tokens", "cost_usd", ...}; NULL: nothing. */
 	char *usage;
-	/* ACT_FAIL: the brand's credentials are invalid or lack a permission:
+	/* ACT_FAIL, or ACT_UNKNOWN (a check that could not tell because of
+	 * it): the brand's credentials are invalid or lack a permission:
 	 * the engine pauses the brand's schedules with the error as the note,
 	 * so the next fires do not fail the same way. */
 	int pause_brand;

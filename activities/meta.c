@@ -262,7 +262,7 @@ meta_check_again(const struct act_call *c, struct act_out *out, int n,
 	int64_t wait =
 	    (int64_t)meta_number(c, "check_retry_ms", CHECK_RETRY_MS);
 	char *last = out->error != NULL ? out->error : xstrdup("no answer");
-	int   i, again = 0;
+	int   i, again = 0, pause = out->status == ACT_FAIL && out->pause_brand;
 
 	out->error = NULL;
 	for (i = 1; i < n && wait < CHECK_RETRY_MAX_MS; i++)
@@ -293,7 +293,9 @@ meta_check_again(const struct act_call *c, struct act_out *out, int n,
 	}
 	free(last);
 	out->retry_after_ms = 0;
-	out->pause_brand = 0;
+	/* An expired token or a missing permission still pauses the brand:
+	 * the step is in doubt, and the next fires would fail alike. */
+	out->pause_brand = pause;
 	return again;
 }
 

@@ -917,7 +917,8 @@ step_failed(struct engine *e, struct exec *x, int i, const char *error,
 	mark_dirty(e, x);
 }
 
-/* Step i (its attempt already ended) is left to an operator. */
+/* Step i (its attempt already ended) is left to an operator; error, if
+ * not NULL, is what happened (else last_error already says it). */
 static void
 step_in_doubt(struct engine *e, struct exec *x, int i, const char *error)
 {
@@ -928,18 +929,19 @@ step_in_doubt(struct engine *e, struct exec *x, int i, const char *error)
 
 	s->status = SS_IN_DOUBT;
 	s->finished_at = clock_ms();
-	set_str(&s->last_error, error);
+	if (error != NULL)
+		set_str(&s->last_error, error);
 	save_step(e, x, i);
 	xasprintf(&next,
 	          "in doubt: it may have taken effect; an operator decides "
 	          "with herald workflow resolve %s %s --done|--retry",
 	          x->id, d->name);
-	cJSON_AddStringToObject(data, "error", error);
+	cJSON_AddStringToObject(data, "error", s->last_error);
 	cJSON_AddStringToObject(data, "next", next);
 	history(e, x, "step_in_doubt", i, s->attempt, data);
 	log_warn("step_in_doubt",
 	         "execution=%s step=%s attempt=%d error=\"%s\" next=\"%s\"",
-	         x->id, d->name, s->attempt, error, next);
+	         x->id, d->name, s->attempt, s->last_error, next);
 	free(next);
 	mark_dirty(e, x);
 }
@@ -956,7 +958,15 @@ step_unknown(struct engine *e, struct exec *x, int i, const char *error,
 	int                    was_check = s->mode == START_CHECK;
 
 	end_attempt(e, x, i);
-	set_str(&s->last_error, error);
+	if (was_check && s->last_error != NULL) {
+		/* Keep what made the check necessary beside what it found. */
+		char *both;
+
+		xasprintf(&both, "%s; checked: %s", s->last_error, error);
+		set_str(&s->last_error, both);
+		free(both);
+	} else
+		set_str(&s->last_error, error);
 	if (may_check && d->check != NULL && !was_check) {
 		log_info("step_checking",
 		         "execution=%s step=%s attempt=%d error=\"%s\" "
@@ -965,7 +975,7 @@ step_unknown(struct engine *e, struct exec *x, int i, const char *error,
 		start_attempt(e, x, i, START_CHECK);
 		return;
 	}
-	step_in_doubt(e, x, i, error);
+	step_in_doubt(e, x, i, NULL);
 }
 
 /* heraldd's own stop or crash cut step i's running attempt short (DESIGN
@@ -3257,6 +3267,8 @@ apply_result(struct engine *e, struct act_job *j)
 		else
 			step_failed(e, x, j->step, j->out.error, 1, 0,
 			            j->out.usage);
+		if (j->out.pause_brand && x->brand != NULL)
+			sched_pause_brand(e, x->brand, j->out.error);
 		break;
 	}
 }
