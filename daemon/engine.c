@@ -2696,12 +2696,25 @@ call_sched_create(struct engine *e, cJSON *params)
 	if (s != NULL) {
 		cJSON *parsed = cJSON_Parse(in);
 
+		int k;
+
 		if ((s->wf->check_input != NULL &&
 		     s->wf->check_input(parsed, &cause) != 0) ||
 		    check_brand(e, s->wf, parsed, &cause) != 0) {
 			schedule_free(s);
 			s = NULL;
 		}
+		/* "0 9 30 2 *" parses, and never comes (as the config
+		 * loader says too). */
+		for (k = 0; s != NULL && k < s->ncron; k++)
+			if (cron_next(&s->crons[k], s->tz, now / 1000) < 0) {
+				xasprintf(&cause,
+				          "cron[%d]: \"%s\" never fires (no "
+				          "such date in the next ten years)",
+				          k, s->exprs[k]);
+				schedule_free(s);
+				s = NULL;
+			}
 		cJSON_Delete(parsed);
 	}
 	cJSON_free(cron);

@@ -130,6 +130,12 @@ jq -e --arg f "$CONFIG" '.code == "invalid_state" and
 h schedule describe daily >/dev/null || fail "daily was deleted"
 expect_rc 0 h schedule create made --workflow diagnostic --cron '@daily'
 expect_rc 0 h schedule delete made
+# A schedule made over the protocol whose cron never fires is refused as
+# the config's is.
+expect_rc 1 h schedule create feb30 --workflow diagnostic --cron '0 9 30 2 *'
+grep -qF 'bad_request' "$T/err" &&
+	grep -qF 'params.cron[0]: "0 9 30 2 *" never fires' "$T/err" ||
+	fail "a never-firing cron over the protocol: $(cat "$T/out" "$T/err")"
 kill -HUP "$DAEMON_PID"
 wait_for more_than config_loaded 1 ||
 	fail "the good config did not reload"
