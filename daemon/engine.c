@@ -996,11 +996,16 @@ step_interrupted(struct engine *e, struct exec *x, int i, const char *why)
 	if (was == START_RUN)
 		s->base++; /* checks and continuations never used any */
 	over = s->interrupts > INTERRUPT_MAX;
-	xasprintf(&error, "interrupted: %s", why);
 	if (over)
-		xasprintf(&next, "%s: cut short %d times, more than %d",
-		          d->side_effect ? "in doubt" : "failed for good",
-		          s->interrupts, INTERRUPT_MAX);
+		xasprintf(&error,
+		          "interrupted %d times, more than %d (heraldd stopped "
+		          "or crashed while it ran, each time); the last: %s",
+		          s->interrupts, INTERRUPT_MAX, why);
+	else
+		xasprintf(&error, "interrupted: %s", why);
+	if (over)
+		xasprintf(&next, "%s: it is not tried again by itself",
+		          d->side_effect ? "in doubt" : "failed for good");
 	else if (d->side_effect && d->check != NULL)
 		next = xstrdup("checking whether it took effect (uses no "
 		               "attempt)");
@@ -1020,14 +1025,9 @@ step_interrupted(struct engine *e, struct exec *x, int i, const char *why)
 	         "next=\"%s\"",
 	         x->id, d->name, s->attempt, s->interrupts, next);
 	free(next);
-	if (over && !d->side_effect) {
-		char *msg;
-
-		xasprintf(&msg, "%s (cut short %d times)", error,
-		          s->interrupts);
-		step_failed(e, x, i, msg, 0, 0, NULL);
-		free(msg);
-	} else if (over || (d->side_effect && d->check == NULL)) {
+	if (over && !d->side_effect)
+		step_failed(e, x, i, error, 0, 0, NULL);
+	else if (over || (d->side_effect && d->check == NULL)) {
 		end_attempt(e, x, i);
 		step_in_doubt(e, x, i, error);
 	} else if (d->side_effect) {

@@ -1001,7 +1001,7 @@ test_interrupt_bound(void **state)
 	err = sget(x, "error");
 	assert_non_null(err);
 	assert_non_null(strstr(err, "step s2 failed"));
-	assert_non_null(strstr(err, "cut short 21 times"));
+	assert_non_null(strstr(err, "interrupted 21 times, more than 20"));
 	cJSON_Delete(x);
 }
 
