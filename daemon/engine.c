@@ -734,12 +734,41 @@ end_attempt(struct engine *e, struct exec *x, int i)
 	}
 }
 
+/* {id, status, error}: what workflow.execute answers. */
+static char *
+execute_reply(const struct exec *x)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "id", x->id);
+	cJSON_AddStringToObject(r, "status", exec_status_names[x->status]);
+	if (x->error != NULL)
+		cJSON_AddStringToObject(r, "error", x->error);
+	else
+		cJSON_AddNullToObject(r, "error");
+	return proto_reply_ok(r);
+}
+
+/* Answers the workflow.execute calls waiting for x: it closed, or it
+ * waits for an operator (in_doubt), which may take days. */
+static void
+answer_waiters(struct engine *e, struct exec *x)
+{
+	struct waiter *w, *next;
+
+	for (w = x->waiters; w != NULL; w = next) {
+		next = w->next;
+		reply_later(e, w->rt, execute_reply(x));
+		free(w);
+	}
+	x->waiters = NULL;
+}
+
 static void
 close_exec(struct engine *e, struct exec *x, enum exec_status status,
            const char *type, cJSON *data)
 {
-	struct waiter *w, *next;
-	int            i, published = 0;
+	int i, published = 0;
 
 	for (i = 0; i < x->wf->nsteps; i++)
 		if (x->wf->steps[i].side_effect &&
@@ -775,20 +804,7 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
 		         cause);
 	}
 	history(e, x, type, -1, 0, data);
-	for (w = x->waiters; w != NULL; w = next) {
-		cJSON *r = cJSON_CreateObject();
-
-		next = w->next;
-		cJSON_AddStringToObject(r, "id", x->id);
-		cJSON_AddStringToObject(r, "status", exec_status_names[status]);
-		if (x->error != NULL)
-			cJSON_AddStringToObject(r, "error", x->error);
-		else
-			cJSON_AddNullToObject(r, "error");
-		reply_later(e, w->rt, proto_reply_ok(r));
-		free(w);
-	}
-	x->waiters = NULL;
+	answer_waiters(e, x);
 	strmap_del(e->execs, x->id);
 	TAILQ_INSERT_TAIL(&e->closed, x, closed_entry);
 	atomic_fetch_sub(&e->active, 1);
@@ -1299,6 +1315,7 @@ advance(struct engine *e, struct exec *x)
 				cJSON_AddStringToObject(data, "error",
 				                        x->error);
 			history(e, x, "workflow_in_doubt", -1, 0, data);
+			answer_waiters(e, x);
 			log_warn("workflow_in_doubt",
 			         "execution=%s next=\"waits for an operator: "
 			         "herald workflow resolve %s STEP "
@@ -2972,7 +2989,6 @@ static void
 rid_repeat(struct engine *e, struct rid_rec *r, struct ev *ev)
 {
 	struct exec *x;
-	cJSON       *res;
 	char        *cause = NULL;
 	int          loaded;
 
@@ -2993,7 +3009,7 @@ rid_repeat(struct engine *e, struct rid_rec *r, struct ev *ev)
 		reply_later(e, ev->rt, not_found_or_error(r->exec_id, cause));
 		return;
 	}
-	if (!loaded) {
+	if (!loaded && x->status != XS_IN_DOUBT) {
 		struct waiter *w = xcalloc(1, sizeof *w);
 
 		w->rt = ev->rt;
@@ -3001,15 +3017,9 @@ rid_repeat(struct engine *e, struct rid_rec *r, struct ev *ev)
 		x->waiters = w;
 		return;
 	}
-	res = cJSON_CreateObject();
-	cJSON_AddStringToObject(res, "id", x->id);
-	cJSON_AddStringToObject(res, "status", exec_status_names[x->status]);
-	if (x->error != NULL)
-		cJSON_AddStringToObject(res, "error", x->error);
-	else
-		cJSON_AddNullToObject(res, "error");
-	reply_later(e, ev->rt, proto_reply_ok(res));
-	exec_free(x);
+	reply_later(e, ev->rt, execute_reply(x));
+	if (loaded)
+		exec_free(x);
 }
 
 static void

@@ -198,8 +198,10 @@ const struct method proto_methods[M_COUNT] = {
 	  "`{id}`, once the execution is stored",
 	  "bad_request (unknown type, bad input), already_exists" },
 	{ M_WORKFLOW_EXECUTE, "workflow.execute", start_params, M_MUTATES,
-	  "start an execution and reply when it has closed",
-	  "`{id, status, error}` when the execution has closed",
+	  "start an execution and reply when it has closed, or waits for "
+	  "an operator to resolve a step in doubt",
+	  "`{id, status, error}` when the execution has closed (or is "
+	  "in_doubt)",
 	  "as workflow.start" },
 	{ M_WORKFLOW_LIST, "workflow.list", list_params, M_READONLY,
 	  "executions, newest first, a page at a time",

@@ -1041,9 +1041,15 @@ test_doubt_keeps_failing_run_open(void **state)
 	const char *err;
 
 	(void)state;
-	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dk\","
-	                          "\"input\":{\"unknown\":{\"s4\":1},"
-	                          "\"fail_non_retryable\":[\"s5\"]}}");
+	/* workflow.execute answers once the run waits for a person. */
+	x = call(M_WORKFLOW_EXECUTE, "{\"type\":\"diagnostic\",\"id\":\"dk\","
+	                             "\"input\":{\"unknown\":{\"s4\":1},"
+	                             "\"fail_non_retryable\":[\"s5\"]}}");
+	assert_true(reply_ok(x));
+	assert_string_equal(
+	    sget(cJSON_GetObjectItemCaseSensitive(x, "result"), "status"),
+	    "in_doubt");
+	cJSON_Delete(x);
 	x = wait_status("dk", "in_doubt", 5000);
 	assert_string_equal(sget(step_of(x, "s4"), "status"), "in_doubt");
 	assert_string_equal(sget(step_of(x, "s5"), "status"), "failed");
