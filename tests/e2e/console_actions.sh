@@ -132,11 +132,12 @@ else
 fi
 keys 1
 
-# The status filter cycles with s and shows in the title.
-keys s s s
+# The status filter cycles with s and shows in the title (running,
+# waiting_approval, in_doubt, failed, ...).
+keys s s s s
 wait_screen 'Executions +status=failed'
 wait_screen 'No executions match the filters'
-keys S S S
+keys S S S S
 wait_screen 'Executions  '
 wait_screen 'doubtful'
 
