@@ -45,11 +45,11 @@ wait_screen 'Cancel execution sleepy\? \(y/N\)'
 keys y
 wait_screen 'sleepy: invalid_state'
 
-# A side effect whose outcome is unknown: marked in the list, decided in
-# the detail with d.
+# A side effect whose outcome is unknown: the run waits (in_doubt),
+# marked in the list, decided in the detail with d.
 h workflow start --type diagnostic --id doubtful \
 	--input '{"unknown": {"s4": 1}}' >/dev/null
-wait_screen '⚠ doubtful +diagnostic +- +running +s4 '
+wait_screen '⚠ doubtful +diagnostic +- +in_doubt +s4 '
 keys g Enter
 wait_screen 's4 +in_doubt'
 keys d
