@@ -259,9 +259,8 @@ err_int(const cJSON *err, const char *key)
 /* Graph's error object into out: its class and its words (without any
  * presigned URL or the token, should Meta quote them). */
 static void
-graph_error(const struct act_call *c, const struct http_resp *r,
-            const cJSON *err, struct meta_call *mc, const char *token,
-            struct act_out *out)
+graph_error(const struct http_resp *r, const cJSON *err, struct meta_call *mc,
+            const char *token, int64_t throttle_wait_ms, struct act_out *out)
 {
 	const char *msg =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
@@ -275,8 +274,7 @@ graph_error(const struct act_call *c, const struct http_resp *r,
 		.subcode = err_int(err, "error_subcode"),
 		.transient =
 		    cJSON_IsTrue(cJSON_GetObjectItem(err, "is_transient")),
-		.throttle_wait_ms = (int64_t)meta_number(c, "throttle_wait_ms",
-		                                         THROTTLE_WAIT_MS),
+		.throttle_wait_ms = throttle_wait_ms,
 	};
 	char subs[24] = "", *p;
 	int  pause;
@@ -295,6 +293,9 @@ graph_error(const struct act_call *c, const struct http_resp *r,
 	while (token != NULL && *token != '\0' &&
 	       (p = strstr(out->error, token)) != NULL)
 		memset(p, '*', strlen(token));
+	/* Cut at a byte count, or invalid as Meta sent it: the error goes
+	 * into JSON (history, events, traces), which must stay valid. */
+	utf8_scrub(out->error);
 	mc->code = e.code;
 	out->status =
 	    meta_class(&e, mc->publishes, &out->retry_after_ms, &pause);
@@ -361,7 +362,7 @@ meta_request(const struct act_call *c, struct meta_call *mc,
 	struct http_resp r;
 	char  *url, *form, *auth, *ctype = NULL, *body = NULL, *cause = NULL;
 	size_t len = 0;
-	cJSON *ans = NULL, *err;
+	cJSON *ans = NULL;
 	int    rc;
 
 	if (token == NULL || *token == '\0') {
@@ -421,27 +422,39 @@ meta_request(const struct act_call *c, struct meta_call *mc,
 		free(cause);
 		goto done;
 	}
-	ans = json_parse(r.body, r.len, NULL);
-	err = cJSON_GetObjectItem(ans, "error");
-	if (r.status >= 200 && r.status < 300 && cJSON_IsObject(ans) &&
-	    err == NULL)
-		goto done;
-	if (cJSON_IsObject(err))
-		graph_error(c, &r, err, mc, token, out);
-	else {
-		/* A proxy's page, a truncated body: not Graph speaking. */
-		out->status = r.status >= 200 && r.status < 300
-		                  ? (mc->publishes ? ACT_UNKNOWN : ACT_RETRY)
-		                  : http_class(0, &r, !mc->publishes);
-		out->retry_after_ms = r.retry_after_ms;
-		xasprintf(&out->error,
-		          "graph %ld: the answer is not a Graph "
-		          "API object (%zu bytes)",
-		          r.status, r.len);
-	}
-	cJSON_Delete(ans);
-	ans = NULL;
+	ans = meta_answer(
+	    &r, mc, token,
+	    (int64_t)meta_number(c, "throttle_wait_ms", THROTTLE_WAIT_MS), out);
 done:
 	http_resp_fini(&r);
 	return ans;
+}
+
+cJSON *
+meta_answer(const struct http_resp *r, struct meta_call *mc, const char *token,
+            int64_t throttle_wait_ms, struct act_out *out)
+{
+	cJSON *ans = json_parse(r->body, r->len, NULL), *err;
+
+	out->retry_after_ms = 0;
+	mc->code = 0;
+	err = cJSON_GetObjectItem(ans, "error");
+	if (r->status >= 200 && r->status < 300 && cJSON_IsObject(ans) &&
+	    err == NULL)
+		return ans;
+	if (cJSON_IsObject(err))
+		graph_error(r, err, mc, token, throttle_wait_ms, out);
+	else {
+		/* A proxy's page, a truncated body: not Graph speaking. */
+		out->status = r->status >= 200 && r->status < 300
+		                  ? (mc->publishes ? ACT_UNKNOWN : ACT_RETRY)
+		                  : http_class(0, r, !mc->publishes);
+		out->retry_after_ms = r->retry_after_ms;
+		xasprintf(&out->error,
+		          "graph %ld: the answer is not a Graph "
+		          "API object (%zu bytes)",
+		          r->status, r->len);
+	}
+	cJSON_Delete(ans);
+	return NULL;
 }
