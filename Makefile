@@ -47,9 +47,10 @@ $(FUZZ_BUILD)/Makefile: | deps
 		-DCMAKE_C_COMPILER=clang -DHERALD_FUZZ=ON \
 		-DHERALD_SANITIZE=address,undefined
 
-# The protocol fuzzer, about a minute, under ASan and UBSan.
+# Every fuzz target (the protocol, and the parsers of what comes from
+# outside), about a minute in all, under ASan and UBSan.
 test-fuzz: deps $(FUZZ_BUILD)/Makefile
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz-proto
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -R '^fuzz\.'
 
 test: test-normal test-asan test-fuzz

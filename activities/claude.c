@@ -57,34 +57,37 @@ api_error(const struct http_resp *r, int *spend_limit)
 	    cJSON_GetObjectItem(err, "details"), "error_code"));
 	*spend_limit =
 	    code != NULL && strcmp(code, "enforced_spend_limit_reached") == 0;
-	xasprintf(&out, "anthropic %ld %s: %.300s", r->status,
+	xasprintf(&out, "anthropic %ld %.60s: %.300s", r->status,
 	          type ? type : "error",
 	          msg ? msg : "(no message in the response)");
 	photo_redact_urls(&out);
 	free(msg);
+	/* Cut at a byte count, or invalid as the API sent it: the error
+	 * goes into JSON (history, events, traces), which must stay valid. */
+	utf8_scrub(out);
 	cJSON_Delete(b);
 	return out;
 }
 
-/* Calls the API with body (taken); on success returns the parsed message,
- * else NULL with out filled. */
-static cJSON *
-call(const struct act_call *c, cJSON *body, struct act_out *out)
+/* Calls the API with body (taken). 0 when an answer came (r filled, the
+ * caller finis it), else -1 with out set. */
+static int
+call(const struct act_call *c, cJSON *body, struct http_resp *r,
+     struct act_out *out)
 {
-	const char      *key = getenv("ANTHROPIC_API_KEY");
-	const char      *base = setting(c, "base_url");
-	const char      *headers[4];
-	struct http_req  q;
-	struct http_resp r;
-	char            *text, *url, *keyhdr, *cause = NULL;
-	cJSON           *msg = NULL;
-	int              rc, spend = 0;
+	const char     *key = getenv("ANTHROPIC_API_KEY");
+	const char     *base = setting(c, "base_url");
+	const char     *headers[4];
+	struct http_req q;
+	char           *text, *url, *keyhdr, *cause = NULL;
+	int             rc;
 
+	memset(r, 0, sizeof *r);
 	if (key == NULL || *key == '\0') {
 		cJSON_Delete(body);
 		out->status = ACT_FAIL;
 		out->error = xstrdup("ANTHROPIC_API_KEY is not set");
-		return NULL;
+		return -1;
 	}
 	xasprintf(&url, "%s/v1/messages",
 	          base != NULL ? base : "https://api.anthropic.com");
@@ -103,67 +106,115 @@ call(const struct act_call *c, cJSON *body, struct act_out *out)
 	q.body_len = strlen(text);
 	q.deadline = c->deadline;
 	q.cancel = c->cancel;
-	rc = http_do(c->http, &q, &r, &cause);
+	rc = http_do(c->http, &q, r, &cause);
 	explicit_bzero(keyhdr, strlen(keyhdr));
 	free(keyhdr);
 	free(url);
 	cJSON_free(text);
-	/* Nothing the API does here has a side effect: retrying is safe. */
-	out->status = http_class(rc, &r, 1);
-	out->retry_after_ms = r.retry_after_ms;
 	if (rc != 0) {
+		/* Nothing the API does here has a side effect: retrying is
+		 * safe. */
+		out->status = http_class(rc, r, 1);
+		out->retry_after_ms = r->retry_after_ms;
 		xasprintf(&out->error, "anthropic: %s", cause);
 		free(cause);
-	} else if (out->status != ACT_OK) {
-		out->error = api_error(&r, &spend);
-		if (spend)
-			out->status = ACT_FAIL; /* a monthly cap: no retry */
-	} else if ((msg = json_parse(r.body, r.len, NULL)) == NULL ||
-	           !cJSON_IsArray(cJSON_GetObjectItem(msg, "content"))) {
-		cJSON_Delete(msg);
-		msg = NULL;
-		out->status = ACT_RETRY;
-		xasprintf(&out->error,
-		          "anthropic %ld: the body is not a "
-		          "message",
-		          r.status);
+		http_resp_fini(r);
+		return -1;
 	}
-	http_resp_fini(&r);
-	return msg;
+	return 0;
+}
+
+/* The model asked for: the config's, else the default. */
+static const char *
+asked_model(const struct act_call *c)
+{
+	return setting(c, "model") != NULL ? setting(c, "model")
+	                                   : CLAUDE_DEFAULT_MODEL;
+}
+
+/* The config's price table (anthropic.prices), or NULL. */
+static const cJSON *
+prices(const struct act_call *c)
+{
+	return cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(c->settings, "anthropic"), "prices");
+}
+
+/* A token count of usage: a whole number up to 2^53, else 0. The API
+ * sends integers; anything else would make the cost meaningless and
+ * overflow the integer columns and trace attributes it goes to. */
+static double
+tokens(const cJSON *usage, const char *key)
+{
+	double v = cJSON_GetNumberValue(cJSON_GetObjectItem(usage, key));
+
+	return v >= 0 && v <= 9007199254740992.0 && v == (double)(int64_t)v ? v
+	                                                                    : 0;
+}
+
+/* The answer's model id, if it looks like one (a short ASCII name): it
+ * goes into the result, the spend table and the traces. */
+static const char *
+model_of(const cJSON *msg)
+{
+	const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "model"));
+	size_t      n = m != NULL ? strlen(m) : 0;
+
+	return n > 0 && n <= 100 &&
+	               strspn(m,
+	                      "abcdefghijklmnopqrstuvwxyz"
+	                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@/") == n
+	           ? m
+	           : NULL;
+}
+
+/* The text blocks of a message, joined: sized first, then copied, so an
+ * answer of many blocks costs its length, not its length squared. */
+static char *
+joined_text(const cJSON *msg, size_t *len)
+{
+	const cJSON *content = cJSON_GetObjectItem(msg, "content"), *block;
+	const char  *t;
+	size_t       n = 0, k;
+	char        *text;
+
+	cJSON_ArrayForEach(block, content)
+	{
+		if ((t = cJSON_GetStringValue(
+		         cJSON_GetObjectItem(block, "text"))) != NULL)
+			n += strlen(t);
+	}
+	text = xmalloc(n + 1);
+	n = 0;
+	cJSON_ArrayForEach(block, content)
+	{
+		if ((t = cJSON_GetStringValue(
+		         cJSON_GetObjectItem(block, "text"))) != NULL) {
+			k = strlen(t);
+			memcpy(text + n, t, k);
+			n += k;
+		}
+	}
+	text[n] = '\0';
+	*len = n;
+	return text;
 }
 
 /* The text of a message, tokens and cost into res; NULL with out set when
  * the answer is not usable. */
 static char *
-answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
+answer(const cJSON *prices, const char *asked, cJSON *msg, cJSON *res,
+       struct act_out *out)
 {
 	const char *stop =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(msg, "stop_reason"));
-	const char *model =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(msg, "model"));
-	const cJSON *usage = cJSON_GetObjectItem(msg, "usage"), *block, *price;
-	const cJSON *prices;
-	double       in =
-	    cJSON_GetNumberValue(cJSON_GetObjectItem(usage, "input_tokens"));
-	double outt =
-	    cJSON_GetNumberValue(cJSON_GetObjectItem(usage, "output_tokens"));
-	char *text = xstrdup(""), *tmp;
+	const char  *model = model_of(msg);
+	const cJSON *usage = cJSON_GetObjectItem(msg, "usage"), *price;
+	double       in = tokens(usage, "input_tokens");
+	double       outt = tokens(usage, "output_tokens");
+	size_t       len, a, b;
+	char        *text = joined_text(msg, &len);
 
-	if (in != in || in < 0)
-		in = 0;
-	if (outt != outt || outt < 0)
-		outt = 0;
-	cJSON_ArrayForEach(block, cJSON_GetObjectItem(msg, "content"))
-	{
-		const char *t =
-		    cJSON_GetStringValue(cJSON_GetObjectItem(block, "text"));
-
-		if (t == NULL)
-			continue;
-		xasprintf(&tmp, "%s%s", text, t);
-		free(text);
-		text = tmp;
-	}
 	/* Billed whatever the answer turns out to be. */
 	cJSON_AddStringToObject(res, "model", model ? model : "unknown");
 	cJSON_AddNumberToObject(res, "input_tokens", in);
@@ -171,13 +222,9 @@ answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
 	/* The answer names the exact model ("claude-haiku-4-5-20251001"
 	 * for the alias "claude-haiku-4-5"): its price, else the price of
 	 * the model asked for, which the config must have. */
-	prices = cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(c->settings, "anthropic"), "prices");
 	price = cJSON_GetObjectItem(prices, model ? model : "");
-	if (!cJSON_IsObject(price))
-		price = cJSON_GetObjectItem(prices, setting(c, "model")
-		                                        ? setting(c, "model")
-		                                        : CLAUDE_DEFAULT_MODEL);
+	if (!cJSON_IsObject(price) && asked != NULL)
+		price = cJSON_GetObjectItem(prices, asked);
 	if (cJSON_IsObject(price)) {
 		double ci = in *
 		            cJSON_GetNumberValue(
@@ -205,18 +252,47 @@ answer(const struct act_call *c, cJSON *msg, cJSON *res, struct act_out *out)
 		free(text);
 		return NULL;
 	}
-	/* Trim, then judge. */
-	while (*text == ' ' || *text == '\n')
-		memmove(text, text + 1, strlen(text));
-	for (tmp = text + strlen(text);
-	     tmp > text && (tmp[-1] == ' ' || tmp[-1] == '\n');)
-		*--tmp = '\0';
-	if (*text == '\0' || !utf8_valid(text, strlen(text))) {
+	/* Trim (in one move), then judge. */
+	for (a = 0; a < len && (text[a] == ' ' || text[a] == '\n'); a++)
+		;
+	for (b = len; b > a && (text[b - 1] == ' ' || text[b - 1] == '\n'); b--)
+		;
+	memmove(text, text + a, b - a);
+	text[b - a] = '\0';
+	if (*text == '\0' || !utf8_valid(text, b - a)) {
 		out->status = ACT_RETRY;
 		out->error = xstrdup("anthropic: an empty or malformed answer");
 		free(text);
 		return NULL;
 	}
+	return text;
+}
+
+char *
+claude_answer(const struct http_resp *r, const cJSON *prices,
+              const char *asked, cJSON *res, struct act_out *out)
+{
+	cJSON *msg = NULL;
+	char  *text = NULL;
+	int    spend = 0;
+
+	/* Nothing the API does here has a side effect: retrying is safe. */
+	out->status = http_class(0, r, 1);
+	out->retry_after_ms = r->retry_after_ms;
+	if (out->status != ACT_OK) {
+		out->error = api_error(r, &spend);
+		if (spend)
+			out->status = ACT_FAIL; /* a monthly cap: no retry */
+	} else if ((msg = json_parse(r->body, r->len, NULL)) == NULL ||
+	           !cJSON_IsArray(cJSON_GetObjectItem(msg, "content"))) {
+		out->status = ACT_RETRY;
+		xasprintf(&out->error,
+		          "anthropic %ld: the body is not a "
+		          "message",
+		          r->status);
+	} else
+		text = answer(prices, asked, msg, res, out);
+	cJSON_Delete(msg);
 	return text;
 }
 
@@ -316,9 +392,10 @@ image_block(const struct act_call *c, struct photo *p, struct act_out *out)
 void
 claude_view(const struct act_call *c, struct act_out *out)
 {
-	struct photo p;
-	char        *text;
-	cJSON       *body, *content, *img, *msg, *res, *prompt;
+	struct photo     p;
+	struct http_resp r;
+	char            *text;
+	cJSON           *body, *content, *img, *res, *prompt;
 
 	if ((img = image_block(c, &p, out)) == NULL)
 		return;
@@ -342,13 +419,15 @@ claude_view(const struct act_call *c, struct act_out *out)
 		cJSON_AddItemToObject(body, "messages", msgs);
 	}
 	prompt = prompt_of(body, c);
-	if ((msg = call(c, body, out)) == NULL) {
+	if (call(c, body, &r, out) != 0) {
 		cJSON_Delete(prompt);
 		return;
 	}
 	res = cJSON_CreateObject();
 	cJSON_AddItemToObject(res, "prompt", prompt);
-	if ((text = answer(c, msg, res, out)) != NULL) {
+	text = claude_answer(&r, prices(c), asked_model(c), res, out);
+	http_resp_fini(&r);
+	if (text != NULL) {
 		cJSON_AddStringToObject(res, "description", text);
 		/* Known when the photo went inline; a URL is fetched by the
 		 * API, not by us. */
@@ -364,7 +443,6 @@ claude_view(const struct act_call *c, struct act_out *out)
 	}
 	keep_usage(res, out);
 	cJSON_Delete(res);
-	cJSON_Delete(msg);
 }
 
 void
@@ -378,10 +456,11 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(cap, "voice"));
 	const char *shown =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "display_name"));
-	const char *desc = act_dep_str(c, "view_image", "description");
-	const char *hint, *before;
-	char       *system, *user, *tags = xstrdup(""), *tmp, *text;
-	cJSON      *body, *msgs, *m, *msg, *res, *asked;
+	const char      *desc = act_dep_str(c, "view_image", "description");
+	const char      *hint, *before;
+	char            *system, *user, *tags = xstrdup(""), *tmp, *text;
+	cJSON           *body, *msgs, *m, *res, *asked;
+	struct http_resp r;
 
 	if (prompt == NULL || desc == NULL || shown == NULL) {
 		free(tags);
@@ -421,13 +500,15 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	free(system);
 	free(user);
 	asked = prompt_of(body, c);
-	if ((msg = call(c, body, out)) == NULL) {
+	if (call(c, body, &r, out) != 0) {
 		cJSON_Delete(asked);
 		return;
 	}
 	res = cJSON_CreateObject();
 	cJSON_AddItemToObject(res, "prompt", asked);
-	if ((text = answer(c, msg, res, out)) != NULL) {
+	text = claude_answer(&r, prices(c), asked_model(c), res, out);
+	http_resp_fini(&r);
+	if (text != NULL) {
 		if (utf8_chars(text) > ACT_CAPTION_MAX) {
 			out->status = ACT_FAIL;
 			xasprintf(&out->error,
@@ -447,5 +528,4 @@ claude_caption(const struct act_call *c, struct act_out *out)
 	}
 	keep_usage(res, out);
 	cJSON_Delete(res);
-	cJSON_Delete(msg);
 }

@@ -18,4 +18,16 @@
 void claude_view(const struct act_call *, struct act_out *);
 void claude_caption(const struct act_call *, struct act_out *);
 
+struct http_resp;
+
+/* The Messages API's answer (a response that arrived) as the model's
+ * text, trimmed, non-empty, valid UTF-8 (caller frees), with "model",
+ * "input_tokens", "output_tokens" and the cost (from prices, the config's
+ * anthropic.prices, may be NULL: the price of the model the answer names,
+ * else of asked, the model asked for) added to res once a message came; else
+ * NULL with out set (status, error, retry_after_ms). Pure: the Anthropic
+ * fuzz target calls it with whatever bytes it likes. */
+char *claude_answer(const struct http_resp *, const cJSON *prices,
+                    const char *asked, cJSON *res, struct act_out *out);
+
 #endif

@@ -157,13 +157,11 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static size_t
-on_header(char *data, size_t size, size_t n, void *arg)
+void
+http_header_line(struct http_resp *r, const char *data, size_t len)
 {
-	struct http_resp *r = arg;
-	size_t            len = size * n;
-	char              line[256];
-	double            v;
+	char   line[256];
+	double v;
 
 	if (r->keep_ != NULL && len > strlen(r->keep_) + 1 &&
 	    strncasecmp(data, r->keep_, strlen(r->keep_)) == 0 &&
@@ -179,7 +177,7 @@ on_header(char *data, size_t size, size_t n, void *arg)
 		r->kept = xstrndup(data + a, b - a);
 	}
 	if (len >= sizeof line)
-		return len;
+		return;
 	memcpy(line, data, len);
 	line[len] = '\0';
 	if (strncasecmp(line, "HTTP/", 5) == 0) {
@@ -206,7 +204,13 @@ on_header(char *data, size_t size, size_t n, void *arg)
 		                  : strncasecmp(p, "false", 5) == 0 ? 0
 		                                                    : -1;
 	}
-	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	http_header_line(arg, data, size * n);
+	return size * n;
 }
 
 static int

@@ -63,6 +63,13 @@ int  http_do(struct http *, const struct http_req *, struct http_resp *,
              char **cause);
 void http_resp_fini(struct http_resp *);
 
+/* One response header line, as libcurl hands it over (CRLF included),
+ * into resp: Retry-After, retry-after-ms, x-should-retry and the kept
+ * header (resp->keep_ names it; http_do sets it from req.keep_header). A
+ * status line ("HTTP/1.1 ...") starts a new response. Pure: http_do's
+ * header callback, and the fuzz targets' way to build a response. */
+void http_header_line(struct http_resp *, const char *line, size_t len);
+
 /* The engine's error class for an outcome: ok for 2xx; retry for network
  * failures before sending, 408, 409, 429, 5xx, 529 (honouring
  * x-should-retry; Retry-After is in resp); unknown when a call that is not

@@ -314,8 +314,8 @@ err_int(const cJSON *err, const char *key)
  * presigned URL, should Meta quote one; the token, like every secret, is
  * the redactor's: common/redact.h). */
 static void
-graph_error(const struct act_call *c, const struct http_resp *r,
-            const cJSON *err, struct meta_call *mc, struct act_out *out)
+graph_error(const struct http_resp *r, const cJSON *err, struct meta_call *mc,
+            int64_t throttle_wait_ms, struct act_out *out)
 {
 	/* Redacted whole before it is cut to size below: a token cut in two
 	 * would no longer be found, and its head would show. */
@@ -331,8 +331,7 @@ graph_error(const struct act_call *c, const struct http_resp *r,
 		.subcode = err_int(err, "error_subcode"),
 		.transient =
 		    cJSON_IsTrue(cJSON_GetObjectItem(err, "is_transient")),
-		.throttle_wait_ms = (int64_t)meta_number(c, "throttle_wait_ms",
-		                                         THROTTLE_WAIT_MS),
+		.throttle_wait_ms = throttle_wait_ms,
 	};
 	char subs[24] = "";
 	int  pause;
@@ -349,6 +348,9 @@ graph_error(const struct act_call *c, const struct http_resp *r,
 	          e.transient ? " [transient]" : "");
 	free(msg);
 	photo_redact_urls(&out->error);
+	/* Cut at a byte count, or invalid as Meta sent it: the error goes
+	 * into JSON (history, events, traces), which must stay valid. */
+	utf8_scrub(out->error);
 	mc->code = e.code;
 	out->status =
 	    meta_class(&e, mc->publishes, &out->retry_after_ms, &pause);
@@ -415,7 +417,7 @@ meta_request(const struct act_call *c, struct meta_call *mc,
 	struct http_resp r;
 	char  *url, *form, *auth, *ctype = NULL, *body = NULL, *cause = NULL;
 	size_t len = 0;
-	cJSON *ans = NULL, *err;
+	cJSON *ans = NULL;
 	int    rc;
 
 	if (token == NULL || *token == '\0') {
@@ -475,27 +477,39 @@ meta_request(const struct act_call *c, struct meta_call *mc,
 		free(cause);
 		goto done;
 	}
-	ans = json_parse(r.body, r.len, NULL);
-	err = cJSON_GetObjectItem(ans, "error");
-	if (r.status >= 200 && r.status < 300 && cJSON_IsObject(ans) &&
-	    err == NULL)
-		goto done;
-	if (cJSON_IsObject(err))
-		graph_error(c, &r, err, mc, out);
-	else {
-		/* A proxy's page, a truncated body: not Graph speaking. */
-		out->status = r.status >= 200 && r.status < 300
-		                  ? (mc->publishes ? ACT_UNKNOWN : ACT_RETRY)
-		                  : http_class(0, &r, !mc->publishes);
-		out->retry_after_ms = r.retry_after_ms;
-		xasprintf(&out->error,
-		          "graph %ld: the answer is not a Graph "
-		          "API object (%zu bytes)",
-		          r.status, r.len);
-	}
-	cJSON_Delete(ans);
-	ans = NULL;
+	ans = meta_answer(
+	    &r, mc,
+	    (int64_t)meta_number(c, "throttle_wait_ms", THROTTLE_WAIT_MS), out);
 done:
 	http_resp_fini(&r);
 	return ans;
+}
+
+cJSON *
+meta_answer(const struct http_resp *r, struct meta_call *mc,
+            int64_t throttle_wait_ms, struct act_out *out)
+{
+	cJSON *ans = json_parse(r->body, r->len, NULL), *err;
+
+	out->retry_after_ms = 0;
+	mc->code = 0;
+	err = cJSON_GetObjectItem(ans, "error");
+	if (r->status >= 200 && r->status < 300 && cJSON_IsObject(ans) &&
+	    err == NULL)
+		return ans;
+	if (cJSON_IsObject(err))
+		graph_error(r, err, mc, throttle_wait_ms, out);
+	else {
+		/* A proxy's page, a truncated body: not Graph speaking. */
+		out->status = r->status >= 200 && r->status < 300
+		                  ? (mc->publishes ? ACT_UNKNOWN : ACT_RETRY)
+		                  : http_class(0, r, !mc->publishes);
+		out->retry_after_ms = r->retry_after_ms;
+		xasprintf(&out->error,
+		          "graph %ld: the answer is not a Graph "
+		          "API object (%zu bytes)",
+		          r->status, r->len);
+	}
+	cJSON_Delete(ans);
+	return NULL;
 }

@@ -50,6 +50,18 @@ struct meta_call {
 cJSON *meta_request(const struct act_call *, struct meta_call *,
                     struct act_out *out);
 
+struct http_resp;
+
+/* Graph's answer to mc (a response that arrived), as meta_request
+ * classifies it: the answer's JSON object (caller frees) when it is a 2xx
+ * without an error, else NULL with out set (status, error,
+ * retry_after_ms, pause_brand) and mc->code. Secrets Graph may quote are
+ * redacted (common/redact.h); throttle_wait_ms stands for
+ * meta.throttle_wait. Pure: the Graph fuzz target calls it with whatever
+ * bytes it likes. */
+cJSON *meta_answer(const struct http_resp *, struct meta_call *mc,
+                   int64_t throttle_wait_ms, struct act_out *out);
+
 /* What Graph said, for meta_class. */
 struct meta_error {
 	long    http_status;

@@ -508,7 +508,7 @@ s3_do(const struct act_call *c, const struct s3_bucket *b, const char *key,
 	struct target       t;
 	struct http_req     q;
 	const char         *headers[8];
-	char               *hdr[6], *url = NULL, *cause = NULL, *s3err, *code;
+	char               *hdr[6], *url = NULL, *cause = NULL;
 	int                 i, n = 0, rc;
 
 	memset(r, 0, sizeof *r);
@@ -563,15 +563,29 @@ s3_do(const struct act_call *c, const struct s3_bucket *b, const char *key,
 	sigv4_out_fini(&sig);
 	target_fini(&t);
 	free(url);
-	/* Reading has no side effect: always idempotent. */
-	out->status = http_class(rc, r, 1);
-	out->retry_after_ms = r->retry_after_ms;
 	if (rc != 0) {
+		/* Reading has no side effect: always idempotent. */
+		out->status = http_class(rc, r, 1);
+		out->retry_after_ms = r->retry_after_ms;
 		xasprintf(&out->error, "%s: %s", what, cause);
 		free(cause);
 		http_resp_fini(r);
 		return -1;
 	}
+	if (s3_answer(r, what, out) == 0)
+		return 0;
+	http_resp_fini(r);
+	return -1;
+}
+
+int
+s3_answer(const struct http_resp *r, const char *what, struct act_out *out)
+{
+	char *s3err, *code;
+
+	/* Reading has no side effect: always idempotent. */
+	out->status = http_class(0, r, 1);
+	out->retry_after_ms = r->retry_after_ms;
 	if (out->status == ACT_OK)
 		return 0;
 	if ((s3err = s3_parse_error(r->body, r->len, &code)) != NULL) {
@@ -581,12 +595,14 @@ s3_do(const struct act_call *c, const struct s3_bucket *b, const char *key,
 			out->status = ACT_RETRY;
 		xasprintf(&out->error, "%s: S3 %ld %.300s", what, r->status,
 		          s3err);
+		/* Cut at a byte count, maybe inside a character: the error
+		 * goes into JSON, which must stay valid. */
+		utf8_scrub(out->error);
 		free(s3err);
 		free(code);
 	} else
 		xasprintf(&out->error, "%s: S3 %ld (no S3 error in the body)",
 		          what, r->status);
-	http_resp_fini(r);
 	return -1;
 }
 

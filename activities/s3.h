@@ -76,4 +76,12 @@ int s3_presign_get(const struct s3_bucket *, const char *key, int64_t expires,
 int s3_parse_list(const char *xml, size_t len, struct s3_list *, char **cause);
 char *s3_parse_error(const char *xml, size_t len, char **code);
 
+struct http_resp;
+
+/* An answer that arrived (r) classed as every S3 call classes it: 0 for a
+ * 2xx, else -1 with out set (the status, S3's <Error> code and message
+ * in the error, prefixed by what; SlowDown, InternalError and the like
+ * retried whatever their status). Pure: the S3 fuzz target feeds it. */
+int s3_answer(const struct http_resp *r, const char *what, struct act_out *out);
+
 #endif

@@ -106,15 +106,17 @@ parse_hms(const char *s, int *out)
 		sign = *s++ == '-' ? -1 : 1;
 	if (*s < '0' || *s > '9')
 		return NULL;
-	while (*s >= '0' && *s <= '9')
+	/* Each field stops growing once it is out of range, so a long run
+	 * of digits cannot overflow. */
+	while (*s >= '0' && *s <= '9' && h <= 167)
 		h = h * 10 + (*s++ - '0');
 	if (*s == ':') {
 		s++;
-		while (*s >= '0' && *s <= '9')
+		while (*s >= '0' && *s <= '9' && m <= 59)
 			m = m * 10 + (*s++ - '0');
 		if (*s == ':') {
 			s++;
-			while (*s >= '0' && *s <= '9')
+			while (*s >= '0' && *s <= '9' && sec <= 59)
 				sec = sec * 10 + (*s++ - '0');
 		}
 	}
@@ -131,8 +133,11 @@ parse_num(const char *s, int *out)
 
 	if (*s < '0' || *s > '9')
 		return NULL;
-	while (*s >= '0' && *s <= '9')
+	while (*s >= '0' && *s <= '9') {
 		n = n * 10 + (*s++ - '0');
+		if (n > 9999) /* no rule number is this large */
+			return NULL;
+	}
 	*out = n;
 	return s;
 }
@@ -331,6 +336,19 @@ bad:
 }
 
 struct tz *
+tz_parse(const char *name, const unsigned char *buf, size_t len, char **cause)
+{
+	struct tz *z = xcalloc(1, sizeof *z);
+
+	z->name = xstrdup(name);
+	if (parse_tzif(z, buf, len, cause) != 0) {
+		tz_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+struct tz *
 tz_load(const char *name, char **cause)
 {
 	struct tz     *z = xcalloc(1, sizeof *z);
@@ -365,8 +383,8 @@ tz_load(const char *name, char **cause)
 	}
 	buf = xmalloc(TZ_MAX_FILE);
 	n = fread(buf, 1, TZ_MAX_FILE, f);
-	if (parse_tzif(z, buf, n, cause) != 0)
-		goto fail;
+	tz_free(z);
+	z = tz_parse(name, buf, n, cause);
 	free(buf);
 	free(path);
 	fclose(f);

@@ -15,7 +15,12 @@ struct tz;
 
 /* "UTC" (or "Etc/UTC") is built in; other names are read from $TZDIR or
  * /usr/share/zoneinfo. NULL with *cause for an unknown or corrupt zone. */
-struct tz  *tz_load(const char *name, char **cause);
+struct tz *tz_load(const char *name, char **cause);
+/* The zone in the len bytes of a TZif file (RFC 8536) at buf, called
+ * name. NULL with *cause for anything that is not a valid TZif file.
+ * Pure: tz_load reads the file, the TZif fuzz target feeds bytes. */
+struct tz  *tz_parse(const char *name, const unsigned char *buf, size_t len,
+                     char **cause);
 void        tz_free(struct tz *);
 const char *tz_name(const struct tz *);
 

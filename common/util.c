@@ -211,6 +211,22 @@ utf8_valid_len(const char *str, size_t n)
 	return n;
 }
 
+void
+utf8_scrub(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+	size_t         len;
+
+	while (*s != '\0') {
+		len = *s < 0x80 ? 1 : *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : 2;
+		if (strnlen((char *)s, len) == len &&
+		    utf8_valid((char *)s, len))
+			s += len;
+		else
+			*s++ = '?';
+	}
+}
+
 int
 parse_duration(const char *text, int64_t *ms, char **cause)
 {

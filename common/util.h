@@ -48,6 +48,11 @@ int utf8_valid(const char *s, size_t n);
  * not: n when all are. */
 size_t utf8_valid_len(const char *s, size_t n);
 
+/* Replaces, in place, every byte of s that is not part of a valid UTF-8
+ * sequence with '?': text from outside (an API's message, cut at a byte
+ * count) stays fit for JSON, the store and the terminal. */
+void utf8_scrub(char *s);
+
 /* n bytes as 2n lower-case hex digits and a NUL into out. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 

@@ -4,6 +4,8 @@
  * 'single quoted' values taken literally, "double quoted" values with
  * \n \t \" \\ escapes.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,9 @@
 
 #include "common/util.h"
 #include "daemon/dotenv.h"
+
+/* A .env holds a few keys; anything this large is not one. */
+#define DOTENV_MAX_BYTES (1024 * 1024)
 
 /* Parses one line in place. Returns 1 with *key and *value set, 0 for a
  * blank or comment line, -1 if malformed. */
@@ -73,13 +78,73 @@ parse_line(char *s, char **key, char **value)
 }
 
 int
+dotenv_parse(const char *text, size_t len, const char *name, dotenv_fn fn,
+             void *arg, char **cause)
+{
+	char  *copy = xmalloc(len + 1), *line, *nl, *key, *value;
+	int    lineno = 0, rc = -1;
+	size_t n;
+
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	for (line = copy; line < copy + len; line = nl + 1) {
+		lineno++;
+		if ((nl = memchr(line, '\n', (size_t)(copy + len - line))) ==
+		    NULL)
+			nl = copy + len;
+		n = (size_t)(nl - line);
+		*nl = '\0';
+		/* A NUL cannot be in an environment variable. */
+		switch (strlen(line) != n ? -1
+		                          : parse_line(line, &key, &value)) {
+		case 0:
+			continue;
+		case -1:
+			xasprintf(cause,
+			          "%s:%d: malformed line (expected "
+			          "KEY=VALUE)",
+			          name, lineno);
+			goto out;
+		}
+		if (fn(arg, key, value, cause) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	explicit_bzero(copy, len + 1);
+	free(copy);
+	return rc;
+}
+
+struct setter {
+	const char *path;
+	int         count;
+};
+
+static int
+set_one(void *arg, const char *key, const char *value, char **cause)
+{
+	struct setter *st = arg;
+
+	if (getenv(key) != NULL)
+		return 0;
+	if (setenv(key, value, 0) != 0) {
+		xasprintf(cause, "%s: %s: %s", st->path, key, strerror(errno));
+		return -1;
+	}
+	st->count++;
+	return 0;
+}
+
+int
 dotenv_load(const char *path, char **cause)
 {
-	FILE   *f;
-	char   *line = NULL, *key, *value;
-	size_t  cap = 0;
-	ssize_t n;
-	int     lineno = 0, count = 0, rc = -1;
+	struct setter st = { path, 0 };
+	struct stat   sb;
+	FILE         *f;
+	char         *buf = NULL;
+	size_t        n = 0;
+	int           rc = -1;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
@@ -87,33 +152,27 @@ dotenv_load(const char *path, char **cause)
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		switch (parse_line(line, &key, &value)) {
-		case 0:
-			continue;
-		case -1:
-			xasprintf(cause,
-			          "%s:%d: malformed line (expected "
-			          "KEY=VALUE)",
-			          path, lineno);
-			goto out;
-		}
-		if (getenv(key) == NULL) {
-			if (setenv(key, value, 0) != 0) {
-				xasprintf(cause, "%s:%d: %s", path, lineno,
-				          strerror(errno));
-				goto out;
-			}
-			count++;
-		}
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		goto out;
 	}
-	rc = count;
+	if (sb.st_size > DOTENV_MAX_BYTES) {
+		xasprintf(cause, "%s: larger than %d bytes", path,
+		          DOTENV_MAX_BYTES);
+		goto out;
+	}
+	buf = xmalloc((size_t)sb.st_size + 1);
+	n = fread(buf, 1, (size_t)sb.st_size, f);
+	if (ferror(f)) {
+		xasprintf(cause, "%s: read error", path);
+		goto out;
+	}
+	if (dotenv_parse(buf, n, path, set_one, &st, cause) == 0)
+		rc = st.count;
 out:
-	explicit_bzero(line, cap);
-	free(line);
+	if (buf != NULL)
+		explicit_bzero(buf, n);
+	free(buf);
 	fclose(f);
 	return rc;
 }

@@ -12,6 +12,7 @@
  */
 #include <sys/random.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -130,17 +131,19 @@ batch_read(struct exporter *x, struct batch *b, char **cause)
 	batch_put(b, tail, sizeof tail - 1);
 }
 
-/* A response body fit for one log line, without the secrets Langfuse may
- * echo (redacted whole, before it is cut: a key cut in two would no longer
- * be found, and its head would show). */
+/* A response body fit for one log line: its first bytes, without the
+ * secrets Langfuse may echo (redacted whole, before it is cut: a key cut in
+ * two would no longer be found, and its head would show), quotes and
+ * control characters blanked, not ending inside a character. */
 static char *
-log_body(const char *body)
+log_body(const char *body, size_t len)
 {
-	char  *all = redact_dup(body), *out, *p;
+	char  *raw = xstrndup(body, len), *all = redact_dup(raw), *out, *p;
 	size_t n;
 
 	out = xstrndup(all, strnlen(all, LOG_BODY_CHARS));
 	free(all);
+	free(raw);
 
 	for (p = out; *p != '\0'; p++)
 		if (*p == '"' || *p == '\n' || *p == '\r' || *p == '\\' ||
@@ -155,10 +158,112 @@ log_body(const char *body)
 	return out;
 }
 
-enum sent { SENT_OK, SENT_RETRY, SENT_BAD };
+/* An int64 of an OTLP JSON message: proto3's JSON mapping writes 64-bit
+ * integers as decimal strings and accepts numbers too (the OTLP
+ * specification, "JSON Protobuf Encoding"). Absent is 0. 0, or -1 for
+ * anything else or a negative count. */
+static int
+otlp_count(const cJSON *v, int64_t *out)
+{
+	const char *s;
+	char       *end;
+	long long   n;
+
+	*out = 0;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (cJSON_IsNumber(v)) {
+		if (!(v->valuedouble >= 0 &&
+		      v->valuedouble <= 9007199254740992.0) ||
+		    v->valuedouble != (double)(int64_t)v->valuedouble)
+			return -1;
+		*out = (int64_t)v->valuedouble;
+		return 0;
+	}
+	if ((s = cJSON_GetStringValue(v)) == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
+enum exporter_verdict
+exporter_verdict(long status, const char *body, size_t len, int64_t *rejected,
+                 char *why, size_t whylen)
+{
+	enum exporter_verdict v;
+	const cJSON          *ps, *msg;
+	cJSON                *reply = NULL;
+	char                 *shown = log_body(body, len), *m;
+
+	*rejected = 0;
+	why[0] = '\0';
+	if (status < 200 || status > 299) {
+		snprintf(why, whylen, "HTTP %ld: %s", status, shown);
+		/* 400 and 422: the payload itself is refused, sending it
+		 * again would not help. Anything else (away, busy, refusing
+		 * the keys, a redirect, a wrong path, 413 from a proxy's
+		 * limit) is something an operator can fix: keep the spans. */
+		v = status == 400 || status == 422 ? EXPORTER_BAD
+		                                   : EXPORTER_RETRY;
+		goto out;
+	}
+	/* A 2xx is Langfuse's word only when its body is the answer OTLP
+	 * defines: "The response body MUST be the appropriate serialized
+	 * Protobuf message" in the request's encoding ("The server MUST use
+	 * the same Content-Type in the response as it received in the
+	 * request"), an ExportTraceServiceResponse (OTLP specification,
+	 * OTLP/HTTP Response, Full Success). We send JSON, so the answer is
+	 * a JSON object, "{}" when all went well. Anything else (a proxy's
+	 * or a captive portal's HTML page, a truncated body, and an empty
+	 * one, which is no JSON value at all, though it would be a valid
+	 * empty message in the binary encoding we do not use) did not come
+	 * from an OTLP endpoint that took the batch: keep it and retry, at
+	 * the risk of a duplicate, which OTLP accepts ("Duplicate Data"). */
+	reply = json_parse(body, len, NULL);
+	ps = cJSON_GetObjectItem(reply, "partialSuccess");
+	msg = cJSON_GetObjectItem(ps, "errorMessage");
+	if (!cJSON_IsObject(reply)) {
+		snprintf(why, whylen,
+		         "HTTP %ld: the answer is not an OTLP "
+		         "ExportTraceServiceResponse (%zu bytes: %s)",
+		         status, len, shown);
+		v = EXPORTER_RETRY;
+	} else if ((ps != NULL && !cJSON_IsNull(ps) && !cJSON_IsObject(ps)) ||
+	           otlp_count(cJSON_GetObjectItem(ps, "rejectedSpans"),
+	                      rejected) != 0 ||
+	           (msg != NULL && !cJSON_IsNull(msg) &&
+	            !cJSON_IsString(msg))) {
+		*rejected = 0;
+		snprintf(why, whylen,
+		         "HTTP %ld: a malformed partialSuccess in the answer "
+		         "(%s)",
+		         status, shown);
+		v = EXPORTER_RETRY;
+	} else {
+		/* Taken; a partial success (spans refused, or a warning)
+		 * must not be retried (Partial Success). */
+		if ((m = cJSON_GetStringValue(msg)) != NULL) {
+			m = log_body(m, strlen(m));
+			snprintf(why, whylen, "%s", m);
+			free(m);
+		}
+		v = EXPORTER_OK;
+	}
+out:
+	/* The answer's bytes, cut where the buffer ends: the reason is
+	 * shown by `herald status`, in JSON, which must stay valid. */
+	utf8_scrub(why);
+	cJSON_Delete(reply);
+	free(shown);
+	return v;
+}
 
 /* Sends one batch. *retry_after: what the server asked for, or 0. */
-static enum sent
+static enum exporter_verdict
 send_batch(struct exporter *x, const struct batch *b, int64_t *retry_after,
            char *error, size_t errlen)
 {
@@ -166,12 +271,11 @@ send_batch(struct exporter *x, const struct batch *b, int64_t *retry_after,
 		                      "x-langfuse-ingestion-version: 4",
 		                      "User-Agent: heraldd/" HERALD_VERSION, NULL };
 	struct http_req q;
-	struct http_resp r;
-	enum sent        how;
-	char            *cause = NULL, *body;
-	cJSON           *reply;
-	double           rejected;
-	int              rc;
+	struct http_resp      r;
+	enum exporter_verdict how;
+	char                 *cause = NULL;
+	int64_t               rejected = 0;
+	int                   rc;
 
 	memset(&q, 0, sizeof q);
 	q.method = "POST";
@@ -184,36 +288,17 @@ send_batch(struct exporter *x, const struct batch *b, int64_t *retry_after,
 	q.max_response = RESPONSE_MAX;
 	rc = http_do(x->http, &q, &r, &cause);
 	*retry_after = r.retry_after_ms;
-	body = log_body(r.body);
 	redact_str(&cause);
 	if (rc != 0) {
 		snprintf(error, errlen, "%s", cause);
-		how = SENT_RETRY;
-	} else if (r.status >= 200 && r.status < 300) {
-		/* OTLP may take a batch but refuse some of its spans. */
-		reply = json_parse(r.body, r.len, NULL);
-		rejected = cJSON_GetNumberValue(cJSON_GetObjectItem(
-		    cJSON_GetObjectItem(reply, "partialSuccess"),
-		    "rejectedSpans"));
-		if (rejected == rejected && rejected > 0)
-			log_warn("langfuse_spans_rejected",
-			         "spans=%.0f of=%d body=\"%s\"", rejected,
-			         b->count, body);
-		cJSON_Delete(reply);
-		how = SENT_OK;
-	} else if (r.status == 400 || r.status == 422) {
-		/* The payload itself is refused: sending it again would
-		 * not help. */
-		snprintf(error, errlen, "HTTP %ld: %s", r.status, body);
-		how = SENT_BAD;
-	} else {
-		/* Away, busy, refusing the keys, a redirect, a wrong path
-		 * (413 included: a proxy's limit): all things an operator
-		 * can fix, so the spans are kept. */
-		snprintf(error, errlen, "HTTP %ld: %s", r.status, body);
-		how = SENT_RETRY;
-	}
-	free(body);
+		how = EXPORTER_RETRY;
+	} else
+		how = exporter_verdict(r.status, r.body, r.len, &rejected,
+		                       error, errlen);
+	if (how == EXPORTER_OK && (rejected > 0 || error[0] != '\0'))
+		log_warn("langfuse_spans_rejected",
+		         "spans=%lld of=%d message=\"%s\"", (long long)rejected,
+		         b->count, error);
 	free(cause);
 	http_resp_fini(&r);
 	return how;
@@ -285,11 +370,11 @@ set_next(struct exporter *x, int64_t delay, int failed)
 static void
 one_batch(struct exporter *x)
 {
-	struct batch b;
-	char         error[sizeof x->stats.error] = "", *cause = NULL;
-	int64_t      retry_after = 0, delay, failures;
-	uint64_t     kicks;
-	enum sent    how;
+	struct batch          b;
+	char                  error[sizeof x->stats.error] = "", *cause = NULL;
+	int64_t               retry_after = 0, delay, failures;
+	uint64_t              kicks;
+	enum exporter_verdict how;
 
 	/* A kick that comes while the outbox is read must not be lost:
 	 * pending is cleared below only if none came. */
@@ -315,7 +400,7 @@ one_batch(struct exporter *x)
 		return;
 	}
 	how = send_batch(x, &b, &retry_after, error, sizeof error);
-	if (how != SENT_RETRY &&
+	if (how != EXPORTER_RETRY &&
 	    store_outbox_delete(x->outbox, b.first, b.last, &cause) != 0) {
 		/* Sent, but still there: it goes again (at least once). */
 		log_error("langfuse_outbox_failed", "error=\"%s\"", cause);
@@ -323,11 +408,11 @@ one_batch(struct exporter *x)
 	}
 	pthread_mutex_lock(&x->lock);
 	failures = x->stats.failures;
-	if (how == SENT_OK) {
+	if (how == EXPORTER_OK) {
 		x->stats.exported += b.count;
 		x->stats.failures = 0;
 		x->stats.error[0] = '\0';
-	} else if (how == SENT_BAD) {
+	} else if (how == EXPORTER_BAD) {
 		x->stats.rejected += b.count;
 		snprintf(x->stats.error, sizeof x->stats.error, "%s", error);
 	} else {
@@ -336,7 +421,7 @@ one_batch(struct exporter *x)
 	}
 	pthread_mutex_unlock(&x->lock);
 	switch (how) {
-	case SENT_OK:
+	case EXPORTER_OK:
 		if (failures > 0)
 			log_info("langfuse_export_recovered",
 			         "failed_requests=%lld", (long long)failures);
@@ -344,7 +429,7 @@ one_batch(struct exporter *x)
 		/* A full batch: more may wait, go on at once. */
 		set_next(x, b.count == x->opts.batch ? 0 : x->opts.flush_ms, 0);
 		break;
-	case SENT_BAD:
+	case EXPORTER_BAD:
 		log_error("langfuse_batch_rejected",
 		          "spans=%d error=\"%s\" action=dropped "
 		          "reason=\"Langfuse refused the batch itself; "
@@ -352,7 +437,7 @@ one_batch(struct exporter *x)
 		          b.count, error);
 		set_next(x, 0, 0);
 		break;
-	case SENT_RETRY:
+	case EXPORTER_RETRY:
 		delay = next_backoff(x, retry_after);
 		/* Once per outage at warn level; the rest at debug. A
 		 * request aborted by the stop is not a failure to report. */

@@ -6,7 +6,9 @@
  * outbox (daemon/trace.c).
  *
  * Delivery: at least once. A batch is deleted after Langfuse accepted it
- * (2xx), so a crash between the two sends it again; span ids are stable.
+ * (a 2xx carrying OTLP's JSON answer), so a crash between the two sends it
+ * again; span ids are stable. A 2xx with any other body (a proxy's page,
+ * garbage, nothing) is a failure like a 503.
  * While Langfuse is unreachable or answers 5xx, 429, 408, 401 or 403, the
  * batch stays and is tried again with exponential backoff (Retry-After is
  * a minimum); any other 4xx means the batch itself is bad: it is logged
@@ -48,5 +50,21 @@ void exporter_stop(struct exporter *);
 void exporter_kick(struct exporter *);
 
 void exporter_stats(struct exporter *, struct exporter_stats *);
+
+enum exporter_verdict {
+	EXPORTER_OK,    /* taken: delete the batch */
+	EXPORTER_RETRY, /* keep the batch, try again after a backoff */
+	EXPORTER_BAD,   /* the batch itself is refused: drop it */
+};
+
+/* What an answer to an export request (status and the len bytes of its
+ * body, NUL-terminated) says about the batch. A 2xx is OK only with an
+ * OTLP ExportTraceServiceResponse in JSON (see exporter.c): then
+ * *rejected holds its partialSuccess.rejectedSpans (0 when none) and why
+ * its errorMessage ("" when none); otherwise why (whylen bytes, one log
+ * line) says what was wrong. Pure; any thread. */
+enum exporter_verdict exporter_verdict(long status, const char *body,
+                                       size_t len, int64_t *rejected, char *why,
+                                       size_t whylen);
 
 #endif

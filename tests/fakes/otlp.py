@@ -7,11 +7,16 @@ success.
 
 It records every request it answers, with the spans in it:
 GET /_requests returns {"requests": [{"status", "at", "authorization",
-"version", "content_type", "spans": [...]}]} (at: seconds, float).
+"version", "content_type", "spans": [...], "fault"}]} (at: seconds,
+float; fault: the fault that shaped the answer, or null).
 Faults for the next requests are queued with POST /_faults (a JSON list)
 or as extra arguments: "503", "429:<retry-after s>", "400" (the batch
 is refused as a bad payload), "echo_auth" (401 whose message quotes the
-Authorization header it got and the secret key in it), "pass".
+Authorization header it got and the secret key in it), "garbage" (HTTP
+200, Content-Type application/json, a body that is not JSON: what a broken
+proxy or a captive portal answers; the spans are not taken), "empty" (HTTP
+200 with an empty body, which no JSON-encoded ExportTraceServiceResponse
+is; not taken either), "pass".
 Binds 127.0.0.1 on PORT (0: a free one) and prints the port.
 usage: otlp.py PUBLIC_KEY SECRET_KEY [PORT [FAULT...]]
 """
@@ -55,14 +60,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(200, {"requests": requests})
         self.reply(404, {"error": "no such path"})
 
-    def record(self, status, spans):
+    def record(self, status, spans, fault=None):
         with lock:
             requests.append({
                 "status": status, "at": time.time(),
                 "authorization": self.headers.get("Authorization"),
                 "version": self.headers.get("x-langfuse-ingestion-version"),
                 "content_type": self.headers.get("Content-Type"),
-                "spans": spans})
+                "spans": spans, "fault": fault})
+
+    def raw(self, code, data):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -116,6 +128,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault == "400":
             self.record(400, spans)
             return self.reply(400, {"error": "bad payload: injected"})
+        if fault == "garbage":
+            self.record(200, spans, fault)
+            return self.raw(200, b"<html><body>upstream hiccup</body>"
+                            b"</html>\n")
+        if fault == "empty":
+            self.record(200, spans, fault)
+            return self.raw(200, b"")
         self.record(200, spans)
         self.reply(200, {})
 

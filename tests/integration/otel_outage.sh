@@ -3,7 +3,9 @@
 # spans wait in the outbox, and once the fake is back every span arrives
 # exactly once (by span id). The outage is logged once, not per retry.
 # Then a batch refused as a bad payload (400) is logged once with the
-# answer and dropped, not sent again.
+# answer and dropped, not sent again. Last, a 200 whose body is not OTLP's
+# JSON answer (garbage, then nothing) is a failure: the batch is sent
+# again after a backoff and its spans arrive exactly once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/otlplib.sh"
 
@@ -95,5 +97,46 @@ grep -q 'langfuse_batch_rejected.*HTTP 400.*bad payload: injected' \
 jq -e '[.requests[] | select(.status == 200 or .status == 400) |
 	.spans[].spanId] | length == 42 and (unique | length) == 42' \
 	"$T/got.json" >/dev/null || fail "a span went twice"
+
+# A 200 that is not OTLP's answer: a proxy's page ("garbage"), then an
+# empty body. Neither takes the batch: it is kept, sent again after a
+# backoff, and its spans arrive exactly once when Langfuse answers {}.
+E0=$(h status --json | jq '.langfuse.exported')
+R0=$(h status --json | jq '.langfuse.rejected')
+curl -s -X POST "http://127.0.0.1:$LPORT/_faults" \
+	-d '["garbage", "empty"]' >/dev/null
+h workflow execute --type diagnostic --id garbled >/dev/null
+taken() {
+	h status --json | jq -e --argjson e "$E0" --argjson r "$R0" \
+		'.langfuse.outbox == 0 and .langfuse.exported == $e + 7 and
+		.langfuse.rejected == $r and .langfuse.failures == 0'
+}
+wait_for taken >/dev/null || fail "not taken: $(h status --json | jq -c .langfuse)"
+received >"$T/got.json"
+t=$(printf 'herald-trace\0garbled\0' | sha256sum | cut -c1-32)
+# Both faults were answered to batches of this run's spans...
+jq -e --arg t "$t" '[.requests[] | select(.fault != null)] |
+	(map(.fault) == ["garbage", "empty"]) and
+	all(.spans | length > 0 and all(.traceId == $t))' "$T/got.json" \
+	>/dev/null || fail "faults: $(jq -c '[.requests[] | select(.fault !=
+	null) | {fault, n: (.spans | length)}]' "$T/got.json")"
+# ...each resend came after a backoff (the first is 0.8 s at least)...
+jq -e '. as $all | [.requests | to_entries[] | select(.value.fault !=
+	null) | .key] | all(.[]; ($all.requests[. + 1].at -
+	$all.requests[.].at) >= 0.7)' "$T/got.json" >/dev/null ||
+	fail "no backoff: $(jq -c '[.requests[] | {fault, at}]' "$T/got.json")"
+# ...and the run's seven spans were taken exactly once, those the faults
+# got among them.
+jq -e --arg t "$t" '([.requests[] | select(.status == 200 and .fault ==
+	null) | .spans[] | select(.traceId == $t) | .spanId]) as $ok |
+	($ok | length) == 7 and ($ok | unique | length) == 7 and
+	([.requests[] | select(.fault != null) | .spans[].spanId] - $ok
+	| length) == 0' "$T/got.json" >/dev/null ||
+	fail "spans of the garbled run: $(jq -c '[.requests[] | {status,
+	fault, n: (.spans | length)}]' "$T/got.json")"
+grep -q 'langfuse_export_failed.*HTTP 200: the answer is not an OTLP' \
+	"$T/daemon.log" || fail "the garbage answer is not in the log"
+[ "$(count_lines langfuse_export_recovered)" = 2 ] ||
+	fail "no recovery line after the garbage"
 stop_daemon
 echo ok

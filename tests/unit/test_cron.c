@@ -288,6 +288,72 @@ test_zones(void **state)
 	tz_free(z);
 }
 
+/* A minimal TZif v2 file: one type (offset, abbreviation "ZZZ"), no
+ * transitions, then the footer. */
+static size_t
+tzif(unsigned char *buf, int off, const char *footer)
+{
+	static const unsigned char counts[24] = { [19] = 1, [23] = 4 };
+	size_t                     n = 0;
+	int                        block;
+
+	for (block = 0; block < 2; block++) {
+		memcpy(buf + n, "TZif2", 5);
+		memset(buf + n + 5, 0, 15);
+		memcpy(buf + n + 20, counts, sizeof counts);
+		n += 44;
+		buf[n++] = (unsigned char)((unsigned)off >> 24);
+		buf[n++] = (unsigned char)((unsigned)off >> 16);
+		buf[n++] = (unsigned char)((unsigned)off >> 8);
+		buf[n++] = (unsigned char)off;
+		buf[n++] = 0; /* not DST */
+		buf[n++] = 0; /* abbreviation at 0 */
+		memcpy(buf + n, "ZZZ", 4);
+		n += 4;
+	}
+	n += (size_t)sprintf((char *)buf + n, "\n%s\n", footer);
+	return n;
+}
+
+/* Found by fuzz-tzif: digits in a footer's rule grew a signed int past
+ * its range (undefined behaviour, caught by UBSan) before the range check.
+ * Such a footer is ignored; the zone keeps its table. */
+static void
+test_tzif_footer(void **state)
+{
+	static const char *const footers[] = {
+		"UT888888888888888888888888888888888888888888888",
+		"ZZZ-1:888888888888888888888",
+		"ZZZ-1ZZY,M3.5.99999999999999999.0,M10.5.0/3",
+		"ZZZ-1ZZY,J88888888888888888,M10.5.0/3",
+		"ZZZ-1ZZY,M3.5.0/888888888888888888,M10.5.0/3",
+	};
+	unsigned char buf[512];
+	struct tz    *z;
+	char         *cause = NULL;
+	size_t        i, n;
+
+	(void)state;
+	for (i = 0; i < nitems(footers); i++) {
+		n = tzif(buf, 5400, footers[i]);
+		z = tz_parse("Test/Footer", buf, n, &cause);
+		if (z == NULL)
+			fail_msg("%s: %s", footers[i], cause);
+		assert_int_equal(tz_offset(z, at("2040-07-01T00:00:00Z")),
+		                 5400);
+		tz_free(z);
+	}
+	/* A good footer speaks after the table. */
+	n = tzif(buf, 3600, "CET-1CEST,M3.5.0,M10.5.0/3");
+	z = tz_parse("Test/Footer", buf, n, &cause);
+	assert_non_null(z);
+	assert_int_equal(tz_offset(z, at("2040-07-01T00:00:00Z")), 7200);
+	tz_free(z);
+	assert_null(tz_parse("Test/Short", buf, 40, &cause));
+	assert_non_null(strstr(cause, "not a valid TZif file"));
+	free(cause);
+}
+
 static void
 test_describe(void **state)
 {
@@ -325,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_dst_brussels),
 		cmocka_unit_test(test_dst_new_york),
 		cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_tzif_footer),
 		cmocka_unit_test(test_describe),
 	};
 

@@ -90,6 +90,44 @@ test_malformed(void **state)
 	}
 }
 
+static int
+collect(void *arg, const char *key, const char *value, char **cause)
+{
+	char **seen = arg, *tmp;
+
+	(void)cause;
+	xasprintf(&tmp, "%s%s=%s;", *seen, key, value);
+	free(*seen);
+	*seen = tmp;
+	return 0;
+}
+
+/* The reader on a buffer, as the .env fuzz target drives it: no final
+ * newline, CRLF, and a NUL, which no environment variable can hold. */
+static void
+test_parse_buffer(void **state)
+{
+	static const char text[] = "A=1\r\nexport B='x y'\n# c\nC=\"q\\n\"";
+	static const char nul[] = "A=1\nB=se\0cret\n";
+	char             *seen = xstrdup(""), *cause = NULL;
+
+	(void)state;
+	assert_int_equal(dotenv_parse(text, sizeof text - 1, "t.env", collect,
+	                              &seen, &cause),
+	                 0);
+	assert_string_equal(seen, "A=1;B=x y;C=q\n;");
+	free(seen);
+	seen = xstrdup("");
+	assert_int_equal(
+	    dotenv_parse(nul, sizeof nul - 1, "t.env", collect, &seen, &cause),
+	    -1);
+	assert_string_equal(cause, "t.env:2: malformed line (expected "
+	                           "KEY=VALUE)");
+	assert_string_equal(seen, "A=1;");
+	free(cause);
+	free(seen);
+}
+
 int
 main(void)
 {
@@ -97,6 +135,7 @@ main(void)
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_missing_is_fine),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_parse_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * test_meta: the class of every Graph API error herald knows (api-notes
- * §2), for a call that publishes and one that does not; and when a check
- * reads again after a failed read (meta_check_again).
+ * §2), for a call that publishes and one that does not; when a check reads
+ * again after a failed read (meta_check_again); and Graph's answers
+ * (status, headers, body) as meta_answer reads them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "activities/http.h"
 #include "activities/meta.h"
+#include "common/redact.h"
 #include "common/util.h"
 
 struct row {
@@ -217,6 +220,111 @@ test_check_again_no_text(void **state)
 	free(out.error);
 }
 
+
+static cJSON *
+answer(long status, const char *headers, const char *body, int publishes,
+       struct act_out *out, struct meta_call *mc)
+{
+	struct http_resp r;
+	const char      *h, *nl;
+	cJSON           *ans;
+
+	memset(&r, 0, sizeof r);
+	memset(out, 0, sizeof *out);
+	memset(mc, 0, sizeof *mc);
+	r.status = status;
+	r.should_retry = -1;
+	r.keep_ = "x-business-use-case-usage";
+	for (h = headers; *h != '\0'; h = nl + 1) {
+		nl = strchr(h, '\n');
+		http_header_line(&r, h, (size_t)(nl - h + 1));
+	}
+	r.body = xstrdup(body);
+	r.len = strlen(body);
+	mc->publishes = publishes;
+	/* The token, as heraldd registers it: the redactor masks it. */
+	redact_add("POMANDI_META_TOKEN", "EAAsecretTOKEN");
+	ans = meta_answer(&r, mc, W, out);
+	http_resp_fini(&r);
+	return ans;
+}
+
+/* Graph's answers through meta_answer: headers and body together. */
+static void
+test_answers(void **state)
+{
+	struct act_out   out;
+	struct meta_call mc;
+	cJSON           *ans;
+
+	(void)state;
+	ans = answer(200, "", "{\"id\": \"1\", \"post_id\": \"1234_5\"}", 1,
+	             &out, &mc);
+	assert_non_null(ans);
+	assert_null(out.error);
+	cJSON_Delete(ans);
+	/* The business-use-case estimate (minutes) is the wait. */
+	assert_null(answer(400,
+	                   "X-Business-Use-Case-Usage: {\"1234\": "
+	                   "[{\"type\": \"pages\", "
+	                   "\"estimated_time_to_regain_access\": 3}]}\r\n",
+	                   "{\"error\": {\"message\": \"(#80001) Too many "
+	                   "calls\", \"type\": \"OAuthException\", \"code\": "
+	                   "80001, \"is_transient\": true}}",
+	                   0, &out, &mc));
+	assert_int_equal(out.status, ACT_RETRY);
+	assert_int_equal(out.retry_after_ms, 3 * 60000);
+	assert_int_equal(mc.code, 80001);
+	free(out.error);
+	/* Not Graph speaking: unknown for a publish, retried otherwise. */
+	assert_null(answer(200, "", "<html>", 1, &out, &mc));
+	assert_int_equal(out.status, ACT_UNKNOWN);
+	free(out.error);
+	assert_null(answer(503, "Retry-After: 7\r\n", "<html>", 0, &out, &mc));
+	assert_int_equal(out.status, ACT_RETRY);
+	assert_int_equal(out.retry_after_ms, 7000);
+	free(out.error);
+}
+
+/* Found by fuzz-graph: the error kept Graph's bytes, invalid UTF-8 and all,
+ * and cut its message at 300 bytes inside a character; the text goes into
+ * JSON (history, events, traces). The token stays masked. */
+static void
+test_answer_text(void **state)
+{
+	struct act_out   out;
+	struct meta_call mc;
+	char            *body, *msg;
+	size_t           i;
+
+	(void)state;
+	assert_null(answer(400, "",
+	                   "{\"error\": {\"message\": \"(#100) Tried "
+	                   "accessing nonexisting field\", \"type\": "
+	                   "\"OAu\xcfthException\", \"code\": 100, "
+	                   "\"fbtrace_id\": \"Kwdyt_kfGZ8\"}}",
+	                   0, &out, &mc));
+	assert_int_equal(out.status, ACT_FAIL);
+	assert_true(utf8_valid(out.error, strlen(out.error)));
+	free(out.error);
+	msg = xmalloc(1000);
+	strcpy(msg, "a EAAsecretTOKEN ");
+	for (i = 0; i < 300; i++)
+		strcat(msg, "\xc3\xa9");
+	xasprintf(&body,
+	          "{\"error\": {\"message\": \"%s\", \"type\": "
+	          "\"OAuthException\", \"code\": 2, \"is_transient\": "
+	          "true}}",
+	          msg);
+	assert_null(answer(500, "", body, 0, &out, &mc));
+	assert_int_equal(out.status, ACT_RETRY);
+	assert_true(utf8_valid(out.error, strlen(out.error)));
+	assert_null(strstr(out.error, "EAAsecretTOKEN"));
+	free(out.error);
+	free(body);
+	free(msg);
+}
+
 int
 main(void)
 {
@@ -224,6 +332,8 @@ main(void)
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_check_again),
 		cmocka_unit_test(test_check_again_no_text),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_answer_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

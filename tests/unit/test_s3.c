@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "activities/http.h"
 #include "activities/s3.h"
 #include "activities/sigv4.h"
 #include "common/util.h"
@@ -228,6 +229,60 @@ test_error_body(void **state)
 }
 
 /* Header signing as S3 wants it, against botocore's S3SigV4Auth. */
+/* s3_answer, the classing of every S3 answer. Found by fuzz-s3: S3's
+ * message cut at 300 bytes inside a character left invalid UTF-8 in the
+ * error, which goes into JSON. */
+static void
+test_answer(void **state)
+{
+	struct http_resp r;
+	struct act_out   out;
+	char            *msg, *body;
+	int              i;
+
+	(void)state;
+	msg = xstrdup("a");
+	for (i = 0; i < 200; i++) {
+		char *tmp;
+
+		xasprintf(&tmp, "%s\xda\x9d", msg);
+		free(msg);
+		msg = tmp;
+	}
+	xasprintf(&body,
+	          "<?xml version=\"1.0\"?><Error><Code>SlowDown</Code>"
+	          "<Message>%s</Message></Error>",
+	          msg);
+	memset(&r, 0, sizeof r);
+	memset(&out, 0, sizeof out);
+	r.status = 403;
+	r.should_retry = -1;
+	r.body = body;
+	r.len = strlen(body);
+	assert_int_equal(s3_answer(&r, "S3 listing", &out), -1);
+	assert_int_equal(out.status, ACT_RETRY); /* SlowDown, whatever the
+	                                           status */
+	assert_non_null(strstr(out.error, "S3 listing: S3 403 SlowDown: a"));
+	assert_true(utf8_valid(out.error, strlen(out.error)));
+	free(out.error);
+	memset(&out, 0, sizeof out);
+	r.status = 404;
+	strcpy(r.body, "<html>");
+	r.len = 6;
+	assert_int_equal(s3_answer(&r, "S3 getting", &out), -1);
+	assert_int_equal(out.status, ACT_FAIL);
+	assert_string_equal(out.error,
+	                    "S3 getting: S3 404 (no S3 error in the body)");
+	free(out.error);
+	memset(&out, 0, sizeof out);
+	r.status = 200;
+	assert_int_equal(s3_answer(&r, "S3 getting", &out), 0);
+	assert_int_equal(out.status, ACT_OK);
+	assert_null(out.error);
+	free(body);
+	free(msg);
+}
+
 static void
 test_sign_s3_header(void **state)
 {
@@ -405,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_list_empty),
 		cmocka_unit_test(test_list_bad),
 		cmocka_unit_test(test_error_body),
+		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_sign_s3_header),
 		cmocka_unit_test(test_presign),
 		cmocka_unit_test(test_presign_styles),
