@@ -98,6 +98,10 @@ static const char *const exec_status_names[XS_COUNT] = {
 	"waiting_approval", "rejected",  "in_doubt",
 };
 
+/* Holds its schedule (overlap: skip or buffer_one): open, and not only
+ * waiting for an operator to resolve a doubt, which may take days. */
+#define HOLDS_SCHEDULE(x) (OPEN(x) && (x)->status != XS_IN_DOUBT)
+
 /* Not closed: in memory, its timers armed. */
 #define OPEN(x)                                                                \
 	((x)->status == XS_RUNNING || (x)->status == XS_WAITING ||             \
@@ -112,7 +116,7 @@ static const char *const exec_status_names[XS_COUNT] = {
  * activity only tests it for non-zero; the engine also reads which it is:
  * an abort asked by heraldd's own stop makes the attempt interrupted, not
  * failed. */
-enum { TOK_ABORT = 1, TOK_STOP = 2 };
+enum { TOK_ABORT = 1, TOK_STOP = 2, TOK_DONE = 3 };
 struct cancel_tok {
 	atomic_int flag;
 	atomic_int refs;
@@ -258,7 +262,8 @@ struct engine {
 	pthread_cond_t  cond;
 	struct ev_list  inbox;
 	int             stopping;
-	int             drain_asked; /* engine_drain was called */
+	int             drain_asked;  /* engine_drain was called */
+	pthread_cond_t  drained_cond; /* draining was set */
 
 	/* Engine thread only. */
 	struct strmap      *execs;    /* id -> struct exec, open ones */
@@ -276,8 +281,8 @@ struct engine {
 	struct pub_list     pubs;
 	struct cancel_tok **aborts; /* to abort once the turn commits */
 	size_t              naborts, capaborts;
-	struct ev_list      applied;  /* results applied this turn */
-	int                 draining; /* stopping: start nothing new */
+	struct ev_list      applied; /* results applied this turn */
+	int draining; /* stopping: start nothing new (set under lock) */
 
 	/* Test hook (HERALD_TEST_KILL="<step>:start|after"): heraldd kills
 	 * itself with SIGKILL when that step's attempt is committed as
@@ -700,6 +705,9 @@ start_attempt(struct engine *e, struct exec *x, int i, enum start_mode mode)
 	j->deadline = s->deadline;
 	j->cancel = tok_ref(s->cancel);
 	TAILQ_INSERT_TAIL(&e->dispatch, j, entry);
+	/* Counted from now, not from the dispatch after the commit: a drain
+	 * must not see 0 while a turn is about to hand out work. */
+	atomic_fetch_add(&e->running, 1);
 	log_debug("step_started", "execution=%s step=%s attempt=%d%s", x->id,
 	          d->name, s->attempt, check ? " check=1" : "");
 }
@@ -768,7 +776,7 @@ static void
 close_exec(struct engine *e, struct exec *x, enum exec_status status,
            const char *type, cJSON *data)
 {
-	int i, published = 0;
+	int i, published = 0, held = HOLDS_SCHEDULE(x);
 
 	for (i = 0; i < x->wf->nsteps; i++)
 		if (x->wf->steps[i].side_effect &&
@@ -808,7 +816,7 @@ close_exec(struct engine *e, struct exec *x, enum exec_status status,
 	strmap_del(e->execs, x->id);
 	TAILQ_INSERT_TAIL(&e->closed, x, closed_entry);
 	atomic_fetch_sub(&e->active, 1);
-	if (x->schedule != NULL)
+	if (x->schedule != NULL && held)
 		sched_run_closed(e, x->schedule);
 	log_info(type, "execution=%s status=%s", x->id,
 	         exec_status_names[status]);
@@ -948,10 +956,20 @@ step_in_doubt(struct engine *e, struct exec *x, int i, const char *error)
 	if (error != NULL)
 		set_str(&s->last_error, error);
 	save_step(e, x, i);
-	xasprintf(&next,
-	          "in doubt: it may have taken effect; an operator decides "
-	          "with herald workflow resolve %s %s --done|--retry",
-	          x->id, d->name);
+	if (x->failing)
+		xasprintf(
+		    &next,
+		    "in doubt: it may have taken effect; an operator says "
+		    "whether it did with herald workflow resolve %s %s "
+		    "--done|--retry, and the run then closes failed (step "
+		    "%s failed for good)",
+		    x->id, d->name, failing_name(x));
+	else
+		xasprintf(&next,
+		          "in doubt: it may have taken effect; an operator "
+		          "decides with herald workflow resolve %s %s "
+		          "--done|--retry",
+		          x->id, d->name);
 	cJSON_AddStringToObject(data, "error", s->last_error);
 	cJSON_AddStringToObject(data, "next", next);
 	history(e, x, "step_in_doubt", i, s->attempt, data);
@@ -1009,8 +1027,13 @@ step_interrupted(struct engine *e, struct exec *x, int i, const char *why)
 	int                    over;
 
 	s->interrupts++;
-	if (was == START_RUN)
-		s->base++; /* checks and continuations never used any */
+	/* The cut attempt uses none of the budget. A run attempt is given
+	 * back; checks and continuations never used any, but a side effect
+	 * cut while continuing (an Instagram publish after its container's
+	 * wait) is checked and, if it did not go out, run again from the
+	 * start: that run is paid for by the one already counted. */
+	if (was == START_RUN || (was == START_CONTINUE && d->side_effect))
+		s->base++;
 	over = s->interrupts > INTERRUPT_MAX;
 	if (over)
 		xasprintf(&error,
@@ -1251,6 +1274,47 @@ gate_open(struct engine *e, struct exec *x, int i)
 	free(desc);
 }
 
+/* x waits for an operator to resolve a doubt: it no longer holds its
+ * schedule, and workflow.execute calls waiting for it are answered. */
+static void
+exec_in_doubt_begins(struct engine *e, struct exec *x)
+{
+	cJSON *data = cJSON_CreateObject(), *steps;
+	int    i;
+
+	x->status = XS_IN_DOUBT;
+	save_exec(e, x);
+	steps = cJSON_AddArrayToObject(data, "steps");
+	for (i = 0; i < x->wf->nsteps; i++)
+		if (x->steps[i].status == SS_IN_DOUBT)
+			cJSON_AddItemToArray(
+			    steps, cJSON_CreateString(x->wf->steps[i].name));
+	if (x->error != NULL)
+		cJSON_AddStringToObject(data, "error", x->error);
+	history(e, x, "workflow_in_doubt", -1, 0, data);
+	answer_waiters(e, x);
+	log_warn("workflow_in_doubt",
+	         "execution=%s next=\"waits for an operator: herald workflow "
+	         "resolve %s STEP --done|--retry\"",
+	         x->id, x->id);
+	if (x->schedule != NULL)
+		sched_run_closed(e, x->schedule);
+}
+
+/* x goes on after its doubt was resolved (or a late answer resolved it):
+ * it holds its schedule again. */
+static void
+exec_in_doubt_ends(struct engine *e, struct exec *x)
+{
+	struct schedule *sc;
+
+	x->status = XS_RUNNING;
+	save_exec(e, x);
+	if (x->schedule != NULL &&
+	    (sc = strmap_get(e->scheds, x->schedule)) != NULL)
+		sc->open_runs++;
+}
+
 /* Starts every ready step of x (none while heraldd drains for a stop)
  * and closes x when nothing is left to do. A run never closes while a
  * step is in doubt: when that is all that holds it, it waits for an
@@ -1300,28 +1364,8 @@ advance(struct engine *e, struct exec *x)
 	else if (x->running > 0 || live > 0 || x->status == XS_WAITING)
 		return;
 	else if (doubt > 0) {
-		if (x->status != XS_IN_DOUBT) {
-			cJSON *data = cJSON_CreateObject(), *steps;
-
-			x->status = XS_IN_DOUBT;
-			save_exec(e, x);
-			steps = cJSON_AddArrayToObject(data, "steps");
-			for (i = 0; i < x->wf->nsteps; i++)
-				if (x->steps[i].status == SS_IN_DOUBT)
-					cJSON_AddItemToArray(
-					    steps, cJSON_CreateString(
-					               x->wf->steps[i].name));
-			if (x->error != NULL)
-				cJSON_AddStringToObject(data, "error",
-				                        x->error);
-			history(e, x, "workflow_in_doubt", -1, 0, data);
-			answer_waiters(e, x);
-			log_warn("workflow_in_doubt",
-			         "execution=%s next=\"waits for an operator: "
-			         "herald workflow resolve %s STEP "
-			         "--done|--retry\"",
-			         x->id, x->id);
-		}
+		if (x->status != XS_IN_DOUBT)
+			exec_in_doubt_begins(e, x);
 	} else if (x->failing) {
 		cJSON *data = cJSON_CreateObject();
 
@@ -1872,6 +1916,7 @@ call_retry(struct engine *e, cJSON *params)
 			continue;
 		s->status = SS_PENDING;
 		s->base = s->attempt; /* a fresh retry budget */
+		s->interrupts = 0;
 		s->next_at = 0;
 		save_step(e, x, i);
 		cJSON_AddItemToArray(reset,
@@ -1951,10 +1996,10 @@ call_resolve(struct engine *e, cJSON *params)
 		s->status = SS_PENDING;
 		s->finished_at = 0;
 	}
-	if (OPEN(x) && x->status == XS_IN_DOUBT) {
-		x->status = XS_RUNNING;
-		save_exec(e, x);
-	}
+	if (!done)
+		s->interrupts = 0; /* a fresh start, by an operator */
+	if (OPEN(x) && x->status == XS_IN_DOUBT)
+		exec_in_doubt_ends(e, x);
 	save_step(e, x, i);
 	history(e, x, "step_resolved", i, s->attempt, data);
 	/* A closed run (cancelled while it published, or failed before
@@ -1962,8 +2007,10 @@ call_resolve(struct engine *e, cJSON *params)
 	 * it then skips the step (done) or runs it (retry). */
 	log_info("step_resolved", "execution=%s step=%s outcome=%s", id, name,
 	         done ? "done" : "retry");
-	if (OPEN(x))
-		mark_dirty(e, x);
+	/* Now, so the answer says what became of the run (a failing one
+	 * closes failed here). */
+	if (!loaded)
+		advance(e, x);
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "id", id);
 	cJSON_AddStringToObject(r, "step", name);
@@ -2541,7 +2588,9 @@ sched_run_closed(struct engine *e, const char *id)
 		return;
 	if (s->open_runs > 0)
 		s->open_runs--;
-	if (s->open_runs == 0 && s->buffered_at != 0 && !s->paused) {
+	/* While draining nothing starts: the buffered fire stays stored. */
+	if (s->open_runs == 0 && s->buffered_at != 0 && !s->paused &&
+	    !e->draining) {
 		t = s->buffered_at;
 		s->buffered_at = 0;
 		sched_fire(e, s, t, 0, NULL, NULL);
@@ -3214,6 +3263,11 @@ late_success(struct engine *e, struct act_job *j)
 	}
 	s = &x->steps[j->step];
 	if (loaded && s->status == SS_IN_DOUBT && s->attempt == j->attempt) {
+		char *why = NULL;
+
+		/* On record, though the run closed (rule 12). */
+		if (record_effects(e, x, j->out.result, &why) != 0)
+			free(why);
 		s->status = SS_COMPLETED;
 		set_str(&s->result, j->out.result);
 		save_step(e, x, j->step);
@@ -3238,6 +3292,23 @@ apply_result(struct engine *e, struct act_job *j)
 
 	if (x == NULL && j->def->side_effect && j->out.status == ACT_OK) {
 		late_success(e, j);
+		return;
+	}
+	if (x != NULL && j->def->side_effect && j->out.status == ACT_OK &&
+	    (s = &x->steps[j->step])->status == SS_IN_DOUBT &&
+	    s->attempt == j->attempt) {
+		/* The publish put in doubt when its worker did not stop in
+		 * time came back saying it went out: it did (rule 12). */
+		log_warn("step_completed",
+		         "execution=%s step=%s attempt=%d late=1 "
+		         "reason=\"the worker came back after the step was "
+		         "put in doubt\"",
+		         x->id, j->def->name, j->attempt);
+		if (record_effects(e, x, j->out.result, &why) != 0)
+			free(why); /* a publish claims nothing */
+		step_completed(e, x, j->step, j->out.result);
+		if (x->status == XS_IN_DOUBT)
+			exec_in_doubt_ends(e, x);
 		return;
 	}
 	if (x == NULL || (s = &x->steps[j->step])->status != SS_RUNNING ||
@@ -3398,6 +3469,13 @@ job_run(struct job *job, void *ctx)
 	cJSON_Delete(settings);
 	cJSON_Delete(taken);
 	cJSON_Delete(progress);
+	{
+		/* Done before any stop came: whatever it says stands. */
+		int zero = 0;
+
+		atomic_compare_exchange_strong(&j->cancel->flag, &zero,
+		                               TOK_DONE);
+	}
 	if (e->kill_step != NULL && e->kill_after &&
 	    strcmp(e->kill_step, j->def->name) == 0)
 		test_kill(j, "after");
@@ -3480,6 +3558,7 @@ drop_effects(struct engine *e)
 
 	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
 		TAILQ_REMOVE(&e->dispatch, j, entry);
+		atomic_fetch_sub(&e->running, 1);
 		act_job_free(j);
 	}
 	/* The turn's replies said it worked: it did not. */
@@ -3519,7 +3598,6 @@ run_effects(struct engine *e)
 		if (e->kill_step != NULL && !e->kill_after &&
 		    strcmp(e->kill_step, j->def->name) == 0)
 			test_kill(j, "start");
-		atomic_fetch_add(&e->running, 1);
 		atomic_fetch_add(&e->inflight, 1);
 		pool_submit(e->pool, &j->job);
 	}
@@ -3582,7 +3660,7 @@ reload(struct engine *e)
 	}
 	pos = 0;
 	while ((x = strmap_next(e->execs, &pos)) != NULL)
-		if (x->schedule != NULL &&
+		if (x->schedule != NULL && HOLDS_SCHEDULE(x) &&
 		    (sc = strmap_get(e->scheds, x->schedule)) != NULL)
 			sc->open_runs++;
 	pos = 0;
@@ -3700,7 +3778,8 @@ engine_main(void *arg)
 	pthread_setname_np(pthread_self(), "engine");
 	for (;;) {
 		pthread_mutex_lock(&e->lock);
-		while (!e->stopping && TAILQ_EMPTY(&e->inbox)) {
+		while (!e->stopping && TAILQ_EMPTY(&e->inbox) &&
+		       !(e->drain_asked && !e->draining)) {
 			now = clock_ms();
 			due = e->draining ? -1 : sched_next_due(e);
 			if (e->nheap > 0 && (due < 0 || e->heap[0]->due < due))
@@ -3730,6 +3809,7 @@ engine_main(void *arg)
 		TAILQ_CONCAT(&batch, &e->inbox, entry);
 		if (e->drain_asked && !e->draining) {
 			e->draining = 1;
+			pthread_cond_broadcast(&e->drained_cond);
 			log_info("engine_draining",
 			         "running=%lld next=\"the running steps may "
 			         "finish; nothing new starts\"",
@@ -3803,6 +3883,10 @@ engine_drain(struct engine *e)
 	pthread_mutex_lock(&e->lock);
 	e->drain_asked = 1;
 	pthread_cond_signal(&e->cond);
+	/* Until the engine thread has taken it: from its next turn on,
+	 * nothing new starts, so the running count only goes down. */
+	while (!e->draining && !e->stopping)
+		pthread_cond_wait(&e->drained_cond, &e->lock);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -3877,7 +3961,7 @@ start_schedules(struct engine *e, char **cause)
 	if (store_sched_load(e->store, sched_load_cb, e, cause) != 0)
 		return -1;
 	while ((x = strmap_next(e->execs, &pos)) != NULL)
-		if (x->schedule != NULL &&
+		if (x->schedule != NULL && HOLDS_SCHEDULE(x) &&
 		    (s = strmap_get(e->scheds, x->schedule)) != NULL)
 			s->open_runs++;
 	list = build_config(e, e->opts.scheds, e->opts.nscheds, &n);
@@ -3915,6 +3999,7 @@ engine_start(const struct engine_opts *opts, char **cause)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&e->cond, &ca);
+	pthread_cond_init(&e->drained_cond, NULL);
 	pthread_condattr_destroy(&ca);
 	TAILQ_INIT(&e->inbox);
 	TAILQ_INIT(&e->dirty);
@@ -4036,6 +4121,7 @@ final_turn(struct engine *e)
 	 * started here is committed as running, and recovery redoes it. */
 	while ((j = TAILQ_FIRST(&e->dispatch)) != NULL) {
 		TAILQ_REMOVE(&e->dispatch, j, entry);
+		atomic_fetch_sub(&e->running, 1);
 		act_job_free(j);
 	}
 	while ((p = TAILQ_FIRST(&e->pubs)) != NULL) {
@@ -4135,5 +4221,6 @@ engine_stop(struct engine *e)
 	store_close(e->store);
 	pthread_mutex_destroy(&e->lock);
 	pthread_cond_destroy(&e->cond);
+	pthread_cond_destroy(&e->drained_cond);
 	free(e);
 }

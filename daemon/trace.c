@@ -9,7 +9,9 @@
  * a failed commit (rolled back with the spans) or a reset changes nothing.
  *
  * What ends what:
- *  - step_completed, step_failed, step_in_doubt end the attempt they name;
+ *  - step_completed, step_failed, step_in_doubt, step_waiting and
+ *    step_interrupted (heraldd's stop or crash cut it short) end the
+ *    attempt they name;
  *  - a step_started of attempt N ends attempt N - 1 of that step if
  *    nothing else did (the engine went straight to a check of an unknown
  *    outcome);
@@ -203,7 +205,8 @@ enum outcome {
 	O_FAILED,
 	O_IN_DOUBT,
 	O_SUPERSEDED,
-	O_CLOSED, /* still open when its run ended */
+	O_INTERRUPTED, /* heraldd's stop or crash cut it short */
+	O_CLOSED,      /* still open when its run ended */
 };
 
 static int
@@ -222,7 +225,8 @@ static int
 ends_attempt(const struct store_event *e)
 {
 	return is(e, "step_completed") || is(e, "step_failed") ||
-	       is(e, "step_in_doubt") || is(e, "step_waiting");
+	       is(e, "step_in_doubt") || is(e, "step_waiting") ||
+	       is(e, "step_interrupted");
 }
 
 /* The events that end a run. */
@@ -542,6 +546,15 @@ attempt_span(const struct build *b, int si, int64_t end_at,
 		              : "no error recorded");
 		attr_str(attrs, "langfuse.observation.level", "WARNING");
 		break;
+	case O_INTERRUPTED:
+		xasprintf(&msg, "%s",
+		          cJSON_IsString(
+		              cJSON_GetObjectItemCaseSensitive(data, "error"))
+		              ? cJSON_GetObjectItemCaseSensitive(data, "error")
+		                    ->valuestring
+		              : "interrupted");
+		attr_str(attrs, "langfuse.observation.level", "WARNING");
+		break;
 	case O_CLOSED:
 		xasprintf(&msg, "still running when the execution ended (%s)",
 		          b->x->status);
@@ -637,7 +650,8 @@ trace_spans(const struct trace_opts *opts, const struct store_exec *x,
 		             is(cur, "step_failed")     ? O_FAILED
 		             : is(cur, "step_in_doubt") ? O_IN_DOUBT
 		             : is(cur, "step_waiting")  ? O_WAITING
-		                                        : O_COMPLETED);
+		             : is(cur, "step_interrupted") ? O_INTERRUPTED
+		                                           : O_COMPLETED);
 	} else if (is(cur, "step_started") && cur->attempt > 1) {
 		/* Unless something before this one ended it. */
 		si = find_start(&b, cur->step, cur->attempt - 1);

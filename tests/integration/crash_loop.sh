@@ -73,6 +73,8 @@ stop_daemon
 [ "$(q "SELECT count(*) FROM executions WHERE id LIKE 'loop-%'")" = "$RUNS" ] ||
 	fail "runs missing: $(q "SELECT count(*) FROM executions")"
 feed_invariants in_doubt_ok
+[ "$(q "SELECT count(*) FROM events WHERE type = 'step_interrupted'")" -gt 0 ] ||
+	fail "no kill cut a step short: the loop tested nothing"
 echo "ok: $RUNS runs, $KILLS kills;" \
 	"$(q "SELECT count(*) FROM events WHERE type = 'step_interrupted'")" \
 	"interrupted attempts (none failed);" \

@@ -205,16 +205,67 @@ static const struct step_def poll_steps[] = {
 };
 static const struct workflow wf_poll = WORKFLOW("poll", poll_steps);
 
+/* A publish that waits (ACT_WAIT) once, then publishes slowly in its
+ * continuation (as Instagram's media_publish after the container's wait);
+ * its check finds it did not go out. */
+static void
+act_wait_then_slow(const struct act_call *c, struct act_out *out)
+{
+	int k;
+
+	if (!cJSON_IsNumber(
+	        cJSON_GetObjectItemCaseSensitive(c->progress, "n"))) {
+		out->progress = xstrdup("{\"n\":1}");
+		out->status = ACT_WAIT;
+		out->retry_after_ms = 50;
+		out->error = xstrdup("container IN_PROGRESS");
+		return;
+	}
+	for (k = 0; k < 300 && !atomic_load(c->cancel); k++)
+		sleep_ms(10);
+	out->status = ACT_OK;
+	out->result = xstrdup("{\"post\":\"ok\"}");
+}
+
+static void
+check_not_out(const struct act_call *c, struct act_out *out)
+{
+	(void)c;
+	out->status = ACT_RETRY;
+	out->error = xstrdup("container is FINISHED, not PUBLISHED: it did not "
+	                     "go out");
+	out->progress = xstrdup("null");
+}
+
+static const struct step_def waitchk_steps[] = {
+	STEP("publish", act_wait_then_slow, check_not_out, 5000, TWO_TRIES, 1,
+	     NULL),
+};
+static const struct workflow wf_waitchk = WORKFLOW("waitchk", waitchk_steps);
+
+/* A publish and its check, both slow (until cancelled). */
+static void
+act_slow_until_cancel(const struct act_call *c, struct act_out *out)
+{
+	int k;
+
+	for (k = 0; k < 500 && !atomic_load(c->cancel); k++)
+		sleep_ms(10);
+	out->status = ACT_RETRY;
+	out->error = xstrdup("cancelled");
+}
+
+static const struct step_def slowchk_steps[] = {
+	STEP("publish", act_slow_until_cancel, act_slow_until_cancel, 60000,
+	     TWO_TRIES, 1, NULL),
+};
+static const struct workflow wf_slowchk = WORKFLOW("slowchk", slowchk_steps);
+
 static const struct workflow *const test_types[] = {
-	&workflow_diagnostic,
-	&wf_fast,
-	&wf_slow,
-	&wf_flaky,
-	&wf_checked,
-	&wf_rerun,
-	&wf_overdue,
-	&wf_poll,
-	NULL,
+	&wf_waitchk, &wf_slowchk, &workflow_diagnostic,
+	&wf_fast,    &wf_slow,    &wf_flaky,
+	&wf_checked, &wf_rerun,   &wf_overdue,
+	&wf_poll,    NULL,
 };
 
 /* Harness. */
@@ -1143,6 +1194,119 @@ test_next_in_messages(void **state)
 	cJSON_Delete(evs);
 }
 
+/* A side effect cut while it continues (after a wait) is checked, and
+ * when it did not go out, it runs again: still using no attempt. Two
+ * crashes on a step with two attempts do not fail it. */
+static void
+test_interrupted_continuation(void **state)
+{
+	cJSON *x;
+	char   crashed[160];
+	int    k;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"waitchk\",\"id\":\"wc\"}");
+	for (k = 0; k < 2; k++) {
+		/* Running again after its wait: the continuation. */
+		cJSON_Delete(wait_step("wc", "publish", "waiting", 5000));
+		cJSON_Delete(wait_step("wc", "publish", "running", 5000));
+		sleep_ms(100);
+		snprintf(crashed, sizeof crashed, "%s/wc-%d.db", dir, k);
+		snapshot(crashed);
+		stop_engine_now();
+		snprintf(db, sizeof db, "%s", crashed);
+		start_engine();
+	}
+	x = wait_status("wc", "completed", 10000);
+	assert_int_equal(step_int(x, "publish", "interrupted"), 2);
+	assert_true(step_int(x, "publish", "attempts_used") <= 1);
+	cJSON_Delete(x);
+}
+
+/* A side effect cut short more than 20 times is in doubt, saying why
+ * (here a slow check, cut each time); the 20th still goes on; resolve
+ * --retry starts the count again. */
+static void
+test_interrupt_bound_side_effect(void **state)
+{
+	cJSON *x;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"slowchk\",\"id\":\"ibs\"}");
+	crash_while_running("ibs", "publish", 20);
+	x = wait_step("ibs", "publish", "running", 5000);
+	assert_int_equal(step_int(x, "publish", "interrupted"), 20);
+	cJSON_Delete(x);
+	crash_while_running("ibs", "publish", 1);
+	x = wait_status("ibs", "in_doubt", 5000);
+	assert_int_equal(step_int(x, "publish", "interrupted"), 21);
+	assert_non_null(strstr(sget(step_of(x, "publish"), "last_error"),
+	                       "interrupted 21 times, more than 20"));
+	cJSON_Delete(x);
+	call_ok(M_WORKFLOW_RESOLVE,
+	        "{\"id\":\"ibs\",\"step\":\"publish\",\"outcome\":"
+	        "\"retry\"}");
+	x = wait_step("ibs", "publish", "running", 5000);
+	assert_int_equal(step_int(x, "publish", "interrupted"), 0);
+	cJSON_Delete(x);
+	call_ok(M_WORKFLOW_CANCEL, "{\"id\":\"ibs\"}");
+}
+
+/* resolve in a failing run says what becomes of it: the run closes
+ * failed at once, with the error of the step that failed. */
+static void
+test_resolve_in_failing_run(void **state)
+{
+	cJSON *r, *x;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"rr\","
+	                          "\"input\":{\"unknown\":{\"s4\":1},"
+	                          "\"fail_non_retryable\":[\"s5\"]}}");
+	cJSON_Delete(wait_status("rr", "in_doubt", 5000));
+	r = call(M_WORKFLOW_RESOLVE,
+	         "{\"id\":\"rr\",\"step\":\"s4\",\"outcome\":\"retry\"}");
+	assert_true(reply_ok(r));
+	assert_string_equal(sget(cJSON_GetObjectItemCaseSensitive(r, "result"),
+	                         "execution_status"),
+	                    "failed");
+	cJSON_Delete(r);
+	x = describe("rr");
+	assert_string_equal(sget(x, "status"), "failed");
+	assert_non_null(strstr(sget(x, "error"), "step s5 failed"));
+	cJSON_Delete(x);
+}
+
+/* A drain lets the running step finish and starts nothing new: the next
+ * step stays pending, a call is refused, and the stop interrupts
+ * nothing. */
+static void
+test_drain(void **state)
+{
+	cJSON *x, *evs;
+
+	(void)state;
+	call_ok(M_WORKFLOW_START, "{\"type\":\"diagnostic\",\"id\":\"dn\","
+	                          "\"input\":{\"sleep_ms\":{\"s2\":300}}}");
+	cJSON_Delete(wait_step("dn", "s2", "running", 5000));
+	engine_drain(E);
+	expect_error(M_WORKFLOW_START, "{\"type\":\"fast\",\"id\":\"no\"}",
+	             "unavailable");
+	x = wait_step("dn", "s2", "completed", 5000);
+	sleep_ms(100);
+	cJSON_Delete(x);
+	x = describe("dn");
+	assert_string_equal(sget(step_of(x, "s3"), "status"), "pending");
+	cJSON_Delete(x);
+	stop_engine_now();
+	start_engine();
+	x = wait_status("dn", "completed", 5000);
+	cJSON_Delete(x);
+	evs = events("dn");
+	assert_int_equal(count_events(evs, "step_interrupted", NULL), 0);
+	cJSON_Delete(evs);
+}
+
 int
 main(void)
 {
@@ -1182,6 +1346,13 @@ main(void)
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_in_messages, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_interrupted_continuation,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_interrupt_bound_side_effect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_in_failing_run,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fence_after_retry, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_side_effect, setup,
