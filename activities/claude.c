@@ -44,13 +44,15 @@ static char *
 api_error(const struct http_resp *r, int *spend_limit)
 {
 	cJSON      *b = json_parse(r->body, r->len, NULL), *err;
-	const char *type, *code;
-	char       *out, *msg;
+	const char *code;
+	char       *out, *msg, *type;
 
 	err = cJSON_GetObjectItem(b, "error");
-	type = cJSON_GetStringValue(cJSON_GetObjectItem(err, "type"));
-	/* Redacted whole before it is cut to size below: a key cut in two
-	 * would no longer be found, and its head would show. */
+	/* Each field the API sent is redacted whole before it is cut to size
+	 * below: a key cut in two would no longer be found, and its head
+	 * would show. */
+	type =
+	    redact_dup(cJSON_GetStringValue(cJSON_GetObjectItem(err, "type")));
 	msg = redact_dup(
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message")));
 	code = cJSON_GetStringValue(cJSON_GetObjectItem(
@@ -62,6 +64,7 @@ api_error(const struct http_resp *r, int *spend_limit)
 	          msg ? msg : "(no message in the response)");
 	photo_redact_urls(&out);
 	free(msg);
+	free(type);
 	/* Cut at a byte count, or invalid as the API sent it: the error
 	 * goes into JSON (history, events, traces), which must stay valid. */
 	utf8_scrub(out);
@@ -269,8 +272,8 @@ answer(const cJSON *prices, const char *asked, cJSON *msg, cJSON *res,
 }
 
 char *
-claude_answer(const struct http_resp *r, const cJSON *prices,
-              const char *asked, cJSON *res, struct act_out *out)
+claude_answer(const struct http_resp *r, const cJSON *prices, const char *asked,
+              cJSON *res, struct act_out *out)
 {
 	cJSON *msg = NULL;
 	char  *text = NULL;

@@ -317,14 +317,15 @@ static void
 graph_error(const struct http_resp *r, const cJSON *err, struct meta_call *mc,
             int64_t throttle_wait_ms, struct act_out *out)
 {
-	/* Redacted whole before it is cut to size below: a token cut in two
-	 * would no longer be found, and its head would show. */
+	/* Each field Graph sent is redacted whole before it is cut to size
+	 * below: a token cut in two would no longer be found, and its head
+	 * would show. */
 	char *msg = redact_dup(
 	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "message")));
-	const char *type =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "type"));
-	const char *trace =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "fbtrace_id"));
+	char *type =
+	    redact_dup(cJSON_GetStringValue(cJSON_GetObjectItem(err, "type")));
+	char *trace = redact_dup(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(err, "fbtrace_id")));
 	struct meta_error e = {
 		.http_status = r->status,
 		.code = err_int(err, "code"),
@@ -347,6 +348,8 @@ graph_error(const struct http_resp *r, const cJSON *err, struct meta_call *mc,
 	          trace ? trace : "", trace ? ")" : "",
 	          e.transient ? " [transient]" : "");
 	free(msg);
+	free(type);
+	free(trace);
 	photo_redact_urls(&out->error);
 	/* Cut at a byte count, or invalid as Meta sent it: the error goes
 	 * into JSON (history, events, traces), which must stay valid. */

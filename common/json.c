@@ -277,6 +277,20 @@ walk(struct strict *st, const struct frame *up, const cJSON *v)
 	return 0;
 }
 
+void
+json_wipe(cJSON *v)
+{
+	cJSON *it;
+
+	if (v == NULL)
+		return;
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		explicit_bzero(v->valuestring, strlen(v->valuestring));
+	if (v->string != NULL)
+		explicit_bzero(v->string, strlen(v->string));
+	cJSON_ArrayForEach(it, v) json_wipe(it);
+}
+
 cJSON *
 json_parse_strict(const char *buf, size_t len, const char *comment,
                   size_t *err_off, char **cause)
@@ -290,7 +304,11 @@ json_parse_strict(const char *buf, size_t len, const char *comment,
 	if (st.utf8_ok)
 		marked = mark_nuls(buf, len);
 	v = json_parse(marked != NULL ? marked : buf, len, &off);
-	free(marked);
+	if (marked != NULL) {
+		/* A copy of a request may hold a token: leave nothing. */
+		explicit_bzero(marked, len);
+		free(marked);
+	}
 	if (v == NULL) {
 		*cause = xstrdup(good < len && good <= off ? "not valid UTF-8"
 		                                           : "invalid JSON");
@@ -304,6 +322,7 @@ json_parse_strict(const char *buf, size_t len, const char *comment,
 		off = good;
 	} else
 		return v;
+	json_wipe(v);
 	cJSON_Delete(v);
 	if (err_off != NULL)
 		*err_off = off;

@@ -30,6 +30,10 @@ cJSON *json_parse(const char *buf, size_t len, size_t *err_off);
 cJSON *json_parse_strict(const char *buf, size_t len, const char *comment,
                          size_t *err_off, char **cause);
 
+/* Zeroes every string and key of v (before it is freed: it may hold a
+ * token). */
+void json_wipe(cJSON *v);
+
 /* Adds key: the string v, or null when v is NULL. */
 void json_add_str(cJSON *o, const char *key, const char *v);
 

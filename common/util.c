@@ -310,3 +310,16 @@ random_below(size_t n)
 	} while (r >= limit);
 	return (size_t)(r % n);
 }
+
+const char *
+env_name_shown(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (n > 0 && n <= 64 &&
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n &&
+	    !(name[0] >= '0' && name[0] <= '9'))
+		return name;
+	return "(not an environment variable's name: give the variable's "
+	       "name, like HERALD_TOKEN, not the token)";
+}

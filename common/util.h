@@ -53,6 +53,12 @@ size_t utf8_valid_len(const char *s, size_t n);
  * count) stays fit for JSON, the store and the terminal. */
 void utf8_scrub(char *s);
 
+/* name when it looks like an environment variable's name (1-64 of A-Z,
+ * 0-9, _), else a phrase saying it should be one: a message about a
+ * *_env setting must not print what an operator may have pasted there,
+ * the token itself. */
+const char *env_name_shown(const char *name);
+
 /* n bytes as 2n lower-case hex digits and a NUL into out. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 

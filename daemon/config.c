@@ -366,10 +366,20 @@ decode_value(const struct field *f, const cJSON *j, void *p, const char *path,
 			return -1;
 		}
 		if (f->type == T_ID && !valid_id(j->valuestring)) {
-			xasprintf(cause,
-			          "%s: \"%s\" is not a valid name (1-64 of "
-			          "A-Z a-z 0-9 _ . -)",
-			          path, j->valuestring);
+			/* Not echoed when long: a token pasted into a
+			 * *_env key must not reach the log. */
+			if (strlen(j->valuestring) > 64)
+				xasprintf(cause,
+				          "%s: a value of %zu characters is "
+				          "not a valid name (1-64 of A-Z a-z "
+				          "0-9 _ . -)",
+				          path, strlen(j->valuestring));
+			else
+				xasprintf(
+				    cause,
+				    "%s: \"%s\" is not a valid name (1-64 "
+				    "of A-Z a-z 0-9 _ . -)",
+				    path, j->valuestring);
 			return -1;
 		}
 		*(char **)p = xstrdup(j->valuestring);

@@ -281,7 +281,7 @@ check_anthropic(const struct config *c, char **cause)
 	if (c->anthropic.model != NULL &&
 	    (*model == '\0' || strlen(model) > 128 ||
 	     strspn(model, "abcdefghijklmnopqrstuvwxyz"
-	                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@") !=
+	                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@/") !=
 	         strlen(model))) {
 		xasprintf(cause,
 		          "anthropic.model: \"%s\" is not a model id like "

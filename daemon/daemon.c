@@ -339,7 +339,7 @@ daemon_check_env(const struct config *cfg, char **cause)
 			          "%s: brands.%s.publish.token_env: %s is not "
 			          "set in the environment or .env",
 			          cfg->source, b[i].name,
-			          b[i].publish.token_env);
+			          env_name_shown(b[i].publish.token_env));
 			return -1;
 		}
 		if (b[i].captions.writer == CONFIG_WRITER_CLAUDE &&
@@ -571,7 +571,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 			    cause,
 			    "token_env: %s must hold a token of at least 16 "
 			    "characters for the listeners",
-			    cfg->token_env);
+			    env_name_shown(cfg->token_env));
 			goto fail;
 		}
 	}

@@ -270,7 +270,7 @@ const struct method proto_methods[M_COUNT] = {
 	  "not_found" },
 	{ M_SCHEDULE_DELETE, "schedule.delete", sched_id_params, M_MUTATES,
 	  "delete a schedule made at run time (one declared in the config "
-	  "is removed from the config file, then reloaded)",
+	  "is refused: remove it from the file and reload, or pause it)",
 	  "`{id, deleted}`",
 	  "not_found, invalid_state (declared in the config: the message "
 	  "names the file)" },

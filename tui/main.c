@@ -126,7 +126,7 @@ main(int argc, char **argv)
 		opts.token = getenv(token_env);
 		if (opts.token == NULL || *opts.token == '\0') {
 			fprintf(stderr, "herald: --token-env: %s is not set\n",
-			        token_env);
+			        env_name_shown(token_env));
 			return 2;
 		}
 		/* Ours alone: what we start ($EDITOR) does not inherit it. */

@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include "activities/claude.h"
+#include "common/redact.h"
 #include "common/util.h"
 #include "tests/fuzz/fuzz.h"
 
 #define WAIT_MAX  (3600LL * 1000)
 #define ERROR_MAX 1024
+/* The key as heraldd registers it (seed echo-key quotes it). */
+#define KEY "sk-ant-fuzzKEYfuzz0123456789"
 
 static cJSON *prices;
 
@@ -28,6 +31,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	redact_add("ANTHROPIC_API_KEY", KEY);
 	prices = cJSON_Parse("{\"claude-sonnet-4-6\": {\"input\": 3, "
 	                     "\"output\": 15}, \"claude-haiku-4-5\": "
 	                     "{\"input\": 1, \"output\": 5}}");
@@ -74,6 +78,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		           strlen(out.error));
 		FUZZ_CHECK(utf8_valid(out.error, strlen(out.error)),
 		           "invalid UTF-8: %s", out.error);
+		/* Not the key, nor its head (a field cut to size). */
+		FUZZ_CHECK(strstr(out.error, "sk-ant-fuzzKEY") == NULL,
+		           "the key: %s", out.error);
 		FUZZ_CHECK(out.retry_after_ms >= 0 &&
 		               out.retry_after_ms <= WAIT_MAX,
 		           "wait %lld", (long long)out.retry_after_ms);

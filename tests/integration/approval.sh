@@ -11,7 +11,7 @@ TOKEN=EAAfake-$$-approval-token
 /usr/bin/python3 "$SRC/tests/fakes/graph.py" v26.0 1234 1789 "$TOKEN" \
 	>"$T/port" 2>"$T/fake.log" &
 FAKE=$!
-trap 'kill $FAKE 2>/dev/null; cleanup' EXIT
+trap 'kill $FAKE 2>/dev/null || true; cleanup' EXIT
 wait_for test -s "$T/port" || fail "the Graph fake did not start"
 G="http://127.0.0.1:$(cat "$T/port")"
 graph_posts() { curl -s "$G/_stats" | jq '.fb_posts | length'; }

@@ -13,7 +13,7 @@
 KILLS=${CRASH_KILLS:-60}
 RUNS=${CRASH_RUNS:-70}
 SUBMITTER=""
-trap 'kill $SUBMITTER 2>/dev/null; feed_down; cleanup' EXIT INT TERM
+trap 'kill $SUBMITTER 2>/dev/null || true; feed_down; cleanup' EXIT INT TERM
 # The Facebook check waits longer than the slowest publish below takes.
 feed_up $((RUNS + 5)) '{"meta": {"check_settle": "1500ms"}}'
 # Instagram's 50 posts a day would hold the last runs back for hours.

@@ -14,7 +14,7 @@
 S="$T/s"
 TOKEN=EAAfake-$$-meta-page-token
 GPID=""
-trap 'kill $GPID 2>/dev/null; s3_down; pg_cleanup; cleanup' EXIT INT TERM
+trap 'kill $GPID 2>/dev/null || true; s3_down; pg_cleanup; cleanup' EXIT INT TERM
 pg_up
 s3_up
 /usr/bin/python3 "$SRC/tests/fakes/graph.py" v26.0 1234 1789 "$TOKEN" \

@@ -13,7 +13,7 @@
 S="$T/s"
 TOKEN=EAAfake-$$-meta-check-token
 GPID=""
-trap 'kill $GPID 2>/dev/null; s3_down; cleanup' EXIT INT TERM
+trap 'kill $GPID 2>/dev/null || true; s3_down; cleanup' EXIT INT TERM
 s3_up
 /usr/bin/python3 "$SRC/tests/fakes/graph.py" v26.0 1234 1789 "$TOKEN" \
 	>"$T/graph.port" 2>"$T/graph.err" &

@@ -19,7 +19,7 @@ AWS_SECRET=wJalrXUtnFEMI/K7MDENG+bPxRfi$$EXAMPLEKEY
 SESSION=FwoGZXIvYXdzEcho$$/Session+Token==
 PGPW=pg-echo-$$-p@ss/word
 APID="" GPID="" GATE_PID=""
-trap 'kill $APID $GPID $GATE_PID 2>/dev/null; otlp_down; cleanup' EXIT INT TERM
+trap 'kill $APID $GPID $GATE_PID 2>/dev/null || true; otlp_down; cleanup' EXIT INT TERM
 
 /usr/bin/python3 "$SRC/tests/fakes/anthropic.py" "$KEY" >"$T/aport" &
 APID=$!
@@ -75,9 +75,10 @@ print(u.quote(sys.argv[1], safe=""))' "$PGPW")
 export DATABASE_URL="postgresql://herald:$PGPW_URL@/postgres?host=$T/nopg&port=5432"
 start_daemon --state-dir "$S" --config "$T/herald.json"
 
-run() { # run ID BRAND: a run, until it closes
+mkdir "$T/out"
+run() { # run ID BRAND: a run, until it closes (what the CLI says kept)
 	h workflow execute --type FeedPublisherWorkflow --input "\"$2\"" \
-		--id "$1" >/dev/null 2>&1 || true
+		--id "$1" >"$T/out/execute-$1.txt" 2>&1 || true
 	h workflow describe "$1" --json >"$T/$1.json"
 }
 st() { # st ID STEP FIELD
@@ -95,7 +96,6 @@ st echo-claude view_image last_error | grep -qF "$(M ANTHROPIC_API_KEY)" ||
 
 # 2. Langfuse quotes the credentials while it refuses the first batches
 # (those spans): the status says so, redacted.
-mkdir "$T/out"
 n=0
 until h status --json >"$T/status.json" &&
 	jq -e '.langfuse.last_error // "" | contains("[redacted ")' \
@@ -177,7 +177,8 @@ s = sys.argv[1]
 j = json.dumps(s)[1:-1]
 p = u.quote(s, safe="")
 lower = re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), p)
-print("\n".join(sorted({s, j, j.replace("/", "\\/"), p, lower})))
+# Its head too: a field cut to size must not show the start of a secret.
+print("\n".join(sorted({s, j, j.replace("/", "\\/"), p, lower, s[:12]})))
 PY
 }
 BASIC=$(printf '%s:%s' "$PK" "$SK" | base64 -w0)

@@ -13,7 +13,7 @@
 
 S="$T/s"
 FAKEPID=""
-trap 'kill $FAKEPID 2>/dev/null; s3_down; cleanup' EXIT INT TERM
+trap 'kill $FAKEPID 2>/dev/null || true; s3_down; cleanup' EXIT INT TERM
 s3_up
 AKID=$S3_AKID SECRET=$S3_SECRET UP=$S3_UP G=$S3_GATE
 KEY=sk-ant-fake-$$-0123456789

@@ -10,7 +10,7 @@ S="$T/s"
 KEY=sk-ant-fake-$$-0123456789
 /usr/bin/python3 "$SRC/tests/fakes/anthropic.py" "$KEY" >"$T/port" &
 FAKE=$!
-trap 'kill $FAKE 2>/dev/null; cleanup' EXIT
+trap 'kill $FAKE 2>/dev/null || true; cleanup' EXIT
 wait_for test -s "$T/port" || fail "the fake did not start"
 AN="http://127.0.0.1:$(cat "$T/port")"
 afault() { curl -sf -X POST "$AN/_faults" -d "$1" >/dev/null; }

@@ -208,6 +208,46 @@ test_big_answers(void **state)
 	cJSON_Delete(res);
 }
 
+/* The answer names a dated model ("claude-haiku-4-5-20251001" for the
+ * alias asked for): priced by the model asked for when the config prices
+ * only that; unpriced (said so) when neither is. */
+static void
+test_price_of_alias(void **state)
+{
+	static const char body[] =
+	    "{\"type\": \"message\", \"model\": "
+	    "\"claude-haiku-4-5-20251001\", \"content\": [{\"type\": "
+	    "\"text\", \"text\": \"Ontdek\"}], \"stop_reason\": "
+	    "\"end_turn\", \"usage\": {\"input_tokens\": 1000000, "
+	    "\"output_tokens\": 1000000}}";
+	cJSON           *p = cJSON_Parse("{\"claude-haiku-4-5\": {\"input\": "
+	                                           "1, \"output\": 5}}");
+	cJSON           *res = cJSON_CreateObject();
+	struct http_resp r;
+	struct act_out   out;
+	char            *text;
+
+	(void)state;
+	memset(&out, 0, sizeof out);
+	resp(&r, 200, body);
+	text = claude_answer(&r, p, "claude-haiku-4-5", res, &out);
+	assert_non_null(text);
+	assert_float_equal(
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(res, "cost_usd")), 6.0,
+	    1e-9);
+	assert_null(cJSON_GetObjectItem(res, "price_unknown"));
+	free(text);
+	cJSON_Delete(res);
+	res = cJSON_CreateObject();
+	text = claude_answer(&r, p, "claude-opus-4-1", res, &out);
+	assert_non_null(text);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(res, "price_unknown")));
+	free(text);
+	cJSON_Delete(res);
+	http_resp_fini(&r);
+	cJSON_Delete(p);
+}
+
 static void
 test_not_a_message(void **state)
 {
@@ -241,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_big_answers),
 		cmocka_unit_test(test_not_a_message),
+		cmocka_unit_test(test_price_of_alias),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
