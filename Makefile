@@ -6,7 +6,9 @@ FUZZ_BUILD ?= build-fuzz
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 STATE_DIR  ?= $(CURDIR)/state
-CTEST_ARGS ?= --output-on-failure -j $(JOBS)
+# Most tests wait on a daemon, a fake or a timer rather than use a core:
+# twice as many at once as there are cores.
+CTEST_ARGS ?= --output-on-failure -j $(shell echo $$(( $(JOBS) * 2 )))
 
 # One target at a time: apt must not run twice at once, and each build
 # already uses every core.
