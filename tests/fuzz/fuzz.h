@@ -25,6 +25,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* How often needle occurs in the n bytes at hay. */
+size_t fuzz_count(const uint8_t *hay, size_t n, const char *needle);
+
+/* A secret's head (its first bytes) in an error is a leak, a secret cut
+ * to size, only when every head in the input began the whole secret: an
+ * input may as well hold the head alone, or a look-alike. */
+#define FUZZ_HEAD_LEAKS(data, size, error, head, secret)                       \
+	(fuzz_count(data, size, head) == fuzz_count(data, size, secret) &&     \
+	 strstr(error, head) != NULL)
+
 /* Aborts with the message when cond is false. */
 #define FUZZ_CHECK(cond, ...)                                                  \
 	do {                                                                   \

@@ -79,7 +79,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(utf8_valid(out.error, strlen(out.error)),
 		           "invalid UTF-8: %s", out.error);
 		/* Not the key, nor its head (a field cut to size). */
-		FUZZ_CHECK(strstr(out.error, "sk-ant-fuzzKEY") == NULL,
+		FUZZ_CHECK(strstr(out.error, KEY) == NULL &&
+		               !FUZZ_HEAD_LEAKS(data, size, out.error,
+		                                "sk-ant-fuzzKEY", KEY),
 		           "the key: %s", out.error);
 		FUZZ_CHECK(out.retry_after_ms >= 0 &&
 		               out.retry_after_ms <= WAIT_MAX,

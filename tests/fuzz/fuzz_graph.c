@@ -63,7 +63,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(utf8_valid(out.error, strlen(out.error)),
 		           "invalid UTF-8: %s", out.error);
 		/* Not the token, nor its head (a field cut to size). */
-		FUZZ_CHECK(strstr(out.error, "EAAfuzzTOKEN") == NULL,
+		FUZZ_CHECK(strstr(out.error, TOKEN) == NULL &&
+		               !FUZZ_HEAD_LEAKS(data, size, out.error,
+		                                "EAAfuzzTOKEN", TOKEN),
 		           "the token: %s", out.error);
 		FUZZ_CHECK(out.retry_after_ms >= 0 &&
 		               out.retry_after_ms <= WAIT_MAX,

@@ -62,3 +62,14 @@ fuzz_resp(const uint8_t *data, size_t size, const char *keep,
 	r->body[r->len] = '\0';
 	r->sent = 1;
 }
+
+size_t
+fuzz_count(const uint8_t *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i, c = 0;
+
+	for (i = 0; k > 0 && i + k <= n; i++)
+		if (memcmp(hay + i, needle, k) == 0)
+			c++;
+	return c;
+}
