@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <libgen.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ struct daemon {
 	_Atomic(struct server *)   server;   /* read by the engine thread */
 	struct query_info          qinfo;
 	char *req_url, *pub_url; /* borrowed by the server */
+	/* The engine's commit count at the last tick and the last trim. */
+	int64_t tick_commits, trim_commits;
 };
 
 static void
@@ -591,6 +594,19 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_config(cfg);
+}
+
+void
+daemon_tick(struct daemon *d)
+{
+	struct engine_stats st;
+
+	engine_stats(d->engine, &st);
+	if (st.commits == d->tick_commits && st.commits != d->trim_commits) {
+		malloc_trim(0);
+		d->trim_commits = st.commits;
+	}
+	d->tick_commits = st.commits;
 }
 
 void

@@ -20,6 +20,15 @@ int daemon_check_env(const struct config *cfg, char **cause);
 /* Hands a newly loaded config to the running daemon, which takes it. */
 void daemon_reload(struct daemon *, struct config *cfg);
 
+/* How often the main thread calls daemon_tick while no signal comes. */
+#define DAEMON_TICK_MS 5000
+
+/* Housekeeping on the main thread: once a burst of work is over (the
+ * engine committed before the last tick but not since), hands the
+ * allocator's free pages back to the system, so the daemon's memory
+ * returns to its resting size instead of keeping its peak. */
+void daemon_tick(struct daemon *);
+
 /* Stops the threads in order and frees everything. */
 void daemon_stop(struct daemon *);
 
