@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <libgen.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ struct daemon {
 	_Atomic(struct server *)   server;   /* read by the engine thread */
 	struct query_info          qinfo;
 	char *req_url, *pub_url; /* borrowed by the server */
+	/* The engine's commit count at the last tick and the last trim. */
+	int64_t tick_commits, trim_commits;
 };
 
 static void
@@ -625,6 +628,19 @@ int64_t
 daemon_drain_ms(const struct daemon *d)
 {
 	return d->cfg->stop_drain_ms;
+}
+
+void
+daemon_tick(struct daemon *d)
+{
+	struct engine_stats st;
+
+	engine_stats(d->engine, &st);
+	if (st.commits == d->tick_commits && st.commits != d->trim_commits) {
+		malloc_trim(0);
+		d->trim_commits = st.commits;
+	}
+	d->tick_commits = st.commits;
 }
 
 void

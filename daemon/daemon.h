@@ -30,6 +30,15 @@ void    daemon_drain(struct daemon *);
 int64_t daemon_running(struct daemon *);
 int64_t daemon_drain_ms(const struct daemon *);
 
+/* How often the main thread calls daemon_tick while no signal comes. */
+#define DAEMON_TICK_MS 5000
+
+/* Housekeeping on the main thread: once a burst of work is over (the
+ * engine committed before the last tick but not since), hands the
+ * allocator's free pages back to the system, so the daemon's memory
+ * returns to its resting size instead of keeping its peak. */
+void daemon_tick(struct daemon *);
+
 /* Stops the threads in order (interrupting steps still running: the next
  * start takes them up) and frees everything. */
 void daemon_stop(struct daemon *);

@@ -240,7 +240,7 @@ struct rid_rec {
 };
 TAILQ_HEAD(rid_list, rid_rec);
 
-#define RID_CACHE    10000
+#define RID_CACHE    1000
 #define RID_KEEP_MS  (24 * 3600 * 1000LL)
 #define RID_PRUNE_MS (3600 * 1000LL)
 

@@ -21,6 +21,19 @@
 
 #define STORE_BUSY_MS 5000
 
+/*
+ * Page cache per connection, in KiB (SQLite's default is 2000 per
+ * connection, four connections here). Each fills up over a long life and
+ * stays, whether or not it is used again: the readers' with the console's
+ * status counts, the writer's with a day of runs. Beyond the hot pages
+ * (the end of each table and index, where runs are added) the OS's page
+ * cache serves a page as well as SQLite's would. Figures in
+ * tests/bench/bench_memory.c.
+ */
+#define STORE_WRITER_CACHE_KIB 1024
+#define STORE_READER_CACHE_KIB 256
+#define STORE_OUTBOX_CACHE_KIB 128
+
 static const char *const migrations[] = {
 	/* 1: executions, steps, history. */
 	"CREATE TABLE executions ("
@@ -379,9 +392,10 @@ busy_wait(void *arg, int n)
 }
 
 static sqlite3 *
-open_db(const char *path, int flags, char **cause)
+open_db(const char *path, int flags, int cache_kib, char **cause)
 {
 	sqlite3 *db = NULL;
+	char     sql[64];
 
 	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
@@ -392,6 +406,12 @@ open_db(const char *path, int flags, char **cause)
 	}
 	sqlite3_busy_handler(db, busy_wait, NULL);
 	sqlite3_extended_result_codes(db, 1);
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", cache_kib);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
 	return db;
 }
 
@@ -402,8 +422,8 @@ store_open(const char *path, int sync_full, char **cause)
 	char         *why = NULL;
 	int           i;
 
-	s->db =
-	    open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, cause);
+	s->db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                STORE_WRITER_CACHE_KIB, cause);
 	if (s->db == NULL)
 		goto fail;
 	if (db_exec(s->db, "PRAGMA journal_mode = WAL", &why) != 0 ||
@@ -819,7 +839,8 @@ store_reader_open(const char *path, char **cause)
 {
 	struct store_reader *r = xcalloc(1, sizeof *r);
 
-	r->db = open_db(path, SQLITE_OPEN_READONLY, cause);
+	r->db =
+	    open_db(path, SQLITE_OPEN_READONLY, STORE_READER_CACHE_KIB, cause);
 	if (r->db == NULL) {
 		free(r);
 		return NULL;
@@ -1764,7 +1785,8 @@ store_outbox_open(const char *path, char **cause)
 	struct store_outbox *o = xcalloc(1, sizeof *o);
 	char                *why = NULL;
 
-	if ((o->db = open_db(path, SQLITE_OPEN_READWRITE, cause)) == NULL)
+	if ((o->db = open_db(path, SQLITE_OPEN_READWRITE,
+	                     STORE_OUTBOX_CACHE_KIB, cause)) == NULL)
 		goto fail;
 	/* A delete lost to a power cut only means a span is sent twice. */
 	if (db_exec(o->db, "PRAGMA synchronous = NORMAL", &why) != 0 ||

@@ -4,8 +4,10 @@
  * Starts heraldd on a temp state dir, then runs N `diagnostic` executions
  * with workflow.execute from C client threads (so at most C in flight),
  * and prints workflows/s, steps/s, start-to-completion latency (p50, p99)
- * and the daemon's RSS (idle, and peak over the run). Optionally fills the
- * store to L finished executions and times `workflow.list --limit 50`.
+ * and the daemon's RSS (idle, peak over the run, and after the run, with
+ * its thread count; tests/bench/bench_memory.c follows it over a longer
+ * life). Optionally fills the store to L finished executions and times
+ * `workflow.list --limit 50`.
  *
  * With -L URL, Langfuse export is on, to the OTLP endpoint at URL (e.g.
  * tests/fakes/otlp.py with keys pk-bench and sk-bench): every step attempt
@@ -215,7 +217,11 @@ main(int argc, char **argv)
 	       lat_us[n / 2] / 1000.0, lat_us[n * 99 / 100] / 1000.0,
 	       lat_us[n - 1] / 1000.0);
 	printf("  failures: %d\n", atomic_load(&failures));
-	printf("  heraldd peak RSS %ld KiB\n", rss_kib(pid, "VmHWM:"));
+	printf("  heraldd peak RSS %ld KiB; after the run %ld KiB (private "
+	       "%ld KiB, shared libraries %ld KiB), %ld threads\n",
+	       rss_kib(pid, "VmHWM:"), rss_kib(pid, "VmRSS:"),
+	       rss_kib(pid, "RssAnon:"), rss_kib(pid, "RssFile:"),
+	       rss_kib(pid, "Threads:"));
 	if (lf != NULL) {
 		struct client *cl =
 		    client_open(url, NULL, &unreachable, &cause);
@@ -257,8 +263,9 @@ main(int argc, char **argv)
 		printf("%d executions in the store: workflow.list --limit 50 "
 		       "best of 20: %.2f ms\n",
 		       fill > n ? fill : n, best / 1000.0);
-		printf("  heraldd peak RSS after the fill %ld KiB\n",
-		       rss_kib(pid, "VmHWM:"));
+		printf("  heraldd peak RSS after the fill %ld KiB; now %ld "
+		       "KiB\n",
+		       rss_kib(pid, "VmHWM:"), rss_kib(pid, "VmRSS:"));
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
