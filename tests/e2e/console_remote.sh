@@ -10,7 +10,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" \
 	-out "$T/cert.pem" -days 2 -subj "/CN=localhost" \
 	-addext "subjectAltName=DNS:localhost" 2>/dev/null ||
 	fail "openssl could not make a certificate"
-PORT=$((20000 + ($$ + 7) % 20000))
+PORT=$(free_port)
 mkdir -p "$T/photos"
 cp "$SRC/assets/photos/pomandi/blue-denim-jacket.jpg" "$T/photos/a.jpg"
 cat >"$T/herald.json" <<JSON

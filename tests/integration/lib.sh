@@ -26,6 +26,13 @@ fail() {
 	exit 1
 }
 
+# free_port: a TCP port on 127.0.0.1 nobody holds now (the kernel's pick;
+# a fixed guess may fall in the ephemeral range another test's client or
+# fake is using).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # wait_for CMD...: retries CMD for up to 10 s.
 wait_for() {
 	i=0

@@ -8,7 +8,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" \
 	-out "$T/cert.pem" -days 2 -subj "/CN=localhost" \
 	-addext "subjectAltName=DNS:localhost" 2>/dev/null ||
 	fail "openssl could not make a certificate"
-PORT=$((20000 + $$ % 20000))
+PORT=$(free_port)
 cat >"$T/herald.json" <<JSON
 {"listen": ["tls+tcp://127.0.0.1:$PORT"],
  "tls": {"cert": "$T/cert.pem", "key": "$T/key.pem"},
