@@ -80,39 +80,6 @@ sigv4_encode(const char *s, size_t n, int keep_slash)
 	return b.s;
 }
 
-static int
-unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes n bytes of s (a '+' stays a '+'). */
-static char *
-decode(const char *s, size_t n, size_t *outlen)
-{
-	char  *out = xmalloc(n + 1);
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && unhex(s[i + 1]) >= 0 &&
-		    unhex(s[i + 2]) >= 0) {
-			out[k++] =
-			    (char)(unhex(s[i + 1]) << 4 | unhex(s[i + 2]));
-			i += 2;
-		} else
-			out[k++] = s[i];
-	}
-	out[k] = '\0';
-	*outlen = k;
-	return out;
-}
-
 /* Removes dot segments and empty segments, keeping a trailing slash. */
 static char *
 normalize_path(const char *path)
@@ -174,12 +141,12 @@ canonical_query(const char *query, const struct kv *extra, int nextra)
 		klen = amp ? (size_t)(amp - p) : strlen(p);
 		if (klen > 0) {
 			eq = memchr(p, '=', klen);
-			k = decode(p, eq ? (size_t)(eq - p) : klen, &vlen);
+			k = pct_decode(p, eq ? (size_t)(eq - p) : klen, &vlen);
 			kv = xrealloc(kv, (n + 1) * sizeof *kv);
 			kv[n].k = sigv4_encode(k, vlen, 0);
 			free(k);
-			v = eq ? decode(eq + 1, klen - (size_t)(eq + 1 - p),
-			                &vlen)
+			v = eq ? pct_decode(eq + 1, klen - (size_t)(eq + 1 - p),
+			                    &vlen)
 			       : xstrdup("");
 			if (!eq)
 				vlen = 0;

@@ -4,6 +4,7 @@
  * memory, and checking every malloc hides the real error paths.
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -322,4 +323,78 @@ env_name_shown(const char *name)
 		return name;
 	return "(not an environment variable's name: give the variable's "
 	       "name, like HERALD_TOKEN, not the token)";
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+pct_decode(const char *s, size_t n, size_t *outlen)
+{
+	char  *out = xmalloc(n + 1);
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
+		    hex_value(s[i + 2]) >= 0) {
+			out[k++] = (char)(hex_value(s[i + 1]) << 4 |
+			                  hex_value(s[i + 2]));
+			i += 2;
+		} else
+			out[k++] = s[i];
+	}
+	out[k] = '\0';
+	if (outlen != NULL)
+		*outlen = k;
+	return out;
+}
+
+int
+read_small_file(const char *path, size_t max, char **buf, size_t *len,
+                char **cause)
+{
+	struct stat sb;
+	FILE       *f;
+	char       *b = NULL;
+	size_t      n = 0;
+	int         rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 1;
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > max) {
+		xasprintf(cause, "%s: larger than %zu bytes", path, max);
+		goto out;
+	}
+	b = xmalloc((size_t)sb.st_size + 1);
+	n = fread(b, 1, (size_t)sb.st_size, f);
+	if (ferror(f)) {
+		xasprintf(cause, "%s: read error", path);
+		goto out;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	b = NULL;
+	rc = 0;
+out:
+	free(b);
+	fclose(f);
+	return rc;
 }

@@ -59,6 +59,17 @@ void utf8_scrub(char *s);
  * the token itself. */
 const char *env_name_shown(const char *name);
 
+/* Reads the regular file at path, at most max bytes, into *buf
+ * (NUL-terminated, caller frees) and *len. 0; 1 when it does not exist;
+ * -1 with *cause naming the path. */
+int read_small_file(const char *path, size_t max, char **buf, size_t *len,
+                    char **cause);
+
+/* The n bytes at s percent-decoded, NUL-terminated (caller frees); a "%"
+ * not followed by two hex digits stays, and so does a "+". *outlen (if
+ * not NULL) is the decoded length. */
+char *pct_decode(const char *s, size_t n, size_t *outlen);
+
 /* n bytes as 2n lower-case hex digits and a NUL into out. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 

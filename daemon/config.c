@@ -6,7 +6,6 @@
  * an unknown key (usually a typo), a missing required key, a duplicate.
  * Called from the main thread only.
  */
-#include <sys/stat.h>
 
 #include <ctype.h>
 
@@ -724,36 +723,19 @@ fail:
 struct config *
 config_load(const char *path, char **cause)
 {
-	struct config *c = NULL;
-	struct stat    sb;
-	FILE          *f;
+	struct config *c;
 	char          *buf = NULL;
 	size_t         n;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+	switch (read_small_file(path, CONFIG_MAX_BYTES, &buf, &n, cause)) {
+	case 1:
+		xasprintf(cause, "%s: %s", path, strerror(ENOENT));
+		return NULL;
+	case -1:
 		return NULL;
 	}
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "%s: not a regular file", path);
-		goto out;
-	}
-	if (sb.st_size > CONFIG_MAX_BYTES) {
-		xasprintf(cause, "%s: larger than %d bytes", path,
-		          CONFIG_MAX_BYTES);
-		goto out;
-	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	n = fread(buf, 1, (size_t)sb.st_size, f);
-	if (ferror(f)) {
-		xasprintf(cause, "%s: read error", path);
-		goto out;
-	}
-	buf[n] = '\0';
 	c = config_parse(buf, n, path, cause);
-out:
 	free(buf);
-	fclose(f);
 	return c;
 }
 

@@ -142,10 +142,10 @@ struct config {
 	int               workers;
 	/* On SIGTERM, how long running steps may finish before they are
 	 * interrupted (the next start takes them up, using no attempt). */
-	int64_t stop_drain_ms;
-	int               synchronous; /* enum config_sync */
-	struct cfg_list   brands;      /* struct config_brand */
-	struct cfg_list   schedules;   /* struct config_schedule */
+	int64_t         stop_drain_ms;
+	int             synchronous; /* enum config_sync */
+	struct cfg_list brands;      /* struct config_brand */
+	struct cfg_list schedules;   /* struct config_schedule */
 };
 
 /* Defaults only: no brands, no schedules. */

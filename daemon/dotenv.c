@@ -4,7 +4,6 @@
  * 'single quoted' values taken literally, "double quoted" values with
  * \n \t \" \\ escapes.
  */
-#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -140,39 +139,17 @@ int
 dotenv_load(const char *path, char **cause)
 {
 	struct setter st = { path, 0 };
-	struct stat   sb;
-	FILE         *f;
 	char         *buf = NULL;
 	size_t        n = 0;
-	int           rc = -1;
+	int           rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "%s: not a regular file", path);
-		goto out;
-	}
-	if (sb.st_size > DOTENV_MAX_BYTES) {
-		xasprintf(cause, "%s: larger than %d bytes", path,
-		          DOTENV_MAX_BYTES);
-		goto out;
-	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	n = fread(buf, 1, (size_t)sb.st_size, f);
-	if (ferror(f)) {
-		xasprintf(cause, "%s: read error", path);
-		goto out;
-	}
+	if ((rc = read_small_file(path, DOTENV_MAX_BYTES, &buf, &n, cause)) !=
+	    0)
+		return rc == 1 ? 0 : -1;
+	rc = -1;
 	if (dotenv_parse(buf, n, path, set_one, &st, cause) == 0)
 		rc = st.count;
-out:
-	if (buf != NULL)
-		explicit_bzero(buf, n);
+	explicit_bzero(buf, n); /* secrets */
 	free(buf);
-	fclose(f);
 	return rc;
 }

@@ -24,38 +24,6 @@ static const char *const env_secrets[] = {
 	"LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY",   "PGPASSWORD",
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* n bytes at s, percent-decoded as libpq does (a "%" not followed by two
- * hex digits stays). */
-static char *
-pct_decode(const char *s, size_t n)
-{
-	char  *out = xmalloc(n + 1), *o = out;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
-			i += 2;
-		} else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
 /* postgresql://[user[:password]@][host][/db][?password=...&...] */
 static char *
 url_password(const char *url)
@@ -68,13 +36,13 @@ url_password(const char *url)
 		if (*p == '@')
 			at = p;
 	if (at != NULL && (colon = memchr(a, ':', (size_t)(at - a))) != NULL)
-		return pct_decode(colon + 1, (size_t)(at - colon - 1));
+		return pct_decode(colon + 1, (size_t)(at - colon - 1), NULL);
 	if ((p = strchr(end, '?')) == NULL)
 		return NULL;
 	for (p++; *p != '\0'; p = *amp != '\0' ? amp + 1 : amp) {
 		amp = p + strcspn(p, "&");
 		if (strncmp(p, "password=", 9) == 0 && p + 9 <= amp)
-			return pct_decode(p + 9, (size_t)(amp - p - 9));
+			return pct_decode(p + 9, (size_t)(amp - p - 9), NULL);
 	}
 	return NULL;
 }

@@ -647,9 +647,9 @@ trace_spans(const struct trace_opts *opts, const struct store_exec *x,
 		    attempt_ended(&b, cur->step, cur->attempt, n - 1))
 			return;
 		attempt_span(&b, si, cur->at, cur,
-		             is(cur, "step_failed")     ? O_FAILED
-		             : is(cur, "step_in_doubt") ? O_IN_DOUBT
-		             : is(cur, "step_waiting")  ? O_WAITING
+		             is(cur, "step_failed")        ? O_FAILED
+		             : is(cur, "step_in_doubt")    ? O_IN_DOUBT
+		             : is(cur, "step_waiting")     ? O_WAITING
 		             : is(cur, "step_interrupted") ? O_INTERRUPTED
 		                                           : O_COMPLETED);
 	} else if (is(cur, "step_started") && cur->attempt > 1) {

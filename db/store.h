@@ -29,10 +29,10 @@ struct store_step {
 	const char *last_error; /* may be NULL */
 	const char *result;     /* JSON text, may be NULL */
 	const char *progress;   /* JSON text carried between calls, or NULL */
-	int         mode;        /* how the attempt started: 0 run, 1 check,
-	                            2 a call after a wait */
-	int         interrupted; /* attempts cut by heraldd's stop or crash */
-	int64_t     check_from;  /* a check: when the checked attempt began */
+	int         mode;       /* how the attempt started: 0 run, 1 check,
+	                           2 a call after a wait */
+	int     interrupted;    /* attempts cut by heraldd's stop or crash */
+	int64_t check_from;     /* a check: when the checked attempt began */
 };
 
 struct store_exec {

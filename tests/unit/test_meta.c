@@ -220,7 +220,6 @@ test_check_again_no_text(void **state)
 	free(out.error);
 }
 
-
 static cJSON *
 answer(long status, const char *headers, const char *body, int publishes,
        struct act_out *out, struct meta_call *mc)
