@@ -16,8 +16,15 @@ unset TMUX
 tm() {
 	tmux -L "$TMUX_SOCK" -f /dev/null "$@"
 }
+# Every console's server goes, not only the last one's: a console that
+# exited (--frames) leaves its pane's "sleep 600" behind otherwise.
 e2e_cleanup() {
-	tm kill-server >/dev/null 2>&1 || true
+	k=0
+	while [ "$k" -le "$TMUX_N" ]; do
+		tmux -L "$TMUX_BASE-$k" -f /dev/null kill-server \
+			>/dev/null 2>&1 || true
+		k=$((k + 1))
+	done
 	cleanup
 }
 trap e2e_cleanup EXIT INT TERM
@@ -41,6 +48,7 @@ console() {
 	args=""
 	for a in "$@"; do args="$args $(printf '%q' "$a")"; done
 	rm -f "$T/console.exit"
+	tm kill-server >/dev/null 2>&1 || true # the previous console's
 	TMUX_N=$((TMUX_N + 1))
 	TMUX_SOCK="$TMUX_BASE-$TMUX_N"
 	tm new-session -d -x "$w" -y "$hh" \
