@@ -32,6 +32,7 @@
 #include "common/paths.h"
 #include "common/util.h"
 #include "ipc/client.h"
+#include "tests/bench/bench.h"
 
 static char      *url;
 static atomic_int next_i;
@@ -46,23 +47,6 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static long
-rss_kib(pid_t pid, const char *field)
-{
-	char  path[64], line[256];
-	FILE *f;
-	long  v = -1;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strncmp(line, field, strlen(field)) == 0)
-			v = atol(line + strlen(field) + 1);
-	fclose(f);
-	return v;
 }
 
 static void *
@@ -205,8 +189,8 @@ main(int argc, char **argv)
 	printf("machine: %ld cores; synchronous=%s; langfuse %s; heraldd idle "
 	       "RSS %ld KiB (private %ld KiB, shared libraries %ld KiB)\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), sync, lf ? "on" : "off",
-	       rss_kib(pid, "VmRSS:"), rss_kib(pid, "RssAnon:"),
-	       rss_kib(pid, "RssFile:"));
+	       bench_status(pid, "VmRSS:"), bench_status(pid, "RssAnon:"),
+	       bench_status(pid, "RssFile:"));
 
 	run(c, c); /* warm-up */
 	secs = run(n, c);
@@ -219,9 +203,9 @@ main(int argc, char **argv)
 	printf("  failures: %d\n", atomic_load(&failures));
 	printf("  heraldd peak RSS %ld KiB; after the run %ld KiB (private "
 	       "%ld KiB, shared libraries %ld KiB), %ld threads\n",
-	       rss_kib(pid, "VmHWM:"), rss_kib(pid, "VmRSS:"),
-	       rss_kib(pid, "RssAnon:"), rss_kib(pid, "RssFile:"),
-	       rss_kib(pid, "Threads:"));
+	       bench_status(pid, "VmHWM:"), bench_status(pid, "VmRSS:"),
+	       bench_status(pid, "RssAnon:"), bench_status(pid, "RssFile:"),
+	       bench_status(pid, "Threads:"));
 	if (lf != NULL) {
 		struct client *cl =
 		    client_open(url, NULL, &unreachable, &cause);
@@ -265,7 +249,8 @@ main(int argc, char **argv)
 		       fill > n ? fill : n, best / 1000.0);
 		printf("  heraldd peak RSS after the fill %ld KiB; now %ld "
 		       "KiB\n",
-		       rss_kib(pid, "VmHWM:"), rss_kib(pid, "VmRSS:"));
+		       bench_status(pid, "VmHWM:"),
+		       bench_status(pid, "VmRSS:"));
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);

@@ -48,6 +48,7 @@
 #include "common/paths.h"
 #include "common/util.h"
 #include "ipc/client.h"
+#include "tests/bench/bench.h"
 
 static const char *const brands[] = { "pomandi", "costume" };
 
@@ -61,42 +62,16 @@ struct phase {
 
 static char *url;
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long
-status_field(pid_t pid, const char *field)
-{
-	char  path[64], line[256];
-	FILE *f;
-	long  v = -1;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strncmp(line, field, strlen(field)) == 0)
-			v = atol(line + strlen(field) + 1);
-	fclose(f);
-	return v;
-}
-
 static long
 report(pid_t pid, const char *when)
 {
-	long rss = status_field(pid, "VmRSS:");
+	long rss = bench_status(pid, "VmRSS:");
 
 	printf("%-28s RSS %6ld KiB (private %6ld, libraries %5ld), peak "
 	       "%6ld KiB, %ld threads\n",
-	       when, rss, status_field(pid, "RssAnon:"),
-	       status_field(pid, "RssFile:"), status_field(pid, "VmHWM:"),
-	       status_field(pid, "Threads:"));
+	       when, rss, bench_status(pid, "RssAnon:"),
+	       bench_status(pid, "RssFile:"), bench_status(pid, "VmHWM:"),
+	       bench_status(pid, "Threads:"));
 	fflush(stdout);
 	return rss;
 }
@@ -171,11 +146,11 @@ poller(void *arg)
 		for (i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 			cJSON *p =
 			    calls[i][1] ? cJSON_Parse(calls[i][1]) : NULL;
-			int64_t t0 = now_ms(), dt;
+			int64_t t0 = mono_ms(), dt;
 			cJSON  *r =
 			    client_call(c, calls[i][0], p, 60000, &cause);
 
-			dt = now_ms() - t0;
+			dt = mono_ms() - t0;
 			atomic_fetch_add(&poll_ms, dt);
 			if (dt > atomic_load(&poll_max_ms))
 				atomic_store(&poll_max_ms, dt);
@@ -202,7 +177,7 @@ run(pid_t pid, const char *type, int n, int c)
 {
 	struct phase ph = { .type = type, .total = n };
 	pthread_t   *th = xcalloc((size_t)c, sizeof *th);
-	int64_t      t0 = now_ms();
+	int64_t      t0 = mono_ms();
 	int          i, q = 1, st;
 	char         when[64];
 
@@ -230,30 +205,8 @@ run(pid_t pid, const char *type, int n, int c)
 		pthread_join(th[i], NULL);
 	free(th);
 	printf("%d %s executions, %d in flight: %.1f s, %d failed\n", n, type,
-	       c, (double)(now_ms() - t0) / 1000.0, atomic_load(&ph.failures));
+	       c, (double)(mono_ms() - t0) / 1000.0, atomic_load(&ph.failures));
 	return atomic_load(&ph.failures);
-}
-
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	FILE          *f = fopen(path, "rb");
-	unsigned char *b = NULL;
-	long           n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 4 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		b = xmalloc((size_t)n);
-		if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-			free(b);
-			b = NULL;
-		} else
-			*len = (size_t)n;
-	}
-	fclose(f);
-	return b;
 }
 
 /* Writes n photos into dir/brand: the brand's demo photos in turn, each
@@ -278,21 +231,22 @@ make_photos(const char *assets, const char *dir, const char *brand, int n,
 	if ((d = opendir(src)) == NULL)
 		fatal("bench-memory: %s: cannot open", src);
 	while ((de = readdir(d)) != NULL) {
-		char          *p;
-		unsigned char *b;
-		size_t         l = 0;
+		char  *p, *b = NULL, *cause = NULL;
+		size_t l = 0;
 
 		if (strstr(de->d_name, ".jpg") == NULL)
 			continue;
 		xasprintf(&p, "%s/%s", src, de->d_name);
-		if ((b = read_file(p, &l)) != NULL && b[0] == 0xff &&
-		    b[1] == 0xd8) {
+		if (read_small_file(p, 64 << 20, &b, &l, &cause) == 0 &&
+		    l > 4 && (unsigned char)b[0] == 0xff &&
+		    (unsigned char)b[1] == 0xd8) {
 			photo = xrealloc(photo, (np + 1) * sizeof *photo);
 			len = xrealloc(len, (np + 1) * sizeof *len);
-			photo[np] = b;
+			photo[np] = (unsigned char *)b;
 			len[np++] = l;
 		} else
 			free(b);
+		free(cause);
 		free(p);
 	}
 	closedir(d);
