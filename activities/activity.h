@@ -41,6 +41,9 @@ struct act_call {
 	const cJSON *settings;      /* {"state_dir", "brand": {...}} */
 	const cJSON *taken;         /* step_def.claims: the keys other runs
 	                               hold (array of strings), else NULL */
+	const cJSON *aside;         /* step_def.claims: the keys set aside
+	                               in the brand, {"<key>": "<identity
+	                               it had>"}, else NULL */
 	const cJSON *progress;      /* what an earlier call of this step kept
 	                               (act_out.progress), else NULL */
 	int64_t created_at;         /* wall clock ms the execution began */
@@ -56,6 +59,8 @@ struct act_call {
  *   "_claim": {"kind": "photo", "key": "..."}   reserve a key for this run
  *                  (in the run's brand); if another run holds it, the step
  *                  fails retryably instead;
+ *   "_variants": [{"channel", "location"}]   variants made for the run's
+ *                  photo (removed by retention later);
  *   "_publications": [{"channel", "post_id", "permalink", "caption",
  *                  "photo_key", "model", "input_tokens", "output_tokens",
  *                  "cost_usd"}]                  report what went out. */
@@ -80,6 +85,10 @@ struct act_out {
 	 * the engine pauses the brand's schedules with the error as the note,
 	 * so the next fires do not fail the same way. */
 	int pause_brand;
+	/* Photos found unusable, whatever the status, as a JSON array of
+	 * {"key", "identity", "reason"}: the engine sets them aside in the
+	 * brand until their identity changes (NULL: none). */
+	char *aside;
 };
 
 typedef void (*activity_fn)(const struct act_call *, struct act_out *);
@@ -95,6 +104,7 @@ act_out_redact(struct act_out *out)
 	redact_json(&out->result);
 	redact_json(&out->usage);
 	redact_json(&out->progress);
+	redact_json(&out->aside);
 }
 
 /* The string at key in the result of dependency step, or NULL. */

@@ -352,41 +352,25 @@ request(const struct act_call *c, const char *system)
 	return b;
 }
 
-/* The image block: the photo inline (base64) when it fits, else, for an
- * S3 photo, a presigned URL the API fetches itself. NULL with out set. */
+/* The image block: the run's Claude variant (a JPEG at most 1568 px on
+ * its long side, made by the pick), always inline. NULL with out set. */
 static cJSON *
 image_block(const struct act_call *c, struct photo *p, struct act_out *out)
 {
 	cJSON *img, *src;
-	char  *b64, *url;
+	char  *b64;
 
-	memset(p, 0, sizeof *p);
+	if (photo_load(c, CH_CLAUDE, p, out) != 0)
+		return NULL;
 	img = cJSON_CreateObject();
 	cJSON_AddStringToObject(img, "type", "image");
 	src = cJSON_AddObjectToObject(img, "source");
-	if (photo_has_url(c) && photo_bytes(c) > CLAUDE_INLINE_MAX_BYTES) {
-		if (photo_url(c, &url, out) != 0) {
-			cJSON_Delete(img);
-			return NULL;
-		}
-		cJSON_AddStringToObject(src, "type", "url");
-		cJSON_AddStringToObject(src, "url", url);
-		explicit_bzero(url, strlen(url));
-		free(url);
-		return img;
-	}
-	if (photo_load(c, CLAUDE_INLINE_MAX_BYTES, p, out) != 0) {
-		cJSON_Delete(img);
-		return NULL;
-	}
 	b64 = xmalloc((p->len + 2) / 3 * 4 + 1);
 	EVP_EncodeBlock((unsigned char *)b64, p->data, (int)p->len);
 	free(p->data);
 	p->data = NULL;
 	cJSON_AddStringToObject(src, "type", "base64");
-	cJSON_AddStringToObject(src, "media_type",
-	                        strcmp(p->format, "png") == 0 ? "image/png"
-	                                                      : "image/jpeg");
+	cJSON_AddStringToObject(src, "media_type", "image/jpeg");
 	cJSON_AddStringToObject(src, "data", b64);
 	free(b64);
 	return img;
@@ -432,14 +416,9 @@ claude_view(const struct act_call *c, struct act_out *out)
 	http_resp_fini(&r);
 	if (text != NULL) {
 		cJSON_AddStringToObject(res, "description", text);
-		/* Known when the photo went inline; a URL is fetched by the
-		 * API, not by us. */
-		cJSON_AddStringToObject(res, "image_source",
-		                        p.format != NULL ? "base64" : "url");
-		if (p.format != NULL) {
-			cJSON_AddNumberToObject(res, "width", p.width);
-			cJSON_AddNumberToObject(res, "height", p.height);
-		}
+		cJSON_AddStringToObject(res, "image_source", "base64");
+		cJSON_AddNumberToObject(res, "width", p.width);
+		cJSON_AddNumberToObject(res, "height", p.height);
 		out->status = ACT_OK;
 		out->result = cJSON_PrintUnformatted(res);
 		free(text);

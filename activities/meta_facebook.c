@@ -16,8 +16,6 @@
 #include "activities/photo.h"
 #include "common/util.h"
 
-/* Facebook refuses photos over 4 MB (subcode 1366046). */
-#define FB_PHOTO_MAX (4 * 1024 * 1024)
 
 /* The post's permalink; best effort: a live post is never failed over
  * it. */
@@ -69,17 +67,16 @@ meta_facebook_publish(const struct act_call *c, struct act_out *out)
 	mc.nparams = 2;
 	if (photo_has_url(c)) {
 		/* S3: Meta fetches it. */
-		if (photo_url(c, &url, out) != 0)
+		if (photo_url(c, CH_FACEBOOK, &url, out) != 0)
 			return;
 		params[2] = "url";
 		params[3] = url;
 	} else {
 		/* A local folder: the bytes go with the request. */
-		if (photo_load(c, FB_PHOTO_MAX, &p, out) != 0)
+		if (photo_load(c, CH_FACEBOOK, &p, out) != 0)
 			return;
 		file.field = "source";
-		file.type =
-		    strcmp(p.format, "png") == 0 ? "image/png" : "image/jpeg";
+		file.type = "image/jpeg";
 		file.data = p.data;
 		file.len = p.len;
 		mc.nparams = 1;

@@ -143,7 +143,7 @@ create_container(const struct act_call *c, struct act_out *out)
 		meta_fail(out, ACT_FAIL, "no caption to publish");
 		return;
 	}
-	if (photo_url(c, &url, out) != 0)
+	if (photo_url(c, CH_INSTAGRAM, &url, out) != 0)
 		return;
 	snprintf(path, sizeof path, "%s/media", user);
 	params[0] = "image_url";

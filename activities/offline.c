@@ -10,6 +10,8 @@
 
 #include "activities/offline.h"
 #include "activities/photo.h"
+
+#define PICK "get_random_unused_photo"
 #include "common/util.h"
 
 /* "navy-wool_overcoat.jpg" -> "navy wool overcoat"; an S3 key's folders
@@ -40,13 +42,27 @@ offline_view(const struct act_call *c, struct act_out *out)
 	char        *subject;
 	cJSON       *r;
 
-	/* Any photo the publishers accept (they cap at 64 MB). */
-	if (photo_load(c, 64 * 1024 * 1024, &p, out) != 0)
+	/* What the pick read of the original; a run picked before it
+	 * said so reads the variant Claude would get. */
+	const cJSON *pick = cJSON_GetObjectItem(c->deps, PICK);
+
+	format = act_dep_str(c, PICK, "format");
+	w = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(pick, "width"));
+	h = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(pick, "height"));
+	p.key = act_dep_str(c, PICK, "key");
+	if (format == NULL || w <= 0 || h <= 0) {
+		if (photo_load(c, CH_CLAUDE, &p, out) != 0)
+			return;
+		free(p.data);
+		format = p.format;
+		w = p.width;
+		h = p.height;
+	}
+	if (p.key == NULL) {
+		out->status = ACT_FAIL;
+		out->error = xstrdup("no photo from get_random_unused_photo");
 		return;
-	free(p.data);
-	format = p.format;
-	w = p.width;
-	h = p.height;
+	}
 	subject = subject_of(p.key);
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "subject", subject);

@@ -18,7 +18,6 @@
 #include "common/paths.h"
 #include "common/util.h"
 
-#define OUTBOX_PHOTO_MAX (64 * 1024 * 1024)
 
 static int
 write_file(const char *path, const void *buf, size_t len)
@@ -123,7 +122,6 @@ publish(const struct act_call *c, struct act_out *out, const char *channel)
 {
 	const char  *caption = act_caption(c);
 	const char  *key = act_dep_str(c, "get_random_unused_photo", "key");
-	const char  *ext = key != NULL ? strrchr(key, '.') : NULL;
 	char        *dir = post_dir(c, channel), *tmp = NULL, *path = NULL;
 	char        *cause = NULL, *json, *parent, *tmp_error;
 	cJSON       *post;
@@ -147,9 +145,10 @@ publish(const struct act_call *c, struct act_out *out, const char *channel)
 		xasprintf(&out->error, "outbox: %s", cause);
 		goto out;
 	}
-	/* The photo itself, from its folder or its bucket (at most what
-	 * the publishers take, 64 MB). */
-	if (photo_load(c, OUTBOX_PHOTO_MAX, &photo, out) != 0) {
+	/* Exactly what the channel would get: its variant. */
+	if (photo_load(c, strcmp(channel, "facebook") == 0 ? CH_FACEBOOK
+	                                                   : CH_INSTAGRAM,
+	               &photo, out) != 0) {
 		tmp_error = xstrdup(out->error);
 		free(out->error);
 		xasprintf(&out->error, "outbox: %s", tmp_error);
@@ -157,9 +156,7 @@ publish(const struct act_call *c, struct act_out *out, const char *channel)
 		remove_tmp(tmp);
 		goto out;
 	}
-	if (ext == NULL || strchr(ext, '/') != NULL)
-		ext = strcmp(photo.format, "png") == 0 ? ".png" : ".jpg";
-	xasprintf(&path, "%s/photo%s", tmp, ext);
+	xasprintf(&path, "%s/photo.jpg", tmp);
 	rc = write_file(path, photo.data, photo.len);
 	free(photo.data);
 	if (rc != 0)

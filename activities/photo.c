@@ -1,8 +1,8 @@
 /*
- * photo: reads the pick step's result and goes to the file or the bucket
- * it names. The bucket's name comes from that result (the one the photo
- * was listed in), where it is and how to reach it from the brand's
- * current settings.
+ * photo: the pool's listing (photos_dir.c, photos_s3.c), the original's
+ * bytes, and the run's variants. The bucket's name comes from the pick
+ * step's result (the one the photo was listed in); where it is and how
+ * to reach it, from the brand's current settings.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,77 +10,67 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 
 #include "activities/photo.h"
+#include "activities/photos_dir.h"
+#include "activities/photos_s3.h"
 #include "activities/s3.h"
+#include "activities/variant.h"
 #include "common/util.h"
 
-#define PICK            "get_random_unused_photo"
-#define URL_EXPIRES_DEF (6 * 3600)
-#define URL_EXPIRES_MAX 604800
+#define PICK "get_random_unused_photo"
+
+const char *const photo_channels[CH_COUNT] = { "instagram", "facebook",
+	                                       "claude" };
 
 int
-photo_image_size(const unsigned char *b, size_t len, const char **format,
-                 int *width, int *height)
+photo_channel(const char *name)
 {
-	size_t i;
+	int i;
 
-	if (len >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 &&
-	    memcmp(b + 12, "IHDR", 4) == 0) {
-		*format = "png";
-		uint32_t w = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 |
-		             (uint32_t)b[18] << 8 | b[19];
-		uint32_t h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 |
-		             (uint32_t)b[22] << 8 | b[23];
-
-		if (w > 1000000 || h > 1000000)
-			return -1;
-		*width = (int)w;
-		*height = (int)h;
-		return 0;
-	}
-	if (len < 4 || b[0] != 0xff || b[1] != 0xd8)
-		return -1;
-	/* JPEG: walk the segments to a start-of-frame marker. */
-	for (i = 2; i + 9 < len;) {
-		unsigned marker, seglen;
-
-		if (b[i] != 0xff)
-			return -1;
-		marker = b[i + 1];
-		if (marker == 0xff) {
-			i++;
-			continue;
-		}
-		seglen = (unsigned)(b[i + 2] << 8 | b[i + 3]);
-		if (seglen < 2)
-			return -1;
-		if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 &&
-		    marker != 0xc8 && marker != 0xcc) {
-			*format = "jpeg";
-			*height = b[i + 5] << 8 | b[i + 6];
-			*width = b[i + 7] << 8 | b[i + 8];
-			return 0;
-		}
-		i += 2 + seglen;
-	}
+	for (i = 0; name != NULL && i < CH_COUNT; i++)
+		if (strcmp(name, photo_channels[i]) == 0)
+			return i;
 	return -1;
 }
 
-static const cJSON *
-pick(const struct act_call *c)
+int
+photo_is_image(const char *name)
 {
-	return cJSON_GetObjectItem(c->deps, PICK);
+	static const char *const exts[] = { ".jpg",  ".jpeg", ".png",
+		                            ".webp", ".heic", ".heif" };
+	const char              *dot = strrchr(name, '.');
+	size_t                   i;
+
+	if (dot == NULL || name[0] == '.')
+		return 0;
+	for (i = 0; i < nitems(exts); i++)
+		if (strcasecmp(dot, exts[i]) == 0)
+			return 1;
+	return 0;
 }
 
-static int
-is_s3(const struct act_call *c)
+void
+photo_ref_fini(struct photo_ref *r)
 {
-	const char *src =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(pick(c), "source"));
+	free(r->key);
+	free(r->path);
+	free(r->bucket);
+	free(r->identity);
+	memset(r, 0, sizeof *r);
+}
 
-	return src != NULL && strcmp(src, "s3") == 0;
+void
+photo_pool_fini(struct photo_pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		photo_ref_fini(&p->v[i]);
+	free(p->v);
+	free(p->where);
+	memset(p, 0, sizeof *p);
 }
 
 static const cJSON *
@@ -90,160 +80,224 @@ photos_settings(const struct act_call *c)
 	                           "photos");
 }
 
-int64_t
-photo_bytes(const struct act_call *c)
+static int
+source_is_s3(const struct act_call *c)
 {
-	const cJSON *b = cJSON_GetObjectItem(pick(c), "bytes");
+	const char *src =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(photos_settings(c), "source"));
 
-	return cJSON_IsNumber(b) && b->valuedouble >= 0 && b->valuedouble < 9e15
-	           ? (int64_t)b->valuedouble
-	           : -1;
+	return src != NULL && strcmp(src, "s3") == 0;
+}
+
+static int
+cmp_refs(const void *a, const void *b)
+{
+	return strcmp(((const struct photo_ref *)a)->key,
+	              ((const struct photo_ref *)b)->key);
 }
 
 int
-photo_has_url(const struct act_call *c)
+photo_pool_list(const struct act_call *c, struct photo_pool *p,
+                struct act_out *out)
 {
-	return is_s3(c);
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	rc = source_is_s3(c) ? photos_s3_list(c, p, out)
+	                     : photos_dir_list(c, p, out);
+	if (rc != 0) {
+		photo_pool_fini(p);
+		return -1;
+	}
+	qsort(p->v, p->n, sizeof *p->v, cmp_refs);
+	return 0;
 }
 
-/* The bucket the photo was listed in, reached as the settings say. */
 static int
-bucket_of(const struct act_call *c, struct s3_bucket *b, struct act_out *out)
+load_file(const char *path, const char *key, size_t max, unsigned char **data,
+          size_t *len, struct act_out *out)
 {
-	char *cause = NULL;
+	char *buf = NULL, *cause = NULL;
+	int   rc = read_small_file(path, max, &buf, len, &cause);
 
-	if (s3_bucket_from(photos_settings(c), b, &cause) != 0) {
+	if (rc == 1) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "photo %s is gone from its folder", key);
+		return -1;
+	}
+	if (rc < 0) {
+		/* Too large, or I/O trouble: the size was checked against
+		 * the listing, so this is worth another try. */
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	*data = (unsigned char *)buf;
+	return 0;
+}
+
+int
+photo_fetch(const struct act_call *c, const struct photo_ref *r, size_t max,
+            unsigned char **data, size_t *len, struct act_out *out)
+{
+	struct s3_bucket b;
+	char            *cause = NULL;
+
+	*data = NULL;
+	*len = 0;
+	if (r->size > 0 && (uint64_t)r->size > max) {
+		out->status = ACT_FAIL;
+		xasprintf(&out->error,
+		          "photo %s is %lld bytes: more than the %zu MB herald "
+		          "reads",
+		          r->key, (long long)r->size, max >> 20);
+		return -1;
+	}
+	if (r->path != NULL)
+		return load_file(r->path, r->key, max, data, len, out);
+	if (s3_bucket_from(photos_settings(c), &b, &cause) != 0) {
 		out->status = ACT_FAIL;
 		xasprintf(&out->error, "%s", cause);
 		free(cause);
 		return -1;
 	}
-	b->name = cJSON_GetStringValue(cJSON_GetObjectItem(pick(c), "bucket"));
-	if (b->name == NULL) {
-		out->status = ACT_FAIL;
-		out->error = xstrdup("the S3 photo has no bucket");
-		return -1;
-	}
-	return 0;
+	b.name = r->bucket;
+	return s3_get(c, &b, r->key, max, data, len, out);
 }
 
-static int
-load_file(const char *path, const char *key, size_t max, struct photo *p,
-          struct act_out *out)
+int
+photo_run_ref(const struct act_call *c, struct photo_ref *r,
+              struct act_out *out)
 {
-	FILE *f;
-	long  n;
+	const cJSON *pick = cJSON_GetObjectItem(c->deps, PICK);
+	const cJSON *bytes = cJSON_GetObjectItem(pick, "bytes");
+	const char  *src = act_dep_str(c, PICK, "source");
 
-	if ((f = fopen(path, "rb")) == NULL) {
-		out->status = errno == ENOENT ? ACT_FAIL : ACT_RETRY;
-		xasprintf(&out->error, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		out->status = ACT_RETRY;
-		xasprintf(&out->error, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (n == 0 || (size_t)n > max) {
-		fclose(f);
+	memset(r, 0, sizeof *r);
+	r->key = xstrdup(act_dep_str(c, PICK, "key"));
+	if (src != NULL && strcmp(src, "s3") == 0)
+		r->bucket = xstrdup(act_dep_str(c, PICK, "bucket"));
+	else
+		r->path = xstrdup(act_dep_str(c, PICK, "path"));
+	r->identity = xstrdup(act_dep_str(c, PICK, "identity"));
+	r->size = cJSON_IsNumber(bytes) && bytes->valuedouble >= 0 &&
+	                  bytes->valuedouble < 9e15
+	              ? (int64_t)bytes->valuedouble
+	              : 0;
+	if (r->key == NULL || (r->bucket == NULL && r->path == NULL)) {
+		photo_ref_fini(r);
 		out->status = ACT_FAIL;
-		xasprintf(&out->error, "photo %s is %ld bytes: %s", key, n,
-		          n == 0 ? "empty" : "over the size it may have here");
+		out->error = xstrdup("no photo from get_random_unused_photo");
 		return -1;
 	}
-	p->data = xmalloc((size_t)n);
-	p->len = fread(p->data, 1, (size_t)n, f);
-	fclose(f);
-	if (p->len != (size_t)n) {
-		free(p->data);
-		p->data = NULL;
-		out->status = ACT_RETRY;
-		xasprintf(&out->error, "%s: short read", path);
-		return -1;
-	}
+	if (r->identity == NULL) /* picked before identities existed */
+		xasprintf(&r->identity, "%lld", (long long)r->size);
 	return 0;
 }
 
 int
-photo_load(const struct act_call *c, size_t max, struct photo *p,
+photo_has_url(const struct act_call *c)
+{
+	const char *src = act_dep_str(c, PICK, "source");
+
+	return src != NULL && strcmp(src, "s3") == 0;
+}
+
+/* Where channel's variant of the run's photo is: as the pick recorded
+ * it, or (a run picked before variants) where it would go now. */
+static char *
+run_location(const struct act_call *c, const struct photo_ref *r,
+             enum photo_channel ch)
+{
+	const char *loc = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(
+	        cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, PICK),
+	                            "variants"),
+	        photo_channels[ch]),
+	    "location"));
+
+	return loc != NULL ? xstrdup(loc) : variant_location(c, r, ch);
+}
+
+/* Makes channel's variant again from the original, at loc. */
+static int
+remake(const struct act_call *c, const struct photo_ref *r,
+       enum photo_channel ch, const char *loc, unsigned char **vdata,
+       size_t *vlen, struct act_out *out)
+{
+	struct image_plan plan;
+	unsigned char    *data;
+	size_t            len;
+	int               rc;
+
+	if (photo_fetch(c, r, PHOTO_SOURCE_MAX, &data, &len, out) != 0)
+		return -1;
+	rc = variant_make(c, ch, data, len, loc, vdata, vlen, &plan, out);
+	free(data);
+	return rc;
+}
+
+int
+photo_load(const struct act_call *c, enum photo_channel ch, struct photo *p,
            struct act_out *out)
 {
-	const char      *path = act_dep_str(c, PICK, "path");
-	int64_t          bytes = photo_bytes(c);
-	struct s3_bucket b;
+	struct photo_ref  r;
+	struct image_facts f;
+	char              *loc, *why = NULL;
+	int                rc;
 
 	memset(p, 0, sizeof *p);
+	if (photo_run_ref(c, &r, out) != 0)
+		return -1;
 	p->key = act_dep_str(c, PICK, "key");
-	if (p->key == NULL || (!is_s3(c) && path == NULL)) {
-		out->status = ACT_FAIL;
-		out->error = xstrdup("no photo from get_random_unused_photo");
+	loc = run_location(c, &r, ch);
+	rc = variant_read(c, loc, &p->data, &p->len, out);
+	if (rc == 0 && p->data == NULL)
+		rc = remake(c, &r, ch, loc, &p->data, &p->len, out);
+	free(loc);
+	photo_ref_fini(&r);
+	if (rc != 0)
 		return -1;
-	}
-	if (is_s3(c)) {
-		if (bytes > 0 && (uint64_t)bytes > max) {
-			out->status = ACT_FAIL;
-			xasprintf(&out->error,
-			          "photo %s is %lld bytes: over the size it "
-			          "may have here",
-			          p->key, (long long)bytes);
-			return -1;
-		}
-		if (bucket_of(c, &b, out) != 0 ||
-		    s3_get(c, &b, p->key, max, &p->data, &p->len, out) != 0)
-			return -1;
-	} else if (load_file(path, p->key, max, p, out) != 0)
-		return -1;
-	if (photo_image_size(p->data, p->len, &p->format, &p->width,
-	                     &p->height) != 0 ||
-	    p->width <= 0 || p->height <= 0) {
+	if (image_read(p->data, p->len, &f, &why) != 0) {
 		free(p->data);
 		p->data = NULL;
 		out->status = ACT_FAIL;
-		xasprintf(&out->error, "%s is not a JPEG or PNG image", p->key);
+		xasprintf(&out->error, "the %s variant of %s: %s",
+		          photo_channels[ch], p->key, why);
+		free(why);
 		return -1;
 	}
+	p->format = "jpeg";
+	p->width = f.width;
+	p->height = f.height;
 	return 0;
 }
 
 int
-photo_url(const struct act_call *c, char **url, struct act_out *out)
+photo_url(const struct act_call *c, enum photo_channel ch, char **url,
+          struct act_out *out)
 {
-	const char  *key = act_dep_str(c, PICK, "key");
-	const cJSON *exp =
-	    cJSON_GetObjectItem(photos_settings(c), "url_expires");
-	int64_t          expires = URL_EXPIRES_DEF;
-	struct s3_bucket b;
-	char            *cause = NULL;
+	struct photo_ref r;
+	unsigned char   *vdata = NULL;
+	size_t           vlen;
+	char            *loc;
+	int              exists = 0, rc;
 
 	*url = NULL;
-	if (key == NULL) {
-		out->status = ACT_FAIL;
-		out->error = xstrdup("no photo from get_random_unused_photo");
+	if (photo_run_ref(c, &r, out) != 0)
 		return -1;
-	}
-	if (!is_s3(c)) {
-		out->status = ACT_FAIL;
-		xasprintf(&out->error,
-		          "photo %s is in a local folder: it has no URL an "
-		          "API could fetch (use an S3 photo source)",
-		          key);
-		return -1;
-	}
-	if (cJSON_IsNumber(exp) && exp->valuedouble >= 1 &&
-	    exp->valuedouble <= URL_EXPIRES_MAX)
-		expires = (int64_t)exp->valuedouble;
-	if (bucket_of(c, &b, out) != 0)
-		return -1;
-	if (s3_presign_get(&b, key, expires, (int64_t)time(NULL), url,
-	                   &cause) != 0) {
-		out->status = ACT_FAIL;
-		xasprintf(&out->error, "a URL for photo %s: %s", key, cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
+	loc = run_location(c, &r, ch);
+	/* The variant must be there when the API fetches it. */
+	rc = variant_exists(c, loc, &exists, out);
+	if (rc == 0 && !exists)
+		rc = remake(c, &r, ch, loc, &vdata, &vlen, out);
+	free(vdata);
+	if (rc == 0)
+		rc = variant_presign(c, loc, url, out);
+	free(loc);
+	photo_ref_fini(&r);
+	return rc;
 }
 
 /* An API message may quote the photo's URL back: that capability must not

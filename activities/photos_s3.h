@@ -1,19 +1,16 @@
 /*
  * photos_s3: the photos of a brand in an S3 bucket (or an S3-compatible
- * store), under the brand's prefix; image files only (jpg, jpeg, png).
- * Worker threads.
+ * store), under the brand's prefix; images by their name, not the
+ * variants herald keeps under photos.variants_prefix. Worker threads.
  */
 #ifndef HERALD_PHOTOS_S3_H
 #define HERALD_PHOTOS_S3_H
 
-#include "activities/activity.h"
+#include "activities/photo.h"
 
-/* get_random_unused_photo: lists every object under the prefix (all
- * pages), and picks uniformly among the non-empty images that no other
- * run holds (call->taken), and claims its key. The result is
- * {"key", "source": "s3", "bucket", "bytes", "unused_left", "_claim"}: no
- * URL (a presigned URL is a capability; consumers make one with
- * photo_url when they need it). */
-void photos_s3_pick(const struct act_call *, struct act_out *);
+/* Lists every object under the prefix (all pages) into pool (identity:
+ * the ETag, else the size). 0, or -1 with out set. */
+int photos_s3_list(const struct act_call *, struct photo_pool *,
+                   struct act_out *out);
 
 #endif

@@ -74,6 +74,7 @@ const char *const config_overlap_names[] = { "skip", "buffer_one", "allow_all",
 	                                     NULL };
 
 static const char *const photo_sources[] = { "dir", "s3", NULL };
+const char *const        config_fit_names[] = { "pad", "crop", "skip", NULL };
 static const char *const writers[] = { "offline", "claude", NULL };
 static const char *const publishers[] = { "outbox", "meta", NULL };
 
@@ -89,6 +90,11 @@ static const struct field photos_fields[] = {
 	{ "path_style", T_BOOL, 0, P(path_style), 0, 0, NULL, NULL },
 	{ "url_expires", T_DURATION, 0, P(url_expires_ms), 6 * 3600 * 1000, 0,
 	  NULL, NULL },
+	{ "fit", T_ENUM, 0, P(fit), 0, 0, config_fit_names, NULL },
+	{ "background", T_STRING, 0, P(background), 0, 0, NULL, NULL },
+	{ "variants_prefix", T_STRING, 0, P(variants_prefix), 0, 0, NULL, NULL },
+	{ "variants_keep", T_DURATION, 0, P(variants_keep_ms),
+	  30 * 24 * 3600 * 1000LL, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
 };
 #undef P

@@ -21,6 +21,8 @@ enum config_on_timeout { CONFIG_TIMEOUT_REJECT, CONFIG_TIMEOUT_APPROVE };
 enum config_language { CONFIG_LANG_NL, CONFIG_LANG_FR, CONFIG_LANG_EN };
 
 enum config_photo_source { CONFIG_PHOTOS_DIR, CONFIG_PHOTOS_S3 };
+enum config_fit { CONFIG_FIT_PAD, CONFIG_FIT_CROP, CONFIG_FIT_SKIP };
+extern const char *const config_fit_names[];
 enum config_writer { CONFIG_WRITER_OFFLINE, CONFIG_WRITER_CLAUDE };
 enum config_publisher { CONFIG_PUBLISH_OUTBOX, CONFIG_PUBLISH_META };
 
@@ -34,6 +36,14 @@ struct config_photos {
 	char   *endpoint; /* NULL: AWS; else a base URL (S3-compatible) */
 	int     path_style;
 	int64_t url_expires_ms; /* presigned URLs' lifetime, default 6 h */
+	/* What Instagram gets of a photo whose ratio is outside 4:5 to
+	 * 1.91:1 (enum config_fit), and the colour padding fills with. */
+	int   fit;
+	char *background; /* "#rrggbb"; NULL: white */
+	/* Where the channels' variants go: s3, under this prefix of the
+	 * bucket (default "herald-variants/"); dir, under the state dir. */
+	char   *variants_prefix;
+	int64_t variants_keep_ms; /* removed this long after (default 30 d) */
 };
 
 struct config_captions {

@@ -159,6 +159,43 @@ check_photos_of(const struct config_brand *b, char **cause)
 	return -1;
 }
 
+/* The settings of the channels' variants, whatever the source. */
+static int
+check_variants_of(const struct config_brand *b, char **cause)
+{
+	const struct config_photos *p = &b->photos;
+	const char                 *bg = p->background;
+
+	if (bg != NULL && (strlen(bg) != 7 || bg[0] != '#' ||
+	                   strspn(bg + 1, "0123456789abcdefABCDEF") != 6))
+		xasprintf(cause,
+		          "brands.%s.photos.background: \"%s\" is not a colour "
+		          "like \"#ffffff\"",
+		          b->name, bg);
+	else if (p->variants_prefix != NULL &&
+	         p->source != CONFIG_PHOTOS_S3)
+		xasprintf(cause,
+		          "brands.%s.photos.variants_prefix: only for source "
+		          "\"s3\" (a folder brand's variants live in the state "
+		          "dir)",
+		          b->name);
+	else if (p->variants_prefix != NULL &&
+	         (*p->variants_prefix == '\0' ||
+	          strlen(p->variants_prefix) > 512))
+		xasprintf(cause,
+		          "brands.%s.photos.variants_prefix: 1 to 512 bytes, "
+		          "like \"herald-variants/\"",
+		          b->name);
+	else if (p->variants_keep_ms < 3600 * 1000)
+		xasprintf(cause,
+		          "brands.%s.photos.variants_keep: at least 1h (a "
+		          "variant is what a retried publish sends again)",
+		          b->name);
+	else
+		return 0;
+	return -1;
+}
+
 static int
 check_photos(const struct config *c, char **cause)
 {
@@ -166,7 +203,8 @@ check_photos(const struct config *c, char **cause)
 	int                        i;
 
 	for (i = 0; i < c->brands.n; i++)
-		if (check_photos_of(&b[i], cause) != 0)
+		if (check_photos_of(&b[i], cause) != 0 ||
+		    check_variants_of(&b[i], cause) != 0)
 			return -1;
 	return 0;
 }

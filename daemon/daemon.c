@@ -22,6 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
 #include "daemon/exporter.h"
+#include "daemon/photo_ops.h"
 #include "daemon/query.h"
 #include "daemon/trace.h"
 #include "ipc/server.h"
@@ -34,6 +35,7 @@ struct daemon {
 	int                        demo;
 	struct engine             *engine;
 	struct query              *query;
+	struct photo_ops          *photos;
 	struct trace              *trace;
 	_Atomic(struct exporter *) exporter; /* read by the engine thread */
 	_Atomic(struct server *)   server;   /* read by the engine thread */
@@ -127,8 +129,16 @@ photos_settings(cJSON *x, const struct config_brand *b, const char *base)
 	const struct config_photos *p = &b->photos;
 	char                       *s;
 
+	cJSON_AddStringToObject(x, "fit", config_fit_names[p->fit]);
+	cJSON_AddStringToObject(x, "background",
+	                        p->background ? p->background : "#ffffff");
+	cJSON_AddNumberToObject(x, "variants_keep",
+	                        (double)(p->variants_keep_ms / 1000));
 	if (p->source == CONFIG_PHOTOS_S3) {
 		cJSON_AddStringToObject(x, "source", "s3");
+		cJSON_AddStringToObject(x, "variants_prefix",
+		                        p->variants_prefix ? p->variants_prefix
+		                                           : "herald-variants/");
 		cJSON_AddStringToObject(x, "bucket", p->bucket);
 		if (p->prefix != NULL)
 			cJSON_AddStringToObject(x, "prefix", p->prefix);
@@ -426,7 +436,9 @@ route(void *arg, struct proto_req *req, struct reply_to rt)
 	cJSON         *params = req->params;
 
 	req->params = NULL;
-	if (req->m->flags & M_READONLY)
+	if (req->m->flags & M_POOL)
+		photo_ops_call(d->photos, req->m->id, params, rt);
+	else if (req->m->flags & M_READONLY)
 		query_call(d->query, req->m->id, params, rt);
 	else
 		engine_call(d->engine, req->m->id, params, req->rid, rt);
@@ -542,8 +554,11 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	eo.settings = settings;
 	d->engine = engine_start(&eo, cause);
 	free_rows(rows, cfg->schedules.n);
+	if (d->engine != NULL)
+		d->photos =
+		    photo_ops_start(d->db_path, settings, d->engine, cause);
 	free(settings);
-	if (d->engine == NULL)
+	if (d->engine == NULL || d->photos == NULL)
 		goto fail;
 	if (start_exporter(d, cfg, cause) != 0)
 		goto fail;
@@ -602,6 +617,7 @@ daemon_reload(struct daemon *d, struct config *cfg)
 	char               *settings = settings_text(cfg, d->state_dir);
 
 	engine_reload(d->engine, rows, cfg->schedules.n, settings);
+	photo_ops_reload(d->photos, settings);
 	free_rows(rows, cfg->schedules.n);
 	free(settings);
 	config_free(d->cfg);
@@ -641,6 +657,7 @@ daemon_tick(struct daemon *d)
 		d->trim_commits = st.commits;
 	}
 	d->tick_commits = st.commits;
+	photo_ops_tick(d->photos, clock_ms());
 }
 
 void
@@ -653,6 +670,9 @@ daemon_stop(struct daemon *d)
 	/* Queries read the engine's stats: stop them first. */
 	query_stop(d->query);
 	d->query = NULL;
+	/* Before the engine, which records what they change. */
+	photo_ops_stop(d->photos);
+	d->photos = NULL;
 	engine_stop(d->engine);
 	d->engine = NULL;
 	/* After the engine, which kicks it; what is left in the outbox goes

@@ -58,6 +58,7 @@
 #include "daemon/sched.h"
 #include "daemon/trace.h"
 #include "db/store.h"
+#include "db/store_photos.h"
 
 enum step_status {
 	SS_PENDING,
@@ -200,6 +201,7 @@ struct act_job {
 	char                  *deps;     /* JSON text */
 	char                  *settings; /* JSON text */
 	char                  *taken;    /* JSON text, or NULL */
+	char                  *aside;    /* JSON text, or NULL */
 	char                  *progress; /* JSON text, or NULL */
 	int64_t                deadline;
 	struct cancel_tok     *cancel;
@@ -583,11 +585,13 @@ act_job_free(struct act_job *j)
 	free(j->deps);
 	free(j->settings);
 	free(j->taken);
+	free(j->aside);
 	free(j->progress);
 	free(j->out.result);
 	free(j->out.error);
 	free(j->out.progress);
 	free(j->out.usage);
+	free(j->out.aside);
 	tok_unref(j->cancel);
 	free(j);
 }
@@ -639,6 +643,54 @@ settings_json(struct engine *e, const struct exec *x)
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
+}
+
+static int
+aside_add(void *arg, const struct store_aside *a)
+{
+	cJSON_AddStringToObject(arg, a->key, a->identity);
+	return 0;
+}
+
+/* The brand's set-aside photos for a pick: {"<key>": "<identity>"}, or
+ * NULL with *cause. */
+static char *
+aside_json(struct engine *e, const char *brand, char **cause)
+{
+	cJSON *o = cJSON_CreateObject();
+	char  *text = NULL;
+
+	if (store_aside_each(e->store, brand, aside_add, o, cause) == 0)
+		text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/* Sets aside what a pick found unusable (act_out.aside), whatever its
+ * status: a fact about the files, not about the attempt. */
+static void
+record_aside(struct engine *e, struct exec *x, const char *json)
+{
+	cJSON             *arr = json != NULL ? cJSON_Parse(json) : NULL, *it;
+	struct store_aside a;
+	char              *cause = NULL;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		memset(&a, 0, sizeof a);
+		a.scope = x->brand;
+		a.key = cJSON_GetStringValue(cJSON_GetObjectItem(it, "key"));
+		a.identity =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "identity"));
+		a.reason = cJSON_GetStringValue(cJSON_GetObjectItem(it, "reason"));
+		a.execution = x->id;
+		a.at = clock_ms();
+		if (a.scope == NULL || a.key == NULL || a.identity == NULL ||
+		    a.reason == NULL || tx(e) != 0)
+			continue;
+		tx_check(e, store_aside_put(e->store, &a, &cause), cause);
+	}
+	cJSON_Delete(arr);
 }
 
 /* Counts and commits a new attempt of step i, then queues its job. */
@@ -698,7 +750,8 @@ start_attempt(struct engine *e, struct exec *x, int i, enum start_mode mode)
 		char *cause = NULL;
 
 		if (store_claims_taken(e->store, d->claims, x->brand, &j->taken,
-		                       &cause) != 0)
+		                       &cause) != 0 ||
+		    (j->aside = aside_json(e, x->brand, &cause)) == NULL)
 			tx_check(e, -1, cause);
 	}
 	j->progress = xstrdup(s->progress);
@@ -3099,6 +3152,51 @@ transient(const char *reply)
 	       strstr(reply, "\"code\":\"unavailable\"") != NULL;
 }
 
+/* What the photo methods found, recorded (see engine_record_photos). */
+static char *
+call_record_photos(struct engine *e, const cJSON *rec)
+{
+	const char        *brand = proto_str(rec, "brand");
+	const cJSON       *it;
+	struct store_aside a;
+	char              *cause = NULL;
+	int64_t            now = clock_ms();
+
+	if (brand == NULL || tx(e) != 0)
+		return proto_reply_err(E_INTERNAL, "store: %s",
+		                       e->tx_error ? e->tx_error : "no brand");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "aside"))
+	{
+		memset(&a, 0, sizeof a);
+		a.scope = brand;
+		a.key = proto_str(it, "key");
+		a.identity = proto_str(it, "identity");
+		a.reason = proto_str(it, "reason");
+		a.at = now;
+		if (a.key != NULL && a.identity != NULL && a.reason != NULL)
+			tx_check(e, store_aside_put(e->store, &a, &cause), cause);
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "back"))
+	{
+		if (cJSON_IsString(it))
+			tx_check(e,
+			         store_aside_del(e->store, brand, it->valuestring,
+			                         &cause),
+			         cause);
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "removed"))
+	{
+		if (cJSON_IsString(it))
+			tx_check(e,
+			         store_variant_removed(e->store, it->valuestring,
+			                               now, &cause),
+			         cause);
+	}
+	return xstrdup(proto_str(rec, "reply") ? proto_str(rec, "reply")
+	                                       : "{\"v\":1,\"ok\":true,"
+	                                         "\"result\":null}");
+}
+
 static void
 apply_call(struct engine *e, struct ev *ev)
 {
@@ -3161,6 +3259,9 @@ apply_call(struct engine *e, struct ev *ev)
 	case M_APPROVAL_REGENERATE:
 		reply = call_regenerate(e, ev->params);
 		break;
+	case M_PHOTO_CHECK: /* only from engine_record_photos */
+		reply = call_record_photos(e, ev->params);
+		break;
 	default:
 		reply = proto_reply_err(E_INTERNAL, "%s is not an engine call",
 		                        proto_methods[ev->method].name);
@@ -3182,6 +3283,33 @@ number_or_0(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
 	           ? v->valuedouble
 	           : 0;
+}
+
+/* The variants a pick made, for retention. */
+static void
+record_variants(struct engine *e, struct exec *x, const cJSON *list,
+                const char *key)
+{
+	struct store_variant v;
+	const cJSON         *it;
+	char                *cause = NULL;
+
+	cJSON_ArrayForEach(it, list)
+	{
+		memset(&v, 0, sizeof v);
+		v.location =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "location"));
+		v.channel =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "channel"));
+		v.scope = x->brand ? x->brand : "";
+		v.key = key;
+		v.execution = x->id;
+		v.made_at = clock_ms();
+		if (v.location == NULL || v.channel == NULL || key == NULL ||
+		    tx(e) != 0)
+			continue;
+		tx_check(e, store_variant_put(e->store, &v, &cause), cause);
+	}
 }
 
 /* What a result asks the engine to record (see activity.h), in this
@@ -3210,8 +3338,18 @@ record_effects(struct engine *e, struct exec *x, const char *result, char **why)
 		case -1:
 			tx_check(e, -1, cause);
 			break;
+		case 0:
+			/* Picked: whatever set it aside was fixed. */
+			if (tx(e) == 0)
+				tx_check(e,
+				         store_aside_del(e->store, x->brand ? x->brand : "",
+				                         key, &cause),
+				         cause);
+			break;
 		}
 	}
+	if (rc == 0)
+		record_variants(e, x, cJSON_GetObjectItem(r, "_variants"), key);
 	pubs = cJSON_GetObjectItem(r, "_publications");
 	cJSON_ArrayForEach(p, pubs)
 	{
@@ -3311,6 +3449,8 @@ apply_result(struct engine *e, struct act_job *j)
 			exec_in_doubt_ends(e, x);
 		return;
 	}
+	if (x != NULL && j->out.aside != NULL)
+		record_aside(e, x, j->out.aside); /* even from a late try */
 	if (x == NULL || (s = &x->steps[j->step])->status != SS_RUNNING ||
 	    s->attempt != j->attempt) {
 		log_debug("result_dropped",
@@ -3437,12 +3577,13 @@ job_run(struct job *job, void *ctx)
 	struct engine  *e = j->e;
 	struct act_call c;
 	struct ev      *ev;
-	cJSON          *input, *deps, *check, *settings, *taken, *progress;
+	cJSON *input, *deps, *check, *settings, *taken, *aside, *progress;
 
 	input = cJSON_Parse(j->input);
 	deps = cJSON_Parse(j->deps);
 	settings = j->settings != NULL ? cJSON_Parse(j->settings) : NULL;
 	taken = j->taken != NULL ? cJSON_Parse(j->taken) : NULL;
+	aside = j->aside != NULL ? cJSON_Parse(j->aside) : NULL;
 	progress = j->progress != NULL ? cJSON_Parse(j->progress) : NULL;
 	memset(&c, 0, sizeof c);
 	c.exec_id = j->exec_id;
@@ -3453,6 +3594,7 @@ job_run(struct job *job, void *ctx)
 	c.deps = deps;
 	c.settings = settings;
 	c.taken = taken;
+	c.aside = aside;
 	c.progress = progress;
 	c.created_at = j->created_at;
 	c.prev_started_at = j->prev_started_at;
@@ -3468,6 +3610,7 @@ job_run(struct job *job, void *ctx)
 	cJSON_Delete(deps);
 	cJSON_Delete(settings);
 	cJSON_Delete(taken);
+	cJSON_Delete(aside);
 	cJSON_Delete(progress);
 	{
 		/* Done before any stop came: whatever it says stands. */
@@ -3851,6 +3994,12 @@ engine_main(void *arg)
 		finish_turn(e);
 	}
 	return NULL;
+}
+
+void
+engine_record_photos(struct engine *e, cJSON *records, struct reply_to rt)
+{
+	engine_call(e, M_PHOTO_CHECK, records, NULL, rt);
 }
 
 void

@@ -87,6 +87,15 @@ void engine_stop(struct engine *);
 void engine_call(struct engine *, enum method_id, cJSON *params,
                  const char *rid, struct reply_to rt);
 
+/* Records what the photo methods found (daemon/photo_ops.c), as the one
+ * writer does: records is {"brand", "aside": [{"key", "identity",
+ * "reason"}], "back": ["<key>"] (set-aside photos usable again),
+ * "removed": ["<variant location>"], "reply": "<reply text>"}; rt gets
+ * that reply once it is committed, or an error. Takes records; any
+ * thread. */
+void engine_record_photos(struct engine *, cJSON *records,
+                          struct reply_to rt);
+
 /* The config was reloaded: these are its schedules now (borrowed). Main
  * thread. */
 void engine_reload(struct engine *, const struct store_sched *rows, int n,

@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "common/util.h"
 #include "db/store.h"
+#include "db/store_int.h"
 
 #define STORE_BUSY_MS 5000
 
@@ -190,6 +191,27 @@ static const char *const migrations[] = {
 	"ALTER TABLE steps ADD COLUMN mode INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE steps ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE steps ADD COLUMN check_from INTEGER;",
+	/* 8: photos set aside (unreadable, too small, a ratio the brand
+	 * refuses) until their file changes, and the variants made for the
+	 * channels, until retention removes them (db/store_photos.c). */
+	"CREATE TABLE photo_aside ("
+	"  scope     TEXT NOT NULL,"
+	"  key       TEXT NOT NULL,"
+	"  identity  TEXT NOT NULL,"
+	"  reason    TEXT NOT NULL,"
+	"  at        INTEGER NOT NULL,"
+	"  execution TEXT,"
+	"  PRIMARY KEY (scope, key));"
+	"CREATE TABLE photo_variants ("
+	"  location   TEXT PRIMARY KEY,"
+	"  scope      TEXT NOT NULL,"
+	"  key        TEXT NOT NULL,"
+	"  channel    TEXT NOT NULL,"
+	"  execution  TEXT,"
+	"  made_at    INTEGER NOT NULL,"
+	"  removed_at INTEGER);"
+	"CREATE INDEX photo_variants_live ON photo_variants(scope, made_at) "
+	"  WHERE removed_at IS NULL;",
 };
 
 enum {
@@ -303,7 +325,7 @@ static const char *const writer_sql[ST_COUNT] = {
 };
 
 struct store {
-	sqlite3      *db;
+	sqlite3      *db; /* first: store_sqlite (db/store_int.h) */
 	sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -1951,4 +1973,16 @@ store_exec_get(struct store *s, int64_t                            n,
 	free_steps(&x);
 	sqlite3_reset(st);
 	return rc;
+}
+
+sqlite3 *
+store_sqlite(struct store *s)
+{
+	return s->db;
+}
+
+sqlite3 *
+store_reader_sqlite(struct store_reader *r)
+{
+	return r->db;
 }

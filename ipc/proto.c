@@ -177,6 +177,36 @@ static const struct param regenerate_params[] = {
 	END,
 };
 
+static const char *const photo_states[] = { "unused", "reserved", "used",
+	                                    "set_aside", NULL };
+static const char *const photo_channel_names[] = { "instagram", "facebook",
+	                                           "claude", NULL };
+
+static const struct param photo_list_params[] = {
+	{ "brand", P_ID, 1, 0, 0, 0, NULL, "the brand whose pool to list" },
+	{ "state", P_ENUM, 0, 0, 0, 0, photo_states, "only photos in this state" },
+	END,
+};
+
+static const struct param photo_check_params[] = {
+	{ "brand", P_ID, 1, 0, 0, 0, NULL, "the brand whose pool to check" },
+	{ "apply", P_BOOL, 0, 0, 0, 0, NULL,
+	  "set aside what cannot be used, and give back to the pool what "
+	  "can" },
+	END,
+};
+
+static const struct param photo_preview_params[] = {
+	{ "id", P_ID, 1, 0, 0, 0, NULL, "execution id" },
+	{ "channel", P_ENUM, 0, 0, 0, 0, photo_channel_names,
+	  "whose variant (default instagram)" },
+	{ "width", P_INT, 0, 0, 16, 2048, NULL,
+	  "fits this many pixels wide (default 640)" },
+	{ "height", P_INT, 0, 0, 16, 2048, NULL,
+	  "fits this many pixels high (default 640)" },
+	END,
+};
+
 const struct method proto_methods[M_COUNT] = {
 	{ M_STATUS, "status", no_params, M_READONLY,
 	  "the daemon's version, uptime, executions by status, model spend "
@@ -300,6 +330,34 @@ const struct method proto_methods[M_COUNT] = {
 	  M_MUTATES,
 	  "write the caption again (with a hint) and wait for approval again",
 	  "`{execution, status}`", "not_found, invalid_state" },
+	{ M_PHOTO_LIST, "photo.list", photo_list_params, M_READONLY | M_POOL,
+	  "a brand's photo pool, each photo with its state",
+	  "`{brand, where, counts: {photos, unused, reserved, used, "
+	  "set_aside}, photos: [{key, bytes, state, execution, since, "
+	  "reason}]}`; state is unused, reserved (a run holds it), used "
+	  "(published) or set_aside (`reason` says why; it stays aside until "
+	  "its file changes)",
+	  "not_found (no such brand), unavailable (the pool cannot be "
+	  "listed: the message says why)" },
+	{ M_PHOTO_CHECK, "photo.check", photo_check_params,
+	  M_MUTATES | M_POOL,
+	  "read every photo of a brand's pool (but the used ones) and say "
+	  "what each channel would get; sets nothing aside unless apply",
+	  "`{brand, where, applied, counts: {photos, checked, usable, "
+	  "unusable, unread}, photos: [{key, bytes, state, usable, reason, "
+	  "error, format, width, height, orientation, channels: "
+	  "{instagram|facebook|claude: {width, height, done}}}]}`; `reason` "
+	  "says why a photo cannot be used, `error` why it could not be "
+	  "read now (it is not set aside for that)",
+	  "not_found (no such brand), unavailable" },
+	{ M_PHOTO_PREVIEW, "photo.preview", photo_preview_params,
+	  M_READONLY | M_POOL,
+	  "a run's photo as a channel gets it, as a small JPEG (at most "
+	  "256 KiB): what the console shows",
+	  "`{execution, brand, key, channel, format, width, height, bytes, "
+	  "data, variant: {width, height, bytes, done}}`; `data` is the "
+	  "preview's JPEG in base64, `variant` what the channel is sent",
+	  "not_found, invalid_state (no photo picked yet), unavailable" },
 };
 
 const struct event_type proto_event_types[] = {

@@ -53,6 +53,9 @@ enum method_id {
 	M_APPROVAL_APPROVE,
 	M_APPROVAL_REJECT,
 	M_APPROVAL_REGENERATE,
+	M_PHOTO_LIST,
+	M_PHOTO_CHECK,
+	M_PHOTO_PREVIEW,
 	M_COUNT
 };
 
@@ -76,7 +79,9 @@ struct param {
 	const char        *help;
 };
 
-enum method_flags { M_READONLY = 1, M_MUTATES = 2 };
+/* M_POOL: answered on the photo pool's own thread (daemon/photo_ops.c),
+ * since it reads the pool (a folder or a bucket) and may take minutes. */
+enum method_flags { M_READONLY = 1, M_MUTATES = 2, M_POOL = 4 };
 
 struct method {
 	enum method_id      id;

@@ -19,6 +19,7 @@
 #include "ipc/client.h"
 #include "ipc/proto.h"
 #include "tui/cli.h"
+#include "tui/cli_photo.h"
 
 #define EXIT_ERROR       1
 #define EXIT_USAGE       2
@@ -56,6 +57,14 @@ static void print_decided(FILE *, const cJSON *);
 static const struct alias resolve_aliases[] = {
 	{ "--done", "outcome", "done" },
 	{ "--retry", "outcome", "retry" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct alias photo_list_aliases[] = {
+	{ "--unused", "state", "unused" },
+	{ "--reserved", "state", "reserved" },
+	{ "--used", "state", "used" },
+	{ "--set-aside", "state", "set_aside" },
 	{ NULL, NULL, NULL },
 };
 
@@ -175,6 +184,24 @@ static const struct command commands[] = {
 	  { "id", NULL },
 	  NULL,
 	  print_decided,
+	  0 },
+	{ "photo list",
+	  M_PHOTO_LIST,
+	  { NULL },
+	  photo_list_aliases,
+	  cli_print_photos,
+	  0 },
+	{ "photo check",
+	  M_PHOTO_CHECK,
+	  { NULL },
+	  NULL,
+	  cli_print_photo_check,
+	  1 },
+	{ "photo preview",
+	  M_PHOTO_PREVIEW,
+	  { "id", NULL },
+	  NULL,
+	  cli_print_preview,
 	  0 },
 };
 

@@ -20,8 +20,7 @@
 #include "activities/meta_instagram.h"
 #include "activities/offline.h"
 #include "activities/outbox.h"
-#include "activities/photos_dir.h"
-#include "activities/photos_s3.h"
+#include "activities/pick.h"
 #include "activities/report.h"
 #include "common/util.h"
 #include "daemon/workflow.h"
@@ -48,21 +47,6 @@ feed_check_input(const cJSON *in, char **cause)
 	xasprintf(cause, "input: expected a brand: \"pomandi\" or "
 	                 "{\"brand\": \"pomandi\"}");
 	return -1;
-}
-
-/* The brand's photo source decides where the photo is picked. */
-static void
-get_random_unused_photo(const struct act_call *c, struct act_out *out)
-{
-	const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "brand"),
-	                        "photos"),
-	    "source"));
-
-	if (src != NULL && strcmp(src, "s3") == 0)
-		photos_s3_pick(c, out);
-	else
-		photos_dir_pick(c, out);
 }
 
 /* The brand's caption writer decides who looks and who writes. */
@@ -148,7 +132,7 @@ generate_caption(const struct act_call *c, struct act_out *out)
 static const struct step_def feed_steps[] = {
 	{
 	    .name = "get_random_unused_photo",
-	    .run = get_random_unused_photo,
+	    .run = pick_photo,
 	    .timeout_ms = 2 * MIN,
 	    .retry = { .max_attempts = 3 },
 	    .claims = "photo",

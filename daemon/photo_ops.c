@@ -1,0 +1,809 @@
+/*
+ * photo_ops: one worker thread (a pool of one) runs the pool's methods
+ * as activities run: each call gets a struct act_call with the brand's
+ * settings, the thread's HTTP handle and a deadline, so the listing,
+ * reading and variants are the same code the pick step uses.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "activities/http.h"
+#include "activities/image.h"
+#include "activities/photo.h"
+#include "activities/variant.h"
+#include "common/log.h"
+#include "common/strmap.h"
+#include "common/util.h"
+#include "daemon/engine.h"
+#include "daemon/photo_ops.h"
+#include "daemon/pool.h"
+#include "db/store.h"
+#include "db/store_photos.h"
+
+#define PREVIEW_DEF       640
+#define PREVIEW_MAX_BYTES (256 * 1024)
+#define READ_MS           (2 * 60 * 1000) /* per photo, per listing */
+#define SWEEP_MAX         200             /* variants per brand per sweep */
+#define SWEEP_EVERY_MAX   (10 * 60 * 1000LL)
+#define SWEEP_EVERY_MIN   1000LL
+
+struct photo_ops {
+	struct pool   *pool;
+	struct engine *engine;
+	char          *db_path;
+	atomic_int     stop; /* the calls' cancel flag */
+
+	pthread_mutex_t lock;
+	cJSON          *settings; /* under lock: replaced on reload */
+
+	int64_t    next_sweep; /* main thread */
+	atomic_int sweeping;
+};
+
+struct ops_ctx {
+	struct store_reader *r;
+	struct http         *http;
+};
+
+struct ops_job {
+	struct job        job;
+	struct photo_ops *o;
+	enum method_id    method; /* M_COUNT: a retention sweep */
+	cJSON            *params;
+	struct reply_to   rt;
+};
+
+/* What the store says of one key of the pool. */
+struct known {
+	char       *key; /* the map's key */
+	const char *state; /* "reserved", "used", or NULL */
+	char       *execution;
+	int64_t     claimed_at;
+	char       *identity; /* set aside with this identity */
+	char       *reason;
+	int64_t     aside_at;
+};
+
+static void *
+ops_init(void *arg, char **cause)
+{
+	struct photo_ops *o = arg;
+	struct ops_ctx   *c = xcalloc(1, sizeof *c);
+
+	if ((c->r = store_reader_open(o->db_path, cause)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->http = http_thread_new();
+	return c;
+}
+
+static void
+ops_fini(void *ctx)
+{
+	struct ops_ctx *c = ctx;
+
+	store_reader_close(c->r);
+	http_thread_free(c->http);
+	free(c);
+}
+
+/* {"state_dir", "brand": {...}} for brand, or NULL if there is none. */
+static cJSON *
+brand_settings(struct photo_ops *o, const char *brand)
+{
+	cJSON *s = NULL, *b;
+
+	pthread_mutex_lock(&o->lock);
+	b = cJSON_GetObjectItem(cJSON_GetObjectItem(o->settings, "brands"),
+	                        brand);
+	if (b != NULL) {
+		s = cJSON_CreateObject();
+		cJSON_AddItemToObject(
+		    s, "state_dir",
+		    cJSON_Duplicate(
+		        cJSON_GetObjectItem(o->settings, "state_dir"), 1));
+		cJSON_AddItemToObject(s, "brand", cJSON_Duplicate(b, 1));
+	}
+	pthread_mutex_unlock(&o->lock);
+	return s;
+}
+
+static void
+call_init(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *settings,
+          const cJSON *deps, struct act_call *c)
+{
+	memset(c, 0, sizeof *c);
+	c->exec_id = "";
+	c->step = "photo";
+	c->attempt = 1;
+	c->settings = settings;
+	c->deps = deps;
+	c->created_at = clock_ms();
+	c->deadline = clock_ms() + READ_MS;
+	c->cancel = &o->stop;
+	c->http = ctx->http;
+}
+
+static void
+known_free(struct strmap *m)
+{
+	struct known *k;
+	size_t        pos = 0;
+
+	while ((k = strmap_next(m, &pos)) != NULL) {
+		free(k->key);
+		free(k->execution);
+		free(k->identity);
+		free(k->reason);
+		free(k);
+	}
+	strmap_free(m);
+}
+
+static struct known *
+known_get(struct strmap *m, const char *key)
+{
+	struct known *k = strmap_get(m, key);
+
+	if (k == NULL) {
+		k = xcalloc(1, sizeof *k);
+		k->key = xstrdup(key);
+		strmap_put(m, k->key, k);
+	}
+	return k;
+}
+
+static int
+add_claim(void *arg, const struct store_claim_row *r)
+{
+	struct known *k = known_get(arg, r->key);
+
+	k->state = strcmp(r->state, "used") == 0 ? "used" : "reserved";
+	free(k->execution);
+	k->execution = xstrdup(r->execution);
+	k->claimed_at = r->at;
+	return 0;
+}
+
+static int
+add_aside(void *arg, const struct store_aside *a)
+{
+	struct known *k = known_get(arg, a->key);
+
+	k->identity = xstrdup(a->identity);
+	k->reason = xstrdup(a->reason);
+	k->aside_at = a->at;
+	return 0;
+}
+
+/* The store's records of brand's photos, by key. NULL with *cause. */
+static struct strmap *
+known_of(struct ops_ctx *ctx, const char *brand, char **cause)
+{
+	struct strmap *m = strmap_new();
+
+	if (store_reader_claims_each(ctx->r, "photo", brand, add_claim, m,
+	                             cause) != 0 ||
+	    store_reader_aside_each(ctx->r, brand, add_aside, m, cause) != 0) {
+		known_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* The state a photo of the pool is in. */
+static const char *
+state_of(const struct known *k, const struct photo_ref *r)
+{
+	if (k == NULL)
+		return "unused";
+	if (k->state != NULL)
+		return k->state;
+	if (k->identity != NULL && strcmp(k->identity, r->identity) == 0)
+		return "set_aside";
+	return "unused"; /* set aside, but the file changed since */
+}
+
+static void
+add_time(cJSON *o, const char *name, int64_t ms)
+{
+	char ts[32];
+
+	cJSON_AddStringToObject(o, name, iso8601(ms, ts, sizeof ts));
+}
+
+/* The pool and what the store knows of it: 0, or -1 with *reply. */
+static int
+pool_of(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
+        cJSON **settings, struct photo_pool *pool, struct strmap **known,
+        char **reply)
+{
+	const char     *brand = proto_str(params, "brand");
+	struct act_call c;
+	struct act_out  out;
+	char           *cause = NULL;
+
+	if ((*settings = brand_settings(o, brand)) == NULL) {
+		*reply = proto_reply_err(E_NOT_FOUND,
+		                         "no brand %s in the config", brand);
+		return -1;
+	}
+	call_init(o, ctx, *settings, NULL, &c);
+	memset(&out, 0, sizeof out);
+	if (photo_pool_list(&c, pool, &out) != 0) {
+		*reply = proto_reply_err(E_UNAVAILABLE, "%s",
+		                         out.error ? out.error : "cannot list");
+		free(out.error);
+		cJSON_Delete(*settings);
+		return -1;
+	}
+	if ((*known = known_of(ctx, brand, &cause)) == NULL) {
+		*reply = proto_reply_err(E_INTERNAL, "store: %s", cause);
+		free(cause);
+		photo_pool_fini(pool);
+		cJSON_Delete(*settings);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+count(cJSON *counts, const char *name)
+{
+	cJSON *n = cJSON_GetObjectItem(counts, name);
+
+	cJSON_SetNumberValue(n, n->valuedouble + 1);
+}
+
+static cJSON *
+counts_new(const char *const *names)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (; *names != NULL; names++)
+		cJSON_AddNumberToObject(o, *names, 0);
+	return o;
+}
+
+static char *
+do_list(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
+{
+	static const char *const names[] = { "photos", "unused", "reserved",
+		                             "used", "set_aside", NULL };
+	const char       *only = proto_str(params, "state");
+	cJSON            *settings, *res, *arr, *counts, *p;
+	struct photo_pool pool;
+	struct strmap    *known;
+	char             *reply;
+	size_t            i;
+
+	if (pool_of(o, ctx, params, &settings, &pool, &known, &reply) != 0)
+		return reply;
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "brand", proto_str(params, "brand"));
+	cJSON_AddStringToObject(res, "where", pool.where);
+	counts = counts_new(names);
+	cJSON_AddItemToObject(res, "counts", counts);
+	arr = cJSON_AddArrayToObject(res, "photos");
+	for (i = 0; i < pool.n; i++) {
+		const struct photo_ref *r = &pool.v[i];
+		const struct known     *k = strmap_get(known, r->key);
+		const char             *state = state_of(k, r);
+
+		count(counts, "photos");
+		count(counts, state);
+		if (only != NULL && strcmp(only, state) != 0)
+			continue;
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "key", r->key);
+		cJSON_AddNumberToObject(p, "bytes", (double)r->size);
+		cJSON_AddStringToObject(p, "state", state);
+		if (k != NULL && k->state != NULL) {
+			cJSON_AddStringToObject(p, "execution", k->execution);
+			add_time(p, "since", k->claimed_at);
+		} else if (strcmp(state, "set_aside") == 0) {
+			add_time(p, "since", k->aside_at);
+			cJSON_AddStringToObject(p, "reason", k->reason);
+		}
+		cJSON_AddItemToArray(arr, p);
+	}
+	known_free(known);
+	photo_pool_fini(&pool);
+	cJSON_Delete(settings);
+	return proto_reply_ok(res);
+}
+
+/* Reads one photo and says what each channel would get, into p. 1 if it
+ * cannot be used (*why), 0 if it can, -1 if it could not be read now. */
+static int
+check_one(const struct act_call *c, const struct photo_ref *r, cJSON *p,
+          char **why)
+{
+	const cJSON       *photos = cJSON_GetObjectItem(
+	          cJSON_GetObjectItem(c->settings, "brand"), "photos");
+	struct act_out     out;
+	struct image_facts f;
+	struct image_plan  plans[CH_COUNT];
+	unsigned char     *data;
+	size_t             len;
+	cJSON             *chs, *ch;
+	char               done[160];
+	int                i;
+
+	*why = NULL;
+	memset(&out, 0, sizeof out);
+	memset(&f, 0, sizeof f);
+	if (r->size > PHOTO_SOURCE_MAX) {
+		xasprintf(why, "%lld MB: more than the %d MB herald reads",
+		          (long long)(r->size >> 20), PHOTO_SOURCE_MAX >> 20);
+		return 1;
+	}
+	if (photo_fetch(c, r, PHOTO_SOURCE_MAX, &data, &len, &out) != 0) {
+		cJSON_AddStringToObject(p, "error",
+		                        out.error ? out.error : "cannot read");
+		free(out.error);
+		return -1;
+	}
+	*why = variant_verdict(photos, data, len, &f, plans);
+	free(data);
+	if (*why != NULL && f.width <= 0)
+		return 1; /* not even read */
+	cJSON_AddStringToObject(p, "format", f.format);
+	cJSON_AddNumberToObject(p, "width", f.up_width);
+	cJSON_AddNumberToObject(p, "height", f.up_height);
+	cJSON_AddNumberToObject(p, "orientation", f.orientation);
+	if (*why != NULL)
+		return 1;
+	chs = cJSON_AddObjectToObject(p, "channels");
+	for (i = 0; i < CH_COUNT; i++) {
+		ch = cJSON_AddObjectToObject(chs, photo_channels[i]);
+		cJSON_AddNumberToObject(ch, "width", plans[i].out_width);
+		cJSON_AddNumberToObject(ch, "height", plans[i].out_height);
+		image_plan_text(&plans[i], done, sizeof done);
+		cJSON_AddStringToObject(ch, "done", done);
+	}
+	return 0;
+}
+
+/* photo.check: NULL when the engine answers (it records what --apply
+ * changes first). */
+static char *
+do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
+         struct reply_to rt)
+{
+	static const char *const names[] = { "photos", "checked", "usable",
+		                             "unusable", "unread", NULL };
+	const char       *brand = proto_str(params, "brand");
+	int               apply = proto_bool(params, "apply");
+	cJSON            *settings, *res, *arr, *counts, *p, *rec, *a;
+	cJSON            *aside, *back;
+	struct photo_pool pool;
+	struct strmap    *known;
+	struct act_call   c;
+	char             *reply, *why;
+	size_t            i;
+	int               rc;
+
+	if (pool_of(o, ctx, params, &settings, &pool, &known, &reply) != 0)
+		return reply;
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "brand", brand);
+	cJSON_AddStringToObject(res, "where", pool.where);
+	cJSON_AddBoolToObject(res, "applied", apply);
+	counts = counts_new(names);
+	cJSON_AddItemToObject(res, "counts", counts);
+	arr = cJSON_AddArrayToObject(res, "photos");
+	rec = cJSON_CreateObject();
+	aside = cJSON_AddArrayToObject(rec, "aside");
+	back = cJSON_AddArrayToObject(rec, "back");
+	for (i = 0; i < pool.n; i++) {
+		const struct photo_ref *r = &pool.v[i];
+		const struct known     *k = strmap_get(known, r->key);
+		const char             *state = state_of(k, r);
+
+		count(counts, "photos");
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "key", r->key);
+		cJSON_AddNumberToObject(p, "bytes", (double)r->size);
+		cJSON_AddStringToObject(p, "state", state);
+		cJSON_AddItemToArray(arr, p);
+		if (strcmp(state, "used") == 0)
+			continue; /* done with: not read */
+		if (atomic_load(&o->stop)) {
+			cJSON_AddStringToObject(p, "error", "heraldd is stopping");
+			count(counts, "unread");
+			continue;
+		}
+		call_init(o, ctx, settings, NULL, &c);
+		count(counts, "checked");
+		rc = check_one(&c, r, p, &why);
+		if (rc < 0) {
+			count(counts, "unread");
+			continue;
+		}
+		cJSON_AddBoolToObject(p, "usable", rc == 0);
+		if (rc == 0) {
+			count(counts, "usable");
+			if (strcmp(state, "set_aside") == 0)
+				cJSON_AddItemToArray(back,
+				                     cJSON_CreateString(r->key));
+			continue;
+		}
+		count(counts, "unusable");
+		cJSON_AddStringToObject(p, "reason", why);
+		a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "key", r->key);
+		cJSON_AddStringToObject(a, "identity", r->identity);
+		cJSON_AddStringToObject(a, "reason", why);
+		cJSON_AddItemToArray(aside, a);
+		free(why);
+	}
+	known_free(known);
+	photo_pool_fini(&pool);
+	cJSON_Delete(settings);
+	reply = proto_reply_ok(res);
+	if (!apply ||
+	    (cJSON_GetArraySize(aside) == 0 && cJSON_GetArraySize(back) == 0)) {
+		cJSON_Delete(rec);
+		return reply;
+	}
+	cJSON_AddStringToObject(rec, "brand", brand);
+	cJSON_AddStringToObject(rec, "reply", reply);
+	free(reply);
+	engine_record_photos(o->engine, rec, rt);
+	return NULL;
+}
+
+/* The completed pick of execution x (its describe), or NULL. */
+static const cJSON *
+pick_of(const cJSON *x)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(x, "steps"))
+	{
+		const char *name = proto_str(it, "name");
+		const char *st = proto_str(it, "status");
+
+		if (name != NULL && strcmp(name, "get_random_unused_photo") == 0)
+			return st != NULL && strcmp(st, "completed") == 0
+			           ? cJSON_GetObjectItem(it, "result")
+			           : NULL;
+	}
+	return NULL;
+}
+
+static char *
+do_preview(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
+{
+	const char     *id = proto_str(params, "id");
+	const char     *chname = proto_str(params, "channel");
+	int             ch = chname ? photo_channel(chname) : CH_INSTAGRAM;
+	int             w = (int)proto_int(params, "width", PREVIEW_DEF);
+	int             h = (int)proto_int(params, "height", PREVIEW_DEF);
+	cJSON          *x = NULL, *settings = NULL, *deps, *res, *v;
+	const cJSON    *pick, *made;
+	const char     *brand;
+	struct act_call c;
+	struct act_out  out;
+	struct photo    p;
+	unsigned char  *jpeg = NULL;
+	size_t          jlen = 0;
+	char           *cause = NULL, *why = NULL, *b64, *reply;
+	int             tw, th, rc;
+
+	rc = store_describe(ctx->r, id, &x, &cause);
+	if (rc != 0) {
+		if (rc == 1)
+			return proto_reply_err(E_NOT_FOUND, "no execution %s",
+			                       id);
+		reply = proto_reply_err(E_INTERNAL, "store: %s", cause);
+		free(cause);
+		return reply;
+	}
+	brand = proto_str(x, "brand");
+	if ((pick = pick_of(x)) == NULL || !cJSON_IsObject(pick)) {
+		reply = proto_reply_err(E_INVALID_STATE,
+		                        "execution %s has no photo yet (its "
+		                        "get_random_unused_photo has not "
+		                        "completed)",
+		                        id);
+		cJSON_Delete(x);
+		return reply;
+	}
+	if (brand == NULL || (settings = brand_settings(o, brand)) == NULL) {
+		reply = proto_reply_err(E_NOT_FOUND,
+		                        "execution %s: no brand %s in the config",
+		                        id, brand ? brand : "(none)");
+		cJSON_Delete(x);
+		return reply;
+	}
+	deps = cJSON_CreateObject();
+	cJSON_AddItemToObject(deps, "get_random_unused_photo",
+	                      cJSON_Duplicate(pick, 1));
+	call_init(o, ctx, settings, deps, &c);
+	memset(&out, 0, sizeof out);
+	if (photo_load(&c, ch, &p, &out) != 0) {
+		reply = proto_reply_err(E_UNAVAILABLE, "%s",
+		                        out.error ? out.error : "cannot read");
+		free(out.error);
+		goto done;
+	}
+	if (image_thumbnail(p.data, p.len, w, h, PREVIEW_MAX_BYTES, &jpeg,
+	                    &jlen, &tw, &th, &why) != 0) {
+		reply = proto_reply_err(E_UNAVAILABLE, "preview of %s: %s",
+		                        p.key, why);
+		free(why);
+		free(p.data);
+		goto done;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "execution", id);
+	cJSON_AddStringToObject(res, "brand", brand);
+	cJSON_AddStringToObject(res, "key", p.key);
+	cJSON_AddStringToObject(res, "channel", photo_channels[ch]);
+	cJSON_AddStringToObject(res, "format", "jpeg");
+	cJSON_AddNumberToObject(res, "width", tw);
+	cJSON_AddNumberToObject(res, "height", th);
+	cJSON_AddNumberToObject(res, "bytes", (double)jlen);
+	b64 = xmalloc((jlen + 2) / 3 * 4 + 1);
+	EVP_EncodeBlock((unsigned char *)b64, jpeg, (int)jlen);
+	cJSON_AddStringToObject(res, "data", b64);
+	free(b64);
+	v = cJSON_AddObjectToObject(res, "variant");
+	cJSON_AddNumberToObject(v, "width", p.width);
+	cJSON_AddNumberToObject(v, "height", p.height);
+	cJSON_AddNumberToObject(v, "bytes", (double)p.len);
+	made = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(pick, "variants"), photo_channels[ch]);
+	cJSON_AddStringToObject(v, "done",
+	                        proto_str(made, "done")
+	                            ? proto_str(made, "done")
+	                            : "made again from the original");
+	free(p.data);
+	free(jpeg);
+	reply = proto_reply_ok(res);
+done:
+	cJSON_Delete(deps);
+	cJSON_Delete(settings);
+	cJSON_Delete(x);
+	return reply;
+}
+
+struct sweep {
+	struct photo_ops *o;
+	struct ops_ctx   *ctx;
+	const cJSON      *settings;
+	cJSON            *removed;
+};
+
+static int
+sweep_one(void *arg, const struct store_variant *v)
+{
+	struct sweep   *s = arg;
+	struct act_call c;
+	struct act_out  out;
+
+	if (atomic_load(&s->o->stop))
+		return 1;
+	call_init(s->o, s->ctx, s->settings, NULL, &c);
+	memset(&out, 0, sizeof out);
+	if (variant_remove(&c, v->location, &out) != 0) {
+		log_warn("variant_kept", "brand=%s key=\"%s\" error=\"%s\"",
+		         v->scope, v->key, out.error ? out.error : "?");
+		free(out.error);
+		return 0;
+	}
+	cJSON_AddItemToArray(s->removed, cJSON_CreateString(v->location));
+	return 0;
+}
+
+static void
+record_done(void *arg, char *reply)
+{
+	(void)arg;
+	free(reply);
+}
+
+/* Removes the variants past each brand's variants_keep. */
+static void
+do_sweep(struct photo_ops *o, struct ops_ctx *ctx)
+{
+	cJSON       *names = NULL, *b, *rec;
+	const cJSON *it;
+	struct sweep s;
+	char        *cause = NULL;
+	double       keep;
+
+	pthread_mutex_lock(&o->lock);
+	names = cJSON_CreateArray();
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o->settings, "brands"))
+	    cJSON_AddItemToArray(names, cJSON_CreateString(it->string));
+	pthread_mutex_unlock(&o->lock);
+	cJSON_ArrayForEach(it, names)
+	{
+		if ((b = brand_settings(o, it->valuestring)) == NULL)
+			continue;
+		keep = cJSON_GetNumberValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(b, "brand"),
+		                        "photos"),
+		    "variants_keep"));
+		memset(&s, 0, sizeof s);
+		s.o = o;
+		s.ctx = ctx;
+		s.settings = b;
+		s.removed = cJSON_CreateArray();
+		if (keep >= 1 &&
+		    store_reader_variants_due(ctx->r, it->valuestring,
+		                              clock_ms() - (int64_t)(keep * 1000),
+		                              SWEEP_MAX, sweep_one, &s,
+		                              &cause) != 0) {
+			log_warn("variant_sweep", "brand=%s error=\"%s\"",
+			         it->valuestring, cause);
+			free(cause);
+			cause = NULL;
+		}
+		if (cJSON_GetArraySize(s.removed) > 0) {
+			log_info("variants_removed", "brand=%s count=%d",
+			         it->valuestring, cJSON_GetArraySize(s.removed));
+			rec = cJSON_CreateObject();
+			cJSON_AddStringToObject(rec, "brand", it->valuestring);
+			cJSON_AddItemToObject(rec, "removed", s.removed);
+			engine_record_photos(o->engine, rec,
+			                     (struct reply_to){ record_done, NULL });
+		} else
+			cJSON_Delete(s.removed);
+		cJSON_Delete(b);
+	}
+	cJSON_Delete(names);
+}
+
+static void
+ops_run(struct job *job, void *ctx)
+{
+	struct ops_job *j = (struct ops_job *)job;
+	char           *reply = NULL;
+
+	switch (j->method) {
+	case M_PHOTO_LIST:
+		reply = do_list(j->o, ctx, j->params);
+		break;
+	case M_PHOTO_CHECK:
+		reply = do_check(j->o, ctx, j->params, j->rt);
+		break;
+	case M_PHOTO_PREVIEW:
+		reply = do_preview(j->o, ctx, j->params);
+		break;
+	case M_COUNT:
+		do_sweep(j->o, ctx);
+		atomic_store(&j->o->sweeping, 0);
+		break;
+	default:
+		reply = proto_reply_err(E_INTERNAL, "%s is not a photo method",
+		                        proto_methods[j->method].name);
+		break;
+	}
+	if (reply != NULL)
+		j->rt.fn(j->rt.arg, reply);
+	cJSON_Delete(j->params);
+	free(j);
+}
+
+static void
+ops_drop(struct job *job)
+{
+	struct ops_job *j = (struct ops_job *)job;
+
+	if (j->method == M_COUNT)
+		atomic_store(&j->o->sweeping, 0);
+	else
+		j->rt.fn(j->rt.arg, proto_reply_err(E_UNAVAILABLE,
+		                                    "heraldd is stopping"));
+	cJSON_Delete(j->params);
+	free(j);
+}
+
+struct photo_ops *
+photo_ops_start(const char *db_path, const char *settings,
+                struct engine *engine, char **cause)
+{
+	struct photo_ops *o = xcalloc(1, sizeof *o);
+
+	o->engine = engine;
+	o->db_path = xstrdup(db_path);
+	o->settings = cJSON_Parse(settings);
+	pthread_mutex_init(&o->lock, NULL);
+	if ((o->pool = pool_start("photos", 1, ops_init, ops_fini, o,
+	                          cause)) == NULL) {
+		cJSON_Delete(o->settings);
+		pthread_mutex_destroy(&o->lock);
+		free(o->db_path);
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+photo_ops_stop(struct photo_ops *o)
+{
+	if (o == NULL)
+		return;
+	atomic_store(&o->stop, 1);
+	pool_stop(o->pool);
+	cJSON_Delete(o->settings);
+	pthread_mutex_destroy(&o->lock);
+	free(o->db_path);
+	free(o);
+}
+
+void
+photo_ops_reload(struct photo_ops *o, const char *settings)
+{
+	cJSON *s = cJSON_Parse(settings);
+
+	pthread_mutex_lock(&o->lock);
+	cJSON_Delete(o->settings);
+	o->settings = s;
+	pthread_mutex_unlock(&o->lock);
+}
+
+void
+photo_ops_call(struct photo_ops *o, enum method_id m, cJSON *params,
+               struct reply_to rt)
+{
+	struct ops_job *j = xcalloc(1, sizeof *j);
+
+	j->job.run = ops_run;
+	j->job.drop = ops_drop;
+	j->o = o;
+	j->method = m;
+	j->params = params;
+	j->rt = rt;
+	pool_submit(o->pool, &j->job);
+}
+
+/* How often to sweep: a quarter of the shortest variants_keep, within
+ * SWEEP_EVERY_MIN and SWEEP_EVERY_MAX. */
+static int64_t
+sweep_every(struct photo_ops *o)
+{
+	const cJSON *it;
+	int64_t      every = SWEEP_EVERY_MAX, k;
+
+	pthread_mutex_lock(&o->lock);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o->settings, "brands"))
+	{
+		k = (int64_t)(cJSON_GetNumberValue(cJSON_GetObjectItem(
+		                  cJSON_GetObjectItem(it, "photos"),
+		                  "variants_keep")) *
+		              1000 / 4);
+		if (k > 0 && k < every)
+			every = k;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return every < SWEEP_EVERY_MIN ? SWEEP_EVERY_MIN : every;
+}
+
+void
+photo_ops_tick(struct photo_ops *o, int64_t now)
+{
+	struct ops_job *j;
+	int             zero = 0;
+
+	if (now < o->next_sweep ||
+	    !atomic_compare_exchange_strong(&o->sweeping, &zero, 1))
+		return;
+	o->next_sweep = now + sweep_every(o);
+	j = xcalloc(1, sizeof *j);
+	j->job.run = ops_run;
+	j->job.drop = ops_drop;
+	j->o = o;
+	j->method = M_COUNT;
+	pool_submit(o->pool, &j->job);
+}
