@@ -4,17 +4,23 @@
  *
  * DESIGN
  *
- * Memory. libvips runs with its operation cache off and one worker per
- * pipeline, and every load is sequential: pixels stream from the decoder
- * to the encoder a few lines at a time. vips_thumbnail does the resizing
- * because it shrinks while it loads (a JPEG is decoded at 1/2, 1/4 or
- * 1/8 of its size by libjpeg itself), so a 48-megapixel JPEG never
- * exists at full size in memory. The exceptions are the source formats
- * whose decoders hold the whole picture (HEIF: libheif decodes all of
- * it; a progressive JPEG: libjpeg keeps every coefficient) and an
- * orientation other than 1, which makes vips_thumbnail copy the shrunk
- * picture (the output's size) to memory to turn it. Measured by
- * tests/bench/bench_image.c.
+ * Memory. libvips runs with its operation cache off, one worker per
+ * pipeline and strips of 16 lines (small_strips), and every load is
+ * sequential: pixels stream from the decoder to the encoder a few lines
+ * at a time. A JPEG is decoded at 1/2, 1/4 or 1/8 of its size by libjpeg
+ * itself when that is still at least the output's size (load), so a
+ * 48-megapixel JPEG never exists at full size in memory. The exceptions
+ * are the decoders that hold the whole picture (libheif; libjpeg for a
+ * progressive JPEG, which keeps every coefficient; an interlaced PNG; a
+ * GIF's frame): those run one at a time in the process (whole_lock). An
+ * orientation other than 1 needs the resized picture (the output's size)
+ * in memory to turn it. tests/bench/bench_image.c has the figures.
+ *
+ * The pipeline is ours rather than vips_thumbnail's: vips_thumbnail
+ * shrinks on load by a factor of 2 less than it could (a 12 MP JPEG for
+ * a 1440 px output is streamed at full width, twice the memory), and in
+ * libvips 8.14 vips_thumbnail_buffer does not pass its fail_on to the
+ * loader, so a truncated JPEG came out with a grey bottom.
  *
  * Errors. libvips keeps one error buffer for the process; a failing call
  * takes (and clears) what is in it with vips_error_buffer_copy, so two
@@ -26,9 +32,9 @@
  * other one (PDF, SVG, ImageMagick, FITS, ...) is blocked for the process
  * at image_init, and so is every loader libvips calls untrusted.
  *
- * Any thread, after image_init; nothing here holds state between calls.
+ * Any thread, after image_init and before image_shutdown; nothing here
+ * holds state between calls.
  */
-#include <limits.h>
 #include <pthread.h>
 #include <math.h>
 #include <stdio.h>
@@ -62,6 +68,8 @@ static const struct loader {
 	{ "VipsForeignLoadNsgif", "gif", "GIF" },
 };
 
+/* 0 before image_init, 1 after, 2 after image_shutdown (libvips cannot
+ * start again in the same process). */
 static int image_ready;
 
 /*
@@ -112,8 +120,13 @@ image_init(const char *argv0, char **cause)
 {
 	size_t i;
 
-	if (image_ready)
+	if (image_ready == 1)
 		return 0;
+	if (image_ready == 2) {
+		xasprintf(cause,
+		          "libvips was shut down: it cannot start again");
+		return -1;
+	}
 	if (vips_init(argv0 != NULL ? argv0 : "herald") != 0) {
 		char *e = vips_error_buffer_copy();
 
@@ -138,10 +151,10 @@ image_init(const char *argv0, char **cause)
 void
 image_shutdown(void)
 {
-	if (!image_ready)
+	if (image_ready != 1)
 		return;
 	vips_shutdown();
-	image_ready = 0;
+	image_ready = 2;
 }
 
 /* libvips' latest error as one line, without the "VipsJpeg: " in front
@@ -275,9 +288,9 @@ probe(const void *buf, size_t len, struct source *src, char **why)
 	int                  o, interlaced = 0;
 	char                *d;
 
-	if (!image_ready) {
-		xasprintf(why, "images cannot be read: image_init was not "
-		               "called");
+	if (image_ready != 1) {
+		xasprintf(why, "images cannot be read: libvips is not "
+		               "running (image_init)");
 		return -1;
 	}
 	if (len == 0) {
@@ -380,230 +393,6 @@ image_read(const void *buf, size_t len, struct image_facts *facts, char **why)
 	return rc;
 }
 
-/* A ratio bound as p/q in lowest terms (q == 0: none), so that the checks
- * on integer sizes are exact: w/h >= p/q is w*q >= p*h. */
-struct frac {
-	long long p, q;
-};
-
-static long long
-gcd(long long a, long long b)
-{
-	while (b != 0) {
-		long long t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-static struct frac
-to_frac(double r)
-{
-	struct frac f = { 0, 0 };
-	long long   g;
-
-	if (!(r > 0) || r > 1000)
-		return f;
-	f.p = llround(r * 1000);
-	f.q = 1000;
-	if (f.p == 0)
-		return (struct frac){ 0, 0 };
-	g = gcd(f.p, f.q);
-	f.p /= g;
-	f.q /= g;
-	return f;
-}
-
-/* "4:5", "1:1", "1.91:1". */
-static void
-frac_text(struct frac f, char *buf, size_t n)
-{
-	char  *dot;
-	size_t len;
-
-	if (f.p <= 32 && f.q <= 32)
-		snprintf(buf, n, "%lld:%lld", f.p, f.q);
-	else {
-		snprintf(buf, n, "%.3f", (double)f.p / (double)f.q);
-		if ((dot = strchr(buf, '.')) != NULL) {
-			len = strlen(buf);
-			while (len > 0 && buf[len - 1] == '0')
-				buf[--len] = '\0';
-			if (buf[len - 1] == '.')
-				buf[--len] = '\0';
-		}
-		len = strlen(buf);
-		snprintf(buf + len, n - len, ":1");
-	}
-}
-
-/* w x h is within the bounds and limits. */
-static int
-size_fits(long long w, long long h, struct frac lo, struct frac hi,
-          const struct image_spec *s)
-{
-	if (w < 1 || h < 1)
-		return 0;
-	if (lo.q != 0 && w * lo.q < lo.p * h)
-		return 0;
-	if (hi.q != 0 && w * hi.q > hi.p * h)
-		return 0;
-	if (s->max_width > 0 && w > s->max_width)
-		return 0;
-	if (s->max_long > 0 && (w > s->max_long || h > s->max_long))
-		return 0;
-	return 1;
-}
-
-void
-image_plan(const struct image_facts *f, const struct image_spec *s,
-           struct image_plan *p)
-{
-	struct frac lo, hi, bound = { 0, 0 };
-	long long   W = f->up_width, H = f->up_height, w, h;
-	double      fw, fh, k, longest;
-	int         tall = 0, tries;
-	char        rtext[32] = "";
-
-	memset(p, 0, sizeof *p);
-	p->rotated = f->orientation > 1;
-	p->converted = strcmp(f->format, "jpeg") != 0;
-	if (W < 1 || H < 1) {
-		snprintf(p->why, sizeof p->why, "%lldx%lld: no picture", W, H);
-		return;
-	}
-	if (s->min_width > 0 && W < s->min_width) {
-		snprintf(p->why, sizeof p->why,
-		         "%lld px wide: under the %d px the channel takes", W,
-		         s->min_width);
-		return;
-	}
-	lo = to_frac(s->min_ratio);
-	hi = to_frac(s->max_ratio);
-	if (lo.q != 0 && W * lo.q < lo.p * H) {
-		bound = lo;
-		tall = 1;
-	} else if (hi.q != 0 && W * hi.q > hi.p * H)
-		bound = hi;
-
-	/* The frame, in source pixels: what is kept of the source (crop),
-	 * or the canvas it is centred on (pad). */
-	fw = (double)W;
-	fh = (double)H;
-	if (bound.q != 0) {
-		frac_text(bound, rtext, sizeof rtext);
-		switch (s->fit) {
-		case IMAGE_FIT_SKIP:
-			snprintf(p->why, sizeof p->why,
-			         "%lldx%lld is %s than the %s the channel "
-			         "takes",
-			         W, H, tall ? "taller" : "wider", rtext);
-			return;
-		case IMAGE_FIT_CROP:
-			if (tall)
-				fh = (double)W * bound.q / bound.p;
-			else
-				fw = (double)H * bound.p / bound.q;
-			p->cropped = 1;
-			break;
-		case IMAGE_FIT_PAD:
-			if (tall)
-				fw = (double)H * bound.p / bound.q;
-			else
-				fh = (double)W * bound.q / bound.p;
-			p->padded = 1;
-			break;
-		}
-		/* At most "999.999:1" from frac_text. */
-		memcpy(p->ratio, rtext, sizeof p->ratio - 1);
-	}
-
-	k = 1.0;
-	if (s->max_width > 0 && fw > s->max_width)
-		k = fmin(k, s->max_width / fw);
-	longest = fmax(fw, fh);
-	if (s->max_long > 0 && longest > s->max_long)
-		k = fmin(k, s->max_long / longest);
-
-	/*
-	 * Rounding to the nearest pixel never crosses an integer limit the
-	 * exact size is under, but it can cross a ratio bound by a pixel:
-	 * then the height moves to the bound's side (floor under the
-	 * tallest ratio, ceiling over the widest). A width a pixel smaller
-	 * is tried when that is not enough (a very narrow range, or a side
-	 * that had to be made 1 px).
-	 */
-	w = llround(fw * k);
-	h = llround(fh * k);
-	for (tries = 0;; tries++) {
-		if (w < 1)
-			w = 1;
-		if (h < 1)
-			h = 1;
-		if (lo.q != 0 && w * lo.q < lo.p * h)
-			h = w * lo.q / lo.p;
-		if (hi.q != 0 && w * hi.q > hi.p * h)
-			h = (w * hi.q + hi.p - 1) / hi.p;
-		if (size_fits(w, h, lo, hi, s))
-			break;
-		if (w == 1 || tries == 64) {
-			snprintf(p->why, sizeof p->why,
-			         "%lldx%lld: no size fits the channel's limits",
-			         W, H);
-			return;
-		}
-		w--;
-		h = llround(w * fh / fw);
-	}
-	p->out_width = (int)w;
-	p->out_height = (int)h;
-	p->downscaled = k < 1.0;
-	p->ok = 1;
-}
-
-void
-image_plan_text(const struct image_plan *p, char *buf, size_t n)
-{
-	size_t len = 0;
-
-#define ADD(...)                                                               \
-	do {                                                                   \
-		if (len < n)                                                   \
-			len +=                                                 \
-			    (size_t)snprintf(buf + len, n - len, __VA_ARGS__); \
-	} while (0)
-
-	if (n == 0)
-		return;
-	buf[0] = '\0';
-	if (!p->ok) {
-		snprintf(buf, n, "%s", p->why);
-		return;
-	}
-	if (!p->rotated && !p->converted && !p->cropped && !p->padded &&
-	    !p->downscaled) {
-		snprintf(buf, n, "as it is (%dx%d JPEG)", p->out_width,
-		         p->out_height);
-		return;
-	}
-	if (p->rotated)
-		ADD("rotated");
-	if (p->converted)
-		ADD("%sconverted to JPEG", len > 0 ? ", " : "");
-	if (p->cropped)
-		ADD("%scropped to %s", len > 0 ? ", " : "", p->ratio);
-	if (p->padded)
-		ADD("%spadded to %s", len > 0 ? ", " : "", p->ratio);
-	if (p->downscaled)
-		ADD("%sdownscaled to %dx%d", len > 0 ? ", " : "", p->out_width,
-		    p->out_height);
-	else
-		ADD(" (%dx%d)", p->out_width, p->out_height);
-#undef ADD
-}
-
 /* What a pipeline does with transparency. */
 enum alpha_use {
 	ALPHA_FLATTEN, /* onto the background colour: a JPEG has none */
@@ -661,6 +450,20 @@ load(VipsObject *base, const void *buf, size_t len, const struct source *src,
 	return t[0];
 }
 
+/* in over the colour bg (max_alpha: opaque). The array is the caller's
+ * to unref: the operation takes a reference of its own. */
+static int
+flatten(VipsImage *in, VipsImage **out, const double bg[3], double max_alpha)
+{
+	VipsArrayDouble *a = vips_array_double_new(bg, 3);
+	int              rc;
+
+	rc = vips_flatten(in, out, "background", a, "max_alpha", max_alpha,
+	                  NULL);
+	vips_area_unref(VIPS_AREA(a));
+	return rc;
+}
+
 /*
  * in as 8-bit sRGB, one or three bands and maybe an alpha, the alpha
  * flattened onto bg when asked. An embedded RGB profile (Display P3,
@@ -687,9 +490,7 @@ to_srgb(VipsObject *base, VipsImage *in, enum alpha_use alpha,
 			          : 255.0;
 			for (i = 0; i < 3; i++)
 				bgd[i] = bg[i] * max / 255.0;
-			if (vips_flatten(in, &t[0], "background",
-			                 vips_array_double_new(bgd, 3),
-			                 "max_alpha", max, NULL) != 0)
+			if (flatten(in, &t[0], bgd, max) != 0)
 				return NULL;
 			in = t[0];
 		}
@@ -705,8 +506,7 @@ to_srgb(VipsObject *base, VipsImage *in, enum alpha_use alpha,
 	if (alpha == ALPHA_FLATTEN && vips_image_hasalpha(in)) {
 		for (i = 0; i < 3; i++)
 			bgd[i] = bg[i];
-		if (vips_flatten(in, &t[3], "background",
-		                 vips_array_double_new(bgd, 3), NULL) != 0)
+		if (flatten(in, &t[3], bgd, 255.0) != 0)
 			return NULL;
 		in = t[3];
 	}
@@ -789,16 +589,19 @@ static VipsImage *
 to_size(VipsObject *base, VipsImage *in, int w, int h,
         const unsigned char bg[3])
 {
-	VipsImage **t = (VipsImage **)vips_object_local_array(base, 1);
-	double      bgd[3] = { bg[0], bg[1], bg[2] };
+	VipsImage      **t = (VipsImage **)vips_object_local_array(base, 1);
+	double           bgd[3] = { bg[0], bg[1], bg[2] };
+	VipsArrayDouble *a;
+	int              rc;
 
 	if (vips_image_get_width(in) == w && vips_image_get_height(in) == h)
 		return in;
-	if (vips_gravity(in, &t[0], VIPS_COMPASS_DIRECTION_CENTRE, w, h,
-	                 "extend", VIPS_EXTEND_BACKGROUND, "background",
-	                 vips_array_double_new(bgd, 3), NULL) != 0)
-		return NULL;
-	return t[0];
+	a = vips_array_double_new(bgd, 3);
+	rc = vips_gravity(in, &t[0], VIPS_COMPASS_DIRECTION_CENTRE, w, h,
+	                  "extend", VIPS_EXTEND_BACKGROUND, "background", a,
+	                  NULL);
+	vips_area_unref(VIPS_AREA(a));
+	return rc == 0 ? t[0] : NULL;
 }
 
 /*
