@@ -563,17 +563,22 @@ usage_command(FILE *f, const struct command *c)
 				positional = 1;
 		if (positional)
 			continue;
-		if (c->aliases != NULL && strcmp(p->name, "outcome") == 0) {
-			fprintf(f, " ");
-			for (a = c->aliases; a->flag != NULL; a++)
-				fprintf(f, "%s%s", a == c->aliases ? "" : "|",
+		/* A parameter with flags of its own (--done|--retry). */
+		for (i = 0, a = c->aliases; a != NULL && a->flag != NULL; a++)
+			if (strcmp(a->param, p->name) == 0)
+				fprintf(f, "%s%s", i++ == 0 ? p->required ? " " : " [" : "|",
 				        a->flag);
+		if (i > 0) {
+			fputs(p->required ? "" : "]", f);
+			continue;
+		}
+		if (p->type == P_BOOL) {
+			fprintf(f, " [--%s]", p->name);
 			continue;
 		}
 		fprintf(f, " %s--%s %s%s%s", p->required ? "" : "[", p->name,
 		        p->type == P_INT    ? "N"
 		        : p->type == P_JSON ? "JSON"
-		        : p->type == P_BOOL ? "true|false"
 		                            : "VALUE",
 		        p->type == P_STRINGS ? " ..." : "",
 		        p->required ? "" : "]");
@@ -689,9 +694,11 @@ parse_args(const struct command *c, int argc, char **argv, char **cause)
 				if (strcmp(arg, a->flag) == 0)
 					break;
 			if (a->flag != NULL) {
+				p = find_param(m, a->param);
+				if ((v = param_value(p, a->value, cause)) == NULL)
+					goto fail;
 				cJSON_DeleteItemFromObject(params, a->param);
-				cJSON_AddStringToObject(params, a->param,
-				                        a->value);
+				cJSON_AddItemToObject(params, a->param, v);
 				continue;
 			}
 		}
@@ -711,6 +718,14 @@ parse_args(const struct command *c, int argc, char **argv, char **cause)
 		if ((p = find_param(m, name)) == NULL) {
 			xasprintf(cause, "unknown option %s", arg);
 			goto fail;
+		}
+		if (p->type == P_BOOL &&
+		    (i + 1 >= argc || (strcmp(argv[i + 1], "true") != 0 &&
+		                       strcmp(argv[i + 1], "false") != 0))) {
+			/* A bare --flag says yes. */
+			cJSON_DeleteItemFromObject(params, p->name);
+			cJSON_AddTrueToObject(params, p->name);
+			continue;
 		}
 		if (i + 1 >= argc) {
 			xasprintf(cause, "%s needs a value", arg);

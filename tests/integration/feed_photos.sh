@@ -30,7 +30,7 @@ mv "$T/h.json" "$T/herald.json"
 "$MK" "$T/pool/square.png" 1200 1200
 "$MK" "$T/pool/tall-9x16.jpg" 1080 1920 --noise
 "$MK" "$T/pool/panorama-3x1.jpg" 3000 1000
-"$MK" "$T/pool/camera-24mp.jpg" 6000 4000 --orientation 6 --noise
+"$MK" "$T/pool/camera-24mp.jpg" 4000 6000 --orientation 6 --noise
 "$MK" "$T/pool/phone.heic" 1600 1200
 "$MK" "$T/pool/cut.jpg" 1600 1200 --noise --truncate 60
 "$MK" "$T/pool/thumb.jpg" 200 200

@@ -21,7 +21,7 @@ make_pool() {
 	"$MK" "$1/square.png" 1200 1200
 	"$MK" "$1/tall-9x16.jpg" 1080 1920 --noise
 	"$MK" "$1/panorama-3x1.jpg" 3000 1000
-	"$MK" "$1/camera-24mp.jpg" 6000 4000 --orientation 6 --noise
+	"$MK" "$1/camera-24mp.jpg" 4000 6000 --orientation 6 --noise
 	"$MK" "$1/phone.heic" 1600 1200
 	"$MK" "$1/cut.jpg" 1600 1200 --noise --truncate 60
 	"$MK" "$1/thumb.jpg" 200 200
@@ -129,18 +129,21 @@ for id in $(seq 1 5); do
 	esac
 done
 sort -u "$T/used-cropped" | wc -l | grep -qx 5 || fail "a photo went out twice: $(cat "$T/used-cropped")"
-h photo list --brand cropped --json >"$T/list"
-jq -e '.counts.used == 5 and .counts.set_aside == 2 and .counts.unused == 0' \
-	"$T/list" >/dev/null || fail "cropped pool: $(cat "$T/list")"
-# Nothing left: the error says where the photos went.
+# Nothing left but bad photos (those the runs did not meet on their way
+# are met now): the error says where the photos went.
 expect_rc 1 h workflow execute --type FeedPublisherWorkflow --input '"cropped"' --id cropped-none
 h workflow describe cropped-none --json | jq -e '.error | test("no unused photo left") and test("2 set aside")' \
 	>/dev/null || fail "empty pool: $(h workflow describe cropped-none --json | jq -c .error)"
+h photo list --brand cropped --json >"$T/list"
+jq -e '.counts.used == 5 and .counts.set_aside == 2 and .counts.unused == 0' \
+	"$T/list" >/dev/null || fail "cropped pool: $(cat "$T/list")"
+h photo list --brand cropped --set-aside >"$T/list.txt"
+grep -q "thumb.jpg.*set_aside.*320" "$T/list.txt" || fail "list text: $(cat "$T/list.txt")"
 [ "$(sqlite3 "$S/herald.db" "SELECT count(*) FROM claims WHERE scope = 'cropped' AND key IN ('cut.jpg', 'thumb.jpg')")" = 0 ] ||
 	fail "a set-aside photo was claimed"
 # A photo set aside comes back when its file changes.
-"$MK" "$T/crop/cut.jpg.new" 1000 1000
-mv "$T/crop/cut.jpg.new" "$T/crop/cut.jpg"
+"$MK" "$T/fixed.jpg" 1000 1000
+mv "$T/fixed.jpg" "$T/crop/cut.jpg"
 h workflow execute --type FeedPublisherWorkflow --input '"cropped"' --id cropped-fixed >/dev/null ||
 	fail "the fixed photo was not picked: $(h workflow describe cropped-fixed --json | jq -c .error)"
 h workflow describe cropped-fixed --json |
@@ -154,8 +157,9 @@ for i in $(seq 1 5); do
 		fail "padded-$i met a set-aside photo: $(jq -c .set_aside "$T/pick-padded-$i")"
 	key=$(jq -r .key "$T/pick-padded-$i")
 	case $key in
-	tall-9x16.jpg | panorama-3x1.jpg | camera-24mp.jpg)
-		# Padded on #102030 (JPEG keeps it within a few steps).
+	tall-9x16.jpg | panorama-3x1.jpg)
+		# Padded on #102030 (JPEG keeps it within a few steps): the
+		# padding is wider than photoinfo's top-left eighth.
 		"$PI" "$S/outbox/instagram/padded-$i/photo.jpg" |
 			jq -e '(.topleft[0] - 16 | fabs) < 8 and (.topleft[1] - 32 | fabs) < 8 and
 			  (.topleft[2] - 48 | fabs) < 8' >/dev/null ||
