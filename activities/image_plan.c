@@ -12,7 +12,9 @@
 #include "activities/image.h"
 
 /* A ratio bound as p/q in lowest terms (q == 0: none), so that the checks
- * on integer sizes are exact: w/h >= p/q is w*q >= p*h. */
+ * on integer sizes are exact: w/h >= p/q is w*q >= p*h. A spec's ratio is
+ * taken to three decimals: 0.8 is 4/5, 1.91 is 191/100 (a 16:9 written
+ * 1.778 is 889/500). */
 struct frac {
 	long long p, q;
 };

@@ -154,8 +154,8 @@ measure(const char *path, const struct input *in, int runs)
 		fatal("%s", why != NULL ? why : path);
 	b = (unsigned char *)buf;
 	rss1 = rss("VmRSS:");
-	printf("%s: %dx%d, %zu bytes (%.1f MiB); RSS %ld KiB, %ld with the "
-	       "file\n",
+	printf("%s: %dx%d, %zu bytes (%.1f MiB); RSS %ld KiB, %ld KiB with "
+	       "the file\n",
 	       in->name, in->w, in->h, n, n / 1048576.0, rss0, rss1);
 	printf("  %-16s %8s %9s %9s %9s  %s\n", "step", "ms", "peak+src",
 	       "peak", "settled", "output");
@@ -181,8 +181,12 @@ measure(const char *path, const struct input *in, int runs)
 			printf("%zu bytes\n", outlen);
 		fflush(stdout);
 	}
-	(void)rss1;
 	free(buf);
+	malloc_trim(0);
+	printf("  after the steps, the file freed: RSS %ld KiB (%+ld over "
+	       "the start)\n",
+	       rss("VmRSS:"), rss("VmRSS:") - rss0);
+	fflush(stdout);
 	image_shutdown();
 	return 0;
 }

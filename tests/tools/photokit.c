@@ -138,6 +138,20 @@ set_orientation(VipsImage *im, int o)
 }
 
 static int
+save_known(const char *ext)
+{
+	static const char *const exts[] = { "jpg",  "jpeg", "png",
+		                            "webp", "heic", "avif",
+		                            "tif",  "tiff", "gif" };
+	size_t                   i;
+
+	for (i = 0; i < nitems(exts); i++)
+		if (strcmp(ext, exts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 save(VipsImage *im, const char *ext, const struct photokit_opts *o, void **b,
      size_t *n)
 {
@@ -180,6 +194,13 @@ photokit_make(const char *ext, const struct photokit_opts *o,
 
 	jpeg = strcmp(ext, "jpg") == 0 || strcmp(ext, "jpeg") == 0;
 	heif = strcmp(ext, "heic") == 0 || strcmp(ext, "avif") == 0;
+	if (save_known(ext) == 0) {
+		xasprintf(why,
+		          "no format for \".%s\" (jpg, png, webp, heic, "
+		          "avif, tif, gif)",
+		          ext);
+		return -1;
+	}
 	if (o->width < 1 || o->height < 1 || orient > 8) {
 		xasprintf(why, "%dx%d orientation %d: no such photo", o->width,
 		          o->height, orient);
@@ -250,7 +271,7 @@ photokit_make(const char *ext, const struct photokit_opts *o,
 	rc = 0;
 	goto out;
 vfail:
-	fail(why, "photokit");
+	fail(why, "libvips");
 out:
 	g_object_unref(base);
 	return rc;
