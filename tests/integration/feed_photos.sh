@@ -106,9 +106,10 @@ done
 # photos of the pool.
 for b in pomandi cropped; do
 	h photo list --brand "$b" --json >"$T/list"
-	jq -e '.counts.photos == 7 and .counts.used == 5 and .counts.set_aside == 2 and
+	jq -e --arg b "$b" '.counts.photos == 7 and .counts.used == 5 and
+	  .counts.set_aside == 2 and
 	  ([.photos[] | select(.state == "set_aside") | .key] | sort ==
-	   ["\(.brand)/cut.jpg", "\(.brand)/thumb.jpg"])' "$T/list" >/dev/null ||
+	   ["\($b)/cut.jpg", "\($b)/thumb.jpg"])' "$T/list" >/dev/null ||
 		fail "$b pool: $(cat "$T/list")"
 done
 [ "$(q "SELECT count(*) FROM claims WHERE key LIKE '%cut.jpg' OR key LIKE '%thumb.jpg'")" = 0 ] ||
