@@ -67,6 +67,7 @@ install: deps $(BUILD)/Makefile
 bench: build
 	$(BUILD)/bench-engine -d $(BUILD)/heraldd
 	$(BUILD)/bench-memory -d $(BUILD)/heraldd -a assets
+	$(BUILD)/bench-image
 	BUILD=$(BUILD) SRC=$(CURDIR) bash tests/bench/console_idle.sh
 
 docs: build

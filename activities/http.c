@@ -267,6 +267,9 @@ http_do(struct http *h, const struct http_req *q, struct http_resp *r,
 		               (curl_off_t)q->body_len);
 	} else if (strcmp(q->method, "GET") == 0)
 		cu.easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(q->method, "HEAD") == 0)
+		/* Else libcurl waits for the body Content-Length announces. */
+		cu.easy_setopt(c, CURLOPT_NOBODY, 1L);
 	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++)
 		list = cu.slist_append(list, q->headers[i]);
 	cu.easy_setopt(c, CURLOPT_HTTPHEADER, list);

@@ -25,7 +25,7 @@ struct http *http_thread_new(void);
 void         http_thread_free(struct http *);
 
 struct http_req {
-	const char        *method; /* "GET", "POST" */
+	const char        *method; /* "GET", "POST", "PUT", "HEAD", ... */
 	const char        *url;
 	const char *const *headers; /* "Name: value", NULL-terminated */
 	const void        *body;

@@ -5,9 +5,13 @@
  *
  * image_init once per process, before any other call, on the main
  * thread; afterwards every function may run on any thread. libvips runs
- * with its operation cache off and one thread per operation, so a
- * transform's memory is bounded by the output, not by the source's
- * pixels (see tests/bench/bench_image.c for the figures).
+ * with its operation cache off, one thread per operation and small
+ * strips, and a JPEG shrinks while it is decoded, so a transform's
+ * memory is bounded by the output, not by the source's pixels: a few MB
+ * for a 24-megapixel JPEG. The exceptions are the formats whose decoders
+ * hold the whole picture (HEIF, progressive JPEG, interlaced PNG, GIF:
+ * 5 to 10 bytes a pixel); those decodes take turns, one at a time in
+ * the process. tests/bench/bench_image.c has the figures.
  *
  * Nothing here touches the store or the network: bytes in, bytes out.
  */
@@ -24,8 +28,12 @@
  * refused rather than decoded (a decompression bomb). */
 #define IMAGE_MAX_PIXELS (200LL * 1000 * 1000)
 
-/* 0, or -1 with *cause (caller frees). Idempotent. */
-int  image_init(const char *argv0, char **cause);
+/* 0, or -1 with *cause (caller frees). Idempotent. Only the loaders of
+ * the formats above are allowed in the process from then on (libvips'
+ * others, PDF, SVG, ImageMagick..., are blocked), and libvips' warnings
+ * are not printed. */
+int image_init(const char *argv0, char **cause);
+/* At exit, when no call is running; image_init cannot follow it. */
 void image_shutdown(void);
 
 /* What a photo is, as read from its bytes. */
@@ -40,8 +48,10 @@ struct image_facts {
  * Reads buf and decodes all of it (at a reduced scale: cheap even for a
  * 48-megapixel JPEG), so a truncated or corrupt photo is found here and
  * not at publish time. 0 with facts, or -1 with *why (caller frees), a
- * short sentence an operator understands: "not an image", "truncated or
- * corrupt JPEG: ...", "80000x80000: more pixels than herald reads".
+ * short sentence an operator understands: "no bytes: not an image",
+ * "not an image herald reads (JPEG, PNG, WebP, HEIC, TIFF or GIF)",
+ * "truncated or corrupt JPEG: premature end of input file",
+ * "20000x20000: more pixels than herald reads (200 million at most)".
  */
 int image_read(const void *buf, size_t len, struct image_facts *,
                char **why);
@@ -84,11 +94,15 @@ void image_plan_text(const struct image_plan *, char *buf, size_t n);
 
 /*
  * Makes the channel's variant of the photo in buf: upright, sRGB,
- * baseline JPEG, fitted and sized as the plan says, and under
- * spec->max_bytes (the quality steps down from 85 until it is). The same
- * input and spec always give the same bytes. 0 with *out (caller frees),
- * *outlen and plan, or -1 with *why (the plan refuses, or the pixels
- * cannot be read).
+ * baseline JPEG without any metadata (no EXIF, so no orientation tag; no
+ * colour profile: an embedded one is applied), transparency over
+ * spec->bg, fitted and sized as the plan says, and under spec->max_bytes
+ * (the quality steps down from 85 to 45 until it is). The same input
+ * and spec always give the same bytes. 0 with *out (caller frees with
+ * free), *outlen and plan (if not NULL), or -1 with *why: the plan's why
+ * when it refuses, "truncated or corrupt JPEG: ..." when the pixels
+ * cannot all be read, or "1440x1800: N bytes even at JPEG quality 45,
+ * over the M the channel takes".
  */
 int image_make(const void *buf, size_t len, const struct image_spec *,
                unsigned char **out, size_t *outlen, struct image_plan *plan,
@@ -96,9 +110,11 @@ int image_make(const void *buf, size_t len, const struct image_spec *,
 
 /*
  * A preview of buf: upright JPEG that fits max_w x max_h (never larger
- * than the source) and is at most max_bytes (quality, then size, step
- * down until it is). 0 with *out (caller frees), *outlen, *w, *h, or -1
- * with *why.
+ * than the source), transparency over white, and is at most max_bytes
+ * (0: no limit; quality, then size by quarters, step down until it is).
+ * Unlike image_make, it shows what can be decoded of a truncated photo.
+ * A HEIF's embedded thumbnail is used when it is large enough. 0 with
+ * *out (caller frees with free), *outlen, *w, *h, or -1 with *why.
  */
 int image_thumbnail(const void *buf, size_t len, int max_w, int max_h,
                     size_t max_bytes, unsigned char **out, size_t *outlen,
@@ -106,8 +122,10 @@ int image_thumbnail(const void *buf, size_t len, int max_w, int max_h,
 
 /*
  * Decodes buf (any format image_read takes) into 8-bit RGBA pixels that
- * fit max_w x max_h, upright: for drawing in a terminal. 0 with *px
- * (caller frees; rows of *w * 4 bytes), *w, *h, or -1 with *why.
+ * fit max_w x max_h (never larger than the source), upright: for
+ * drawing in a terminal. Alpha is 255 where the source has none; a
+ * truncated photo shows what can be decoded. 0 with *px (caller frees
+ * with free; *h rows of *w * 4 bytes), *w, *h, or -1 with *why.
  */
 int image_rgba(const void *buf, size_t len, int max_w, int max_h,
                unsigned char **px, int *w, int *h, char **why);

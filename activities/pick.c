@@ -189,7 +189,7 @@ pick_photo(const struct act_call *c, struct act_out *out)
 	cJSON             *r;
 	unsigned char     *data;
 	size_t             len;
-	char              *why;
+	char              *why, *gone = NULL;
 
 	if (photo_pool_list(c, &pool, out) != 0)
 		goto done;
@@ -221,14 +221,15 @@ pick_photo(const struct act_call *c, struct act_out *out)
 		}
 		read++;
 		if (photo_fetch(c, ref, PHOTO_SOURCE_MAX, &data, &len, out) != 0) {
-			if (out->status == ACT_FAIL && ref->path != NULL) {
-				/* Gone since the listing: not a photo any
-				 * more, and nothing to set aside. */
-				free(out->error);
-				out->error = NULL;
-				continue;
-			}
-			goto done;
+			if (out->status != ACT_FAIL)
+				goto done; /* I/O or network: try again */
+			/* Gone since the listing, or refused: not one to
+			 * set aside (its file is not at fault); another may
+			 * do, else this is what the run fails with. */
+			free(gone);
+			gone = out->error;
+			out->error = NULL;
+			continue;
 		}
 		if ((why = variant_verdict(photos, data, len, &f, plans)) != NULL) {
 			set_aside(aside, shown, ref, why);
@@ -257,8 +258,14 @@ pick_photo(const struct act_call *c, struct act_out *out)
 		cJSON_Delete(r);
 		goto done;
 	}
-	none_left(c, &pool, &n, (size_t)cJSON_GetArraySize(aside), out);
+	if (gone != NULL) {
+		out->status = ACT_FAIL;
+		out->error = gone;
+		gone = NULL;
+	} else
+		none_left(c, &pool, &n, (size_t)cJSON_GetArraySize(aside), out);
 done:
+	free(gone);
 	if (cJSON_GetArraySize(aside) > 0)
 		out->aside = cJSON_PrintUnformatted(aside);
 	cJSON_Delete(aside);

@@ -186,10 +186,10 @@ check_variants_of(const struct config_brand *b, char **cause)
 		          "brands.%s.photos.variants_prefix: 1 to 512 bytes, "
 		          "like \"herald-variants/\"",
 		          b->name);
-	else if (p->variants_keep_ms < 3600 * 1000)
+	else if (p->variants_keep_ms < 1000)
 		xasprintf(cause,
-		          "brands.%s.photos.variants_keep: at least 1h (a "
-		          "variant is what a retried publish sends again)",
+		          "brands.%s.photos.variants_keep: at least 1s (the "
+		          "variants of a photo a run holds are kept anyway)",
 		          b->name);
 	else
 		return 0;

@@ -12,11 +12,14 @@ Faults for the next requests are queued with POST /_faults, a JSON list of:
   as an API echoing a request back would), "slow:<s>" (answers as with no
   fault after <s> seconds), "pass" (no fault)
 Image blocks are checked as the API does: a base64 source must carry a
-supported media_type and data that decodes to that kind of image; a url
-source is fetched (so a presigned S3 URL must really serve the photo) and
-must return an image. The kinds of source seen are counted in /_stats.
+supported media_type and data that decodes to that kind of image, at most
+5 MB of base64 ("image exceeds 5 MB maximum: N bytes > 5242880 bytes") and
+at most 8000 px on either side; a url source is fetched (so a presigned S3
+URL must really serve the photo) and must return an image. The kinds of
+source seen are counted in /_stats, and the JPEG and PNG sizes listed.
 GET /_stats returns {"requests": N, "last": <last request body>,
-"image_sources": {"base64": N, "url": N}} (never the URLs themselves).
+"image_sources": {"base64": N, "url": N}, "image_sizes": [[w, h], ...]}
+(never the URLs themselves).
 Binds 127.0.0.1 on a free port and prints it.
 usage: anthropic.py KEY
 """
@@ -34,7 +37,28 @@ KEY = sys.argv[1]
 lock = threading.Lock()
 faults = []
 stats = {"requests": 0, "last": None, "captions": 0,
-         "image_sources": {"base64": 0, "url": 0}}
+         "image_sources": {"base64": 0, "url": 0}, "image_sizes": []}
+BASE64_MAX, SIDE_MAX = 5242880, 8000
+
+
+def image_size(data):
+    """(width, height) of a JPEG or PNG, or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return (int.from_bytes(data[16:20], "big"),
+                int.from_bytes(data[20:24], "big"))
+    i = 2
+    while data.startswith(b"\xff\xd8") and i + 9 < len(data):
+        if data[i] != 0xff:
+            return None
+        marker = data[i + 1]
+        if marker == 0xff:
+            i += 1
+            continue
+        if 0xc0 <= marker <= 0xcf and marker not in (0xc4, 0xc8, 0xcc):
+            return (int.from_bytes(data[i + 7:i + 9], "big"),
+                    int.from_bytes(data[i + 5:i + 7], "big"))
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return None
 MAGIC = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n",
          "image/gif": b"GIF8", "image/webp": b"RIFF"}
 
@@ -47,12 +71,23 @@ def image_problem(source):
         if media not in MAGIC:
             return "image.source.media_type: Input should be 'image/jpeg'" \
                 ", 'image/png', 'image/gif' or 'image/webp'"
+        b64 = source.get("data", "")
+        if len(b64) > BASE64_MAX:
+            return "image.source.base64: image exceeds 5 MB maximum: " \
+                "%d bytes > %d bytes" % (len(b64), BASE64_MAX)
         try:
-            data = base64.b64decode(source.get("data", ""), validate=True)
+            data = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):
             return "image.source.base64.data: invalid base64 data"
         if not data.startswith(MAGIC[media]):
             return "Image does not match the provided media type " + media
+        size = image_size(data)
+        if size and max(size) > SIDE_MAX:
+            return "image.source.base64.data: At least one of the image " \
+                "dimensions exceed max allowed size: %d pixels" % SIDE_MAX
+        if size:
+            with lock:
+                stats["image_sizes"].append(list(size))
         return None
     if kind == "url":
         url = source.get("url", "")

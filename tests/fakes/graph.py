@@ -3,7 +3,11 @@ posts on a Facebook Page and single-image Instagram publishing (api-notes
 section 2). Binds 127.0.0.1 on a free port, prints the port, serves until
 killed. It never touches the internet: it fetches only http:// URLs on
 127.0.0.1 or localhost (redirects too), without proxies.
-usage: graph.py VERSION PAGE_ID IG_USER_ID TOKEN  (e.g. v26.0 1234 1789 EAA..)
+usage: graph.py [--media-dir DIR] VERSION PAGE_ID IG_USER_ID TOKEN
+  (e.g. v26.0 1234 1789 EAA..). With --media-dir DIR (or GRAPH_MEDIA_DIR=DIR
+  in the environment) every photo a Facebook post or an Instagram container
+  took is written to DIR/<photo_sha256>.jpg (.png, .gif, .tiff, .heif,
+  .webp for the others), the bytes as received; /_reset leaves DIR alone.
 
 Paths start with /VERSION/ (else 400 code 100 "Unsupported request"); "me"
 is PAGE_ID. Parameters come in the query or a POST body, form-urlencoded or
@@ -16,9 +20,10 @@ too) or the access_token parameter: none is 400 code 104, another 400 code
 escape "/" as "\\/", as Graph does. A field a node does not have in fields=
 is 400 code 100 "Tried accessing nonexisting field (f) on node type (T)".
 
-POST /{page}/photos  url= (fetched; failed, or not JPEG/PNG bytes: 400 code
-     324) or multipart source; caption=. Over 4 MB: 400 code 100/1366046;
-     published=false: 400 code 100 (this fake only publishes).
+POST /{page}/photos  url= (fetched) or multipart source; caption=. Not
+     fetched, empty, or not JPEG, PNG, GIF, TIFF, HEIF or WebP by its magic
+     bytes: 400 code 324; over 4 MiB: 400 code 100/1366046; published=false:
+     400 code 100 (this fake only publishes).
      -> {"id": photo-id, "post_id": "<PAGE_ID>_<n>"}
 GET  /{page}/posts (or /feed)  fields= of id, message, created_time,
      permalink_url, status_type, is_published (default created_time,message,
@@ -28,10 +33,20 @@ GET  /{page}/posts (or /feed)  fields= of id, message, created_time,
 GET  /{post-id} (PagePost), /{photo-id} (Photo: id, name, created_time, link,
      page_story_id), /{ig-media-id} (ShadowIGMedia: id, caption, media_type,
      media_product_type, permalink, shortcode, timestamp, username)
-POST /{ig-user}/media  image_url= (fetched; failed, or not JPEG/PNG bytes:
-     400 code 9004/2207052; over 8 MiB: 36000/2207004), caption= (over 2,200
-     characters, 30 hashtags or 20 @ tags: 36004/2207010), media_type=IMAGE
-     only -> {"id": container-id}. A container answers IN_PROGRESS to
+POST /{ig-user}/media  image_url= (fetched; failed or empty: 400 code
+     9004/2207052), caption= (over 2,200 characters, 30 hashtags or 20 @
+     tags: 36004/2207010), media_type=IMAGE only; then the photo as
+     Instagram checks it (media.py reads its header, in this order): over
+     8 MiB 36000/2207004; not a JPEG (PNG, anything else), or a JPEG whose
+     markers do not lead to a SOF0, SOF1 or SOF2: 36001/2207005 "The image
+     format is not supported."; width/height outside 4:5..1.91:1 (bounds
+     included, exact) 36003/2207009 "The aspect ratio is not supported.";
+     under 320 px wide 36001/2207005 "The image resolution is not
+     supported." (Meta documents no code for that one: this fake's
+     choice). Width and height are as Instagram displays the photo: a JPEG
+     with Exif orientation 5..8 is measured rotated. Over 1440 px wide is
+     accepted (Instagram scales it down: photo_scaled_down in /_stats).
+     -> {"id": container-id}. A container answers IN_PROGRESS to
      ready_after status checks (default 1), then FINISHED (ready_after 0:
      FINISHED at once); EXPIRED 24 h after its creation unless published.
 GET  /{ig-user}/media  fields= of the media fields below; limit= (25, at
@@ -102,22 +117,31 @@ POST /_config {any of "ready_after": 1, "quota_total": 50, "timeout_s": 30,
 24 h), "token_expired": false (true: every request gets 190/463)};
 GET /_stats -> {"requests": {endpoint or "other": count of all requests,
   refused ones too}, "fb_posts": [{id (the post id), photo_id, caption,
-  created_time, permalink_url, source ("url"|"upload"), photo_bytes,
-  photo_type ("jpeg"|"png"), photo_sha256}] (oldest first), "ig_posts":
-  [{id, container_id, caption, created_time, shortcode, permalink,
-  photo_bytes, photo_type, photo_sha256}], "containers": {id: status_code},
-  "last": {endpoint: the last request's parameters without the token, a
-  file as {filename, content_type, bytes}, "_token_in": "header"|"query"|
-  "body"|"none", "_fetch_error": why an image fetch failed}, "faults":
-  [still queued], "config": {...}}
+  created_time, permalink_url, source ("url"|"upload"), PHOTO}] (oldest
+  first), "ig_containers": [{id, status_code, caption, created_time, PHOTO,
+  photo_scaled_down}] (oldest first), "ig_posts": [{id, container_id,
+  caption, created_time, shortcode, permalink, PHOTO, photo_scaled_down}],
+  "containers": {id: status_code}, "last": {endpoint: the last request's
+  parameters without the token, a file as {filename, content_type, bytes},
+  "_token_in": "header"|"query"|"body"|"none", "_fetch_error": why an image
+  fetch failed, "_photo": PHOTO of the photo it fetched or was sent,
+  refused or not, "_media_error": why a JPEG's header could not be read},
+  "faults": [still queued], "config": {...}}
+  PHOTO is photo_bytes, photo_type ("jpeg"|"png"|"gif"|"tiff"|"heif"|
+  "webp"), photo_sha256, photo_width and photo_height (pixels as stored,
+  null when not read), photo_progressive (a JPEG's SOF2 or a PNG's Adam7
+  interlace: true; SOF0/SOF1 or not interlaced: false; else null),
+  photo_orientation (the Exif Orientation as written, null when none);
+  a post's or container's has photo_file too with --media-dir (the path
+  its bytes were written to).
 """
 import base64
-import hashlib
 import hmac
 import http.server
 import itertools
 import json
 import math
+import os
 import re
 import secrets
 import socketserver
@@ -125,13 +149,20 @@ import sys
 import threading
 import time
 import traceback
-import urllib.error
 import urllib.parse
-import urllib.request
 
-if len(sys.argv) != 5:
-    sys.exit("usage: graph.py VERSION PAGE_ID IG_USER_ID TOKEN")
-VERSION, PAGE_ID, IG_USER_ID, TOKEN = sys.argv[1:]
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import media  # noqa: E402 (tests/fakes/media.py)
+
+ARGS, MEDIA_DIR = sys.argv[1:], os.environ.get("GRAPH_MEDIA_DIR") or None
+if ARGS[:1] == ["--media-dir"] and len(ARGS) > 1:
+    MEDIA_DIR, ARGS = ARGS[1], ARGS[2:]
+if len(ARGS) != 4:
+    sys.exit("usage: graph.py [--media-dir DIR] VERSION PAGE_ID IG_USER_ID "
+             "TOKEN")
+VERSION, PAGE_ID, IG_USER_ID, TOKEN = ARGS
+if MEDIA_DIR:
+    os.makedirs(MEDIA_DIR, exist_ok=True)
 ENDPOINTS = ("fb_photo", "fb_posts", "ig_media", "ig_status", "ig_publish",
              "ig_limit", "ig_list", "permalink", "other")
 DEFAULTS = {"ready_after": 1, "quota_total": 50, "timeout_s": 30,
@@ -154,7 +185,7 @@ BUC = {80000: "ads_insights", 80001: "pages", 80002: "instagram",
        80003: "custom_audience", 80004: "ads_management", 80005: "leadgen",
        80006: "messenger", 80008: "whatsapp_business_management",
        80009: "catalog_management", 80014: "catalog_batch"}
-MAX_BODY, FB_MAX, IG_MAX, DAY = 64 << 20, 4 << 20, 8 << 20, 86400
+MAX_BODY, FB_MAX, DAY = 64 << 20, 4 << 20, 86400
 lock = threading.Lock()
 seq = itertools.count(1)
 S = {}
@@ -272,52 +303,35 @@ def take_fault(endpoint):
     return ""
 
 
-def local(url):
-    u = urllib.parse.urlsplit(url)
-    return u.scheme == "http" and u.hostname in ("127.0.0.1", "localhost")
-
-
-class LocalRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if not local(newurl):
-            raise urllib.error.URLError("redirect to a non-local URL")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                     LocalRedirects)
-
-
 def fetch(url, endpoint):
     """The photo at url as Meta would fetch it, or None (the reason goes to
     the endpoint's last request in /_stats)."""
-    why = None
-    if not local(url):
-        why = "not an http URL on 127.0.0.1 (no internet here)"
-    else:
-        try:
-            with OPENER.open(url, timeout=10) as r:
-                data = r.read(MAX_BODY)
-            if image_type(data) is None:
-                why = "%d bytes that are neither JPEG nor PNG" % len(data)
-        except Exception as e:  # any failure is Meta's fetch failure
-            why = "%s: %s" % (type(e).__name__, e)
-    if why is None:
-        return data
+    data, why = media.fetch(url, MAX_BODY)
+    if why is not None:
+        with lock:
+            S["last"].setdefault(endpoint, {})["_fetch_error"] = why
+    return data
+
+
+def received(endpoint, data):
+    """What the photo is (media.inspect), noted in the endpoint's last
+    request in /_stats."""
+    info = media.inspect(data)
     with lock:
-        S["last"].setdefault(endpoint, {})["_fetch_error"] = why
-    return None
+        last = S["last"].setdefault(endpoint, {})
+        last["_photo"] = public(info)
+        if "_why" in info:
+            last["_media_error"] = info["_why"]
+    return info
 
 
-def image_type(data):
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    return "png" if data.startswith(b"\x89PNG\r\n\x1a\n") else None
-
-
-def photo(data):
-    return {"photo_bytes": len(data), "photo_type": image_type(data),
-            "photo_sha256": hashlib.sha256(data).hexdigest()}
+def keep(data, info):
+    """The photo's record for a post or a container (written to the media
+    directory when there is one)."""
+    info = public(info)
+    if MEDIA_DIR:
+        info["photo_file"] = media.save(MEDIA_DIR, data, info)
+    return info
 
 
 def expire(c):
@@ -388,13 +402,12 @@ def fb_photo(params, files, fault, path):
         raise GraphError(400, 324, "(#324) Missing or invalid image file")
     if "source" in files:
         data, how = files["source"]["data"], "upload"
-        if image_type(data) is None:
-            data = None
     elif params.get("url"):
         data, how = fetch(params["url"], "fb_photo"), "url"
     else:
         raise GraphError(400, 324, "(#324) Requires upload file")
-    if data is None:
+    info = received("fb_photo", data) if data else None
+    if info is None or info["photo_type"] is None:
         raise GraphError(400, 324, "(#324) Missing or invalid image file")
     if len(data) > FB_MAX:
         raise bad_param("Your photos couldn't be uploaded. Photos should be "
@@ -403,6 +416,7 @@ def fb_photo(params, files, fault, path):
     if params.get("published", "true").lower() in ("false", "0"):
         raise bad_param("This fake only publishes (published=false is not "
                         "supported)")
+    photo = keep(data, info)
     with lock:
         k, t = next(seq), now()
         n = "1229%014d" % k
@@ -411,7 +425,7 @@ def fb_photo(params, files, fault, path):
                     caption=params.get("caption", ""),
                     created_time=iso(t), permalink_url="https://www.facebook"
                     ".com/%s/posts/%s" % (PAGE_ID, n), source=how,
-                    **photo(data), _t=t)
+                    **photo, _t=t)
         S["fb_posts"].append(post)
         S["objects"][post["photo_id"]] = {"kind": "fb_photo", "post": post}
         S["objects"][post["id"]] = post
@@ -479,16 +493,19 @@ def ig_media(params, files, fault, path):
                          error_user_title="Media download has failed.",
                          error_user_msg="The media could not be fetched from "
                          "this uri: %s://%s%s" % (u.scheme, u.netloc, u.path))
-    if len(data) > IG_MAX:
-        raise GraphError(400, 36000, "The image size is too large.", 2207004,
-                         error_user_title="Image size too large",
-                         error_user_msg="The image is too large to download. "
-                         "It should be less than 8 MiB.")
+    info = received("ig_media", data)
+    no = media.ig_refusal(info)
+    if no:
+        raise GraphError(400, no["code"], no["message"], no["subcode"],
+                         error_user_title=no["error_user_title"],
+                         error_user_msg=no["error_user_msg"])
+    photo = dict(keep(data, info), photo_scaled_down=media.ig_scaled_down(
+        info))
     with lock:
-        k, ready = next(seq), S["config"]["ready_after"]
+        k, ready, t = next(seq), S["config"]["ready_after"], now()
         c = dict(kind="container", id="1790%013d" % k, caption=caption,
                  status_code="IN_PROGRESS" if ready else "FINISHED",
-                 _pending=ready, _t=now(), _photo=photo(data))
+                 created_time=iso(t), _pending=ready, _t=t, _photo=photo)
         S["objects"][c["id"]] = c
     return {"id": c["id"]}
 
@@ -611,36 +628,6 @@ def route(method, parts):
             get_object(obj))
 
 
-def multipart(ctype, body):
-    m = re.search(r'boundary="?([^";]+)"?', ctype)
-    if not m:
-        raise ValueError("multipart body without a boundary")
-    chunks = body.split(b"--" + m.group(1).encode())
-    if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
-        raise ValueError("malformed multipart body")
-    form, files = {}, {}
-    for part in chunks[1:-1]:
-        head, sep, data = part.partition(b"\r\n\r\n")
-        if not part.startswith(b"\r\n") or not sep or \
-                not data.endswith(b"\r\n"):
-            raise ValueError("malformed multipart part")
-        data, head = data[:-2], head.decode("utf-8")
-        name = re.search(r'(?i)content-disposition:[^\r\n]*\bname="([^"]*)"',
-                         head)
-        if not name:
-            raise ValueError("multipart part without a name")
-        filename = re.search(r'\bfilename="([^"]*)"', head)
-        ptype = re.search(r"(?i)content-type:\s*([^\r\n]*)", head)
-        if filename or name.group(1) == "source":
-            files[name.group(1)] = {
-                "filename": filename.group(1) if filename else None,
-                "content_type": ptype.group(1) if ptype else None,
-                "data": data}
-        else:
-            form[name.group(1)] = data.decode("utf-8")
-    return form, files
-
-
 def encode(obj):
     # Graph escapes every "/"; json.dumps never emits one in an escape.
     return json.dumps(obj).replace("/", "\\/").encode()
@@ -713,7 +700,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             form, files = {}, {}
             ctype = self.headers.get("Content-Type", "")
             if body and ctype.lower().startswith("multipart/form-data"):
-                form, files = multipart(ctype, body)
+                form, files = media.multipart(ctype, body)
             elif body:
                 form = dict(urllib.parse.parse_qsl(
                     body.decode("utf-8"), keep_blank_values=True,
@@ -798,6 +785,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 data = encode({
                     "requests": S["requests"],
                     "fb_posts": [public(p) for p in S["fb_posts"]],
+                    "ig_containers": [dict(public(c), **c["_photo"])
+                                      for c in cs],
                     "ig_posts": [public(m) for m in S["ig_posts"]],
                     "containers": {c["id"]: c["status_code"] for c in cs},
                     "last": S["last"], "config": S["config"],

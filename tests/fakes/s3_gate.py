@@ -5,11 +5,18 @@ a SigV4 request (the access key id, x-amz-content-sha256, the date, a
 presigned URL's expiry) but not the signature itself: its authentication
 middleware says "Signature version 4 calculation is unimplemented" and
 accepts any. This gate does what S3 does before a request reaches a
-bucket: it recomputes the signature of every request, header-signed or
-presigned, with botocore's signers (AWS's own Python SDK, Debian's
-python3-botocore: an implementation independent of herald's), and refuses
-a mismatch with S3's own error document; what passes goes to s3rver
-unchanged and s3rver's answer comes back unchanged.
+bucket: it recomputes the signature of every request (GET, PUT, HEAD,
+DELETE, POST), header-signed or presigned, with botocore's signers (AWS's
+own Python SDK, Debian's python3-botocore: an implementation independent of
+herald's), and refuses a mismatch with S3's own error document; what
+passes goes to s3rver unchanged and s3rver's answer comes back unchanged
+(a HEAD's Content-Length too).
+
+A header-signed request must sign host and x-amz-content-sha256, and that
+header must be the body's hex SHA-256 (or UNSIGNED-PAYLOAD): else 400
+XAmzContentSHA256Mismatch, as S3 answers. A body needs a Content-Length:
+a chunked one is 411 MissingContentLength. As S3 does, a refused HEAD has
+no body.
 
 The canonical URI is the decoded path encoded again (as S3 does), the
 canonical query the decoded parameters encoded again, so an encoding
@@ -193,16 +200,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def send(self, code, body, headers=()):
+    def send(self, code, body, headers=(), length=None):
+        """length: the Content-Length to announce, when not len(body) (a
+        HEAD passed on from s3rver)."""
         self.send_response(code)
         for k, v in headers:
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length",
+                         str(len(body) if length is None else length))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
     def handle_any(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            with lock:
+                stats["refused"] += 1
+            return self.send(411, error_xml(
+                "MissingContentLength", "You must provide the "
+                "Content-Length HTTP header."),
+                [("Content-Type", "application/xml")])
         length = int(self.headers.get("Content-Length", 0) or 0)
         body = self.rfile.read(length) if length else b""
         url = urllib.parse.urlsplit(self.path)
@@ -247,8 +265,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             conn.putrequest(self.command, self.path, skip_host=True,
                             skip_accept_encoding=True)
+            # The body is here already: no Expect: 100-continue.
             for k, v in self.headers.items():
-                if k.lower() not in ("connection", "content-length"):
+                if k.lower() not in ("connection", "content-length",
+                                     "expect"):
                     conn.putheader(k, v)
             conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body)
@@ -257,7 +277,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             keep = [(k, v) for k, v in resp.getheaders() if k.lower() not in
                     ("connection", "content-length", "transfer-encoding",
                      "keep-alive", "date")]
-            self.send(resp.status, data, keep)
+            self.send(resp.status, data, keep,
+                      resp.getheader("Content-Length")
+                      if self.command == "HEAD" else None)
         finally:
             conn.close()
 

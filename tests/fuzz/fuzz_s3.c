@@ -4,10 +4,11 @@
  * any bytes give a page or a cause, never a crash, a leak or a hang. The
  * input is parsed whole as a first page, then its second half as the next
  * one, so the second parse starts from a list that may already hold keys
- * and may fail where the first did not. Checked: a
- * page that parses adds keys that are not empty and fit S3's bounds, and
- * a truncated page has a token to go on with; a page that fails leaves the
- * list as it was; an error has a code. Last, the input is the body of an
+ * and may fail where the first did not. Checked: a page that parses adds
+ * keys that are not empty and fit S3's bounds, each with an ETag (maybe
+ * empty, quotes gone) bounded too, and a truncated page has a token to go
+ * on with; a page that fails leaves the list as it was; an error has a
+ * code. Last, the input is the body of an
  * answer (s3_answer, the classing every S3 call shares), with a status
  * its last byte picks.
  */
@@ -36,10 +37,14 @@ page(const uint8_t *data, size_t size, struct s3_list *l)
 	}
 	FUZZ_CHECK(cause == NULL, "a cause too: %s", cause);
 	FUZZ_CHECK(l->n >= before, "keys lost");
-	for (i = before; i < l->n; i++)
+	for (i = before; i < l->n; i++) {
+		const char *e = l->v[i].etag;
+
 		FUZZ_CHECK(l->v[i].key != NULL && *l->v[i].key != '\0' &&
 		               strlen(l->v[i].key) <= 4096,
 		           "key %zu", i);
+		FUZZ_CHECK(e != NULL && strlen(e) <= 4096, "etag %zu", i);
+	}
 	FUZZ_CHECK(!l->truncated ||
 	               (l->next_token != NULL && *l->next_token != '\0'),
 	           "truncated without a token");

@@ -20,8 +20,15 @@ for brand in pomandi costume; do
 	post="$S/outbox/facebook/$brand-demo-first-run"
 	[ -f "$post/post.json" ] && [ -f "$S/outbox/instagram/$brand-demo-first-run/post.json" ] ||
 		fail "no post in the outbox for $brand"
-	cmp -s "$post/photo.jpg" "$SRC/assets/photos/$brand/$key" ||
-		fail "$brand: the posted photo is not $key"
+	# Each channel gets its variant of the photo, never the original.
+	for ch in facebook instagram; do
+		loc=$(jq -r ".steps[] | select(.name == \"get_random_unused_photo\") | .result.variants.$ch.location" "$T/x")
+		cmp -s "$S/outbox/$ch/$brand-demo-first-run/photo.jpg" "$loc" ||
+			fail "$brand: the $ch post is not the variant of $key"
+	done
+	"$BUILD/photoinfo" "$post/photo.jpg" |
+		jq -e '.format == "jpeg" and .width == 480 and .height == 600' >/dev/null ||
+		fail "$brand: the posted photo: $("$BUILD/photoinfo" "$post/photo.jpg")"
 	jq -e --arg k "$key" '.photo_key == $k and (.caption | length) > 20' \
 		"$post/post.json" >/dev/null || fail "post.json: $(cat "$post/post.json")"
 	jq -e '.steps[] | select(.name == "generate_caption") | .result.offline == true' "$T/x" >/dev/null ||

@@ -6,8 +6,12 @@
 # pick only the images, each once, then "no unused photo left"); path
 # style and virtual-host style; presigned URLs fetch the photo, tampered
 # or expired ones are refused; wrong credentials fail for good with S3's
-# message; SlowDown is retried; Claude gets large photos as a URL it
-# fetches; nothing secret is kept or logged.
+# message; SlowDown is retried; every channel gets its variant (Claude
+# too, inline, whatever the original's size); nothing secret is kept or
+# logged. The library's writes
+# (tests/tools/s3_tool.c: PutObject, HeadObject, DeleteObject, and
+# GetObject and the listing to read them back) go through the same gate,
+# which refuses a tampered signature and a body that is not the one signed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/s3lib.sh"
 
@@ -40,17 +44,9 @@ gate_curl() { # SECRET: a signed listing of the empty bucket's root
 P="$SRC/assets/photos"
 printf 'not a photo\n' >"$T/note.txt"
 : >"$T/empty.jpg"
-/usr/bin/python3 - "$T/pixel.png" <<'PY'
-import struct, sys, zlib
-def chunk(kind, data):
-    return (struct.pack(">I", len(data)) + kind + data +
-            struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
-raw = b"".join(b"\0" + b"\xcc\x22\x22" * 8 for _ in range(8))
-open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" +
-    chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)) +
-    chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-PY
-# Over Claude's inline limit (3.75 MiB): a real JPEG with padding after it.
+"$BUILD/mkphoto" "$T/pixel.png" 400 500
+# Over Claude's inline limit (3.75 MiB): a real JPEG with padding after it;
+# Claude gets its variant all the same.
 { cat "$P/costume/midnight-blue-tuxedo.jpg"; head -c 4500000 /dev/zero; } >"$T/big.jpg"
 put() { # FILE KEY (already URL-encoded)
 	printf 'url = "http://127.0.0.1:%s/photos/%s"\nupload-file = "%s"\n' \
@@ -175,7 +171,12 @@ for i in 1 2 3 4; do
 		fail "p$i result: $(cat "$T/r")"
 	post="$S/outbox/instagram/p$i"
 	ls "$post"/photo.* >/dev/null 2>&1 || fail "p$i: no photo in the outbox"
-	cmp -s "$post"/photo.* "$(src_of "$key")" || fail "p$i: the posted photo is not $key"
+	# The channel's variant: a JPEG the size of the original.
+	src=$(src_of "$key")
+	"$BUILD/photoinfo" "$post/photo.jpg" >"$T/pi" || fail "p$i: no photo posted"
+	jq -e --argjson s "$("$BUILD/photoinfo" "$src")" '.format == "jpeg" and
+	  .width == $s.width and .height == $s.height' "$T/pi" >/dev/null ||
+		fail "p$i: the posted photo is not $key's variant: $(cat "$T/pi")"
 	jq -e --arg k "$key" '.photo_key == $k' "$post/post.json" >/dev/null ||
 		fail "p$i post.json: $(cat "$post/post.json")"
 done
@@ -186,42 +187,39 @@ run p5 pomandi
 [ "$(field p5 .status)" = failed ] && [ "$(field p5 '.steps[0].attempt')" = 1 ] ||
 	fail "p5: $(cat "$T/p5.json")"
 field p5 '.steps[0].last_error' | grep -qF \
-	"no unused photo left for brand pomandi in s3://photos/pomandi/ (5 photos, all used or reserved, or empty; 1008 objects listed)" ||
+	"no unused photo left for brand pomandi in s3://photos/pomandi/ (5 photos: 4 used or reserved, 0 set aside, 1 empty;" ||
 	fail "exhausted: $(field p5 '.steps[0].last_error')"
 
 # Virtual-host style.
 run c1 costume
 [ "$(field c1 .status)" = completed ] || fail "c1: $(cat "$T/c1.json")"
-cmp -s "$S/outbox/facebook/c1/photo.jpg" "$P/costume/beige-summer-suit.jpg" ||
+[ "$(field c1 '.steps[0].result.key')" = "costume/beige suit.jpg" ] &&
+	"$BUILD/photoinfo" "$S/outbox/facebook/c1/photo.jpg" |
+	jq -e '.format == "jpeg" and .width == 480' >/dev/null ||
 	fail "c1: wrong photo"
 
-# Claude: a small photo inline, a large one as a presigned URL that the
-# (fake) API fetches through the signature check. An API message quoting
-# the URL back has it cut out.
-curl -s -X POST "http://127.0.0.1:$FAKE/_faults" -d '["echo_url"]' >/dev/null
+# Claude: every photo inline, as its variant (a JPEG at most 1568 px):
+# the one over the inline limit as a file too, and never as a URL.
 run s0 studio
-[ "$(field s0 .status)" = failed ] && [ "$(field s0 '.steps[1].attempt')" = 1 ] ||
-	fail "s0: $(cat "$T/s0.json")"
-field s0 '.steps[1].last_error' | grep -qF \
-	"anthropic 400 invalid_request_error: Could not fetch the image at <presigned URL>" ||
-	fail "the URL was not cut out: $(field s0 '.steps[1].last_error' | sed 's/X-Amz-Signature=[0-9a-f]*/X-Amz-Signature=.../')"
 run a1 atelier
 run a2 atelier
-for r in a1 a2; do
+for r in s0 a1 a2; do
 	[ "$(field $r .status)" = completed ] || fail "$r: $(cat "$T/$r.json")"
 	field $r '"\(.steps[0].result.key) \(.steps[1].result.image_source)"'
 done | sort >"$T/sources"
-printf '%s\n' "atelier/big poster.jpg url" "atelier/small.jpg base64" >"$T/want"
+printf '%s\n' "atelier/big poster.jpg base64" "atelier/small.jpg base64" \
+	"studio/big again.jpg base64" >"$T/want"
 cmp -s "$T/sources" "$T/want" || fail "image sources: $(cat "$T/sources")"
 curl -s "http://127.0.0.1:$FAKE/_stats" | jq -e '.image_sources ==
-	{"base64": 1, "url": 1}' >/dev/null || fail "the fake saw other images"
+	{"base64": 3, "url": 0}' >/dev/null || fail "the fake saw other images"
 for r in a1 a2; do
 	[ "$(field $r '.steps[0].result.key')" = "atelier/big poster.jpg" ] || continue
-	cmp -s "$S/outbox/facebook/$r/photo.jpg" "$T/big.jpg" ||
-		fail "the large photo was not published whole"
+	"$BUILD/photoinfo" "$S/outbox/facebook/$r/photo.jpg" |
+		jq -e '.format == "jpeg" and .width == 480 and .bytes < 1000000' >/dev/null ||
+		fail "the large photo's variant: $("$BUILD/photoinfo" "$S/outbox/facebook/$r/photo.jpg")"
 done
 h publication list --json | jq -e '[.publications[] |
-	select(.channel == "facebook")] | length == 7' >/dev/null ||
+	select(.channel == "facebook")] | length == 8' >/dev/null ||
 	fail "publications: $(h publication list --json)"
 
 # Presigned URLs: the photo's bytes; refused when tampered or expired.
@@ -251,11 +249,111 @@ sleep 2
 refused "$url" AccessDenied && grep -q "Request has expired" "$T/got" ||
 	fail "an expired URL: $(cat "$T/got")"
 
+# Writes, each signed by the library. Put, then head (the size), the
+# listing (the ETag, quotes gone, is the bytes' MD5, as S3's is for a
+# single PUT), get (the same bytes), the Content-Type kept; a second put
+# replaces; an empty object, a 3 MB one; delete, then head says missing,
+# and a second delete is no error (S3 answers 204 either way).
+s3t() { "$BUILD/s3-tool" "http://127.0.0.1:$G" path photos "$@"; }
+F1="$P/pomandi/navy-wool-overcoat.jpg" F2="$P/costume/beige-summer-suit.jpg"
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+key="writes/a b+c.jpg"
+s3t put "$key" "$F1" image/jpeg 2>"$T/err" || fail "put: $(cat "$T/err")"
+[ "$(s3t head "$key")" = "exists $(stat -c %s "$F1")" ] ||
+	fail "head after put: $(s3t head "$key" 2>&1)"
+s3t list writes/ >"$T/wl" || fail "list writes/"
+[ "$(cat "$T/wl")" = "$(printf '%s\t%s\t%s' "$key" "$(stat -c %s "$F1")" \
+	"$(md5 "$F1")")" ] || fail "list: $(cat "$T/wl")"
+s3t get "$key" "$T/back" && cmp -s "$T/back" "$F1" || fail "get after put"
+curl -sI "http://127.0.0.1:$UP/photos/writes/a%20b%2Bc.jpg" |
+	grep -qi '^content-type: image/jpeg' || fail "the Content-Type was lost"
+s3t put "$key" "$F2" image/jpeg && s3t get "$key" "$T/back" &&
+	cmp -s "$T/back" "$F2" && [ "$(s3t head "$key")" = \
+	"exists $(stat -c %s "$F2")" ] || fail "a second put did not replace"
+"$BUILD/s3-tool" "http://s3.localhost:$G" vhost photos put writes/v.jpg \
+	"$F1" 2>"$T/err" && [ "$(s3t head writes/v.jpg)" = \
+	"exists $(stat -c %s "$F1")" ] || fail "virtual-host put: $(cat "$T/err")"
+: >"$T/nothing"
+s3t put writes/empty "$T/nothing" && [ "$(s3t head writes/empty)" = \
+	"exists 0" ] || fail "an empty object"
+s3t list writes/ | cut -f1,3 >"$T/wl"
+grep -qxF "$(printf 'writes/empty\t%s' "$(md5 "$T/nothing")")" "$T/wl" ||
+	fail "list: $(cat "$T/wl")"
+# Over libcurl's 1 MiB threshold for Expect: 100-continue.
+head -c 3000000 /dev/urandom >"$T/big.bin"
+s3t put writes/big.bin "$T/big.bin" && [ "$(s3t head writes/big.bin)" = \
+	"exists 3000000" ] && s3t get writes/big.bin "$T/back" &&
+	cmp -s "$T/back" "$T/big.bin" || fail "a 3 MB put"
+s3t delete "$key" && [ "$(s3t head "$key")" = missing ] ||
+	fail "head after delete: $(s3t head "$key" 2>&1)"
+s3t delete "$key" || fail "deleting a missing key"
+[ "$(s3t head writes/never)" = missing ] || fail "head of a key never put"
+# Wrong credentials: refused by the gate, for good, nothing written or
+# deleted; a refused HEAD says only its status (it has no body).
+rc=0
+AWS_SECRET_ACCESS_KEY=wrong s3t put writes/x "$F1" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "S3 putting s3://photos/writes/x: S3 403 \
+SignatureDoesNotMatch: .* (fail)$" "$T/err" && [ "$(s3t head writes/x)" = \
+	missing ] || fail "a put with a wrong secret: $(cat "$T/err")"
+rc=0
+AWS_SECRET_ACCESS_KEY=wrong s3t head writes/v.jpg 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "S3 403 (no S3 error in the body) (fail)$" \
+	"$T/err" || fail "a head with a wrong secret: $(cat "$T/err")"
+rc=0
+AWS_SECRET_ACCESS_KEY=wrong s3t delete writes/v.jpg 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "SignatureDoesNotMatch" "$T/err" &&
+	[ "$(s3t head writes/v.jpg)" != missing ] ||
+	fail "a delete with a wrong secret: $(cat "$T/err")"
+# PUTs signed by botocore (not herald): as signed, it goes in; the same
+# with one hex digit of the signature changed, or with other bytes than
+# the signed ones, is refused as S3 refuses them; a chunked body too.
+/usr/bin/python3 - "$G" "$AKID" "$SECRET" >"$T/raw" <<'PY'
+import hashlib, http.client, re, sys
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+port, akid, secret = sys.argv[1:]
+
+def put(key, body, sent=None, tamper=False):
+    req = AWSRequest(method="PUT", url="http://127.0.0.1:%s/photos/%s" % (
+        port, key), data=body, headers={
+        "x-amz-content-sha256": hashlib.sha256(body).hexdigest(),
+        "Content-Type": "image/jpeg"})
+    S3SigV4Auth(Credentials(akid, secret), "s3", "us-east-1").add_auth(req)
+    h = dict(req.headers.items())
+    if tamper:
+        a = h["Authorization"]
+        h["Authorization"] = a[:-1] + ("0" if a[-1] != "0" else "1")
+    c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=20)
+    c.request("PUT", "/photos/" + key, body=body if sent is None else sent,
+              headers=h)
+    r = c.getresponse()
+    code = re.search(rb"<Code>(.*?)</Code>", r.read())
+    print(key, r.status, code.group(1).decode() if code else "-")
+
+put("raw/signed", b"signed bytes")
+put("raw/tampered", b"signed bytes", tamper=True)
+put("raw/swapped", b"signed bytes", sent=b"others bytes")
+PY
+printf '%s\n' "raw/signed 200 -" "raw/tampered 403 SignatureDoesNotMatch" \
+	"raw/swapped 400 XAmzContentSHA256Mismatch" >"$T/want"
+cmp -s "$T/raw" "$T/want" || fail "botocore's puts: $(cat "$T/raw")"
+[ "$(s3t head raw/signed)" = "exists 12" ] &&
+	[ "$(s3t head raw/tampered)" = missing ] &&
+	[ "$(s3t head raw/swapped)" = missing ] ||
+	fail "what the refused puts left: $(s3t list raw/)"
+[ "$(curl -s -o "$T/got" -w '%{http_code}' -X PUT -H \
+	'Transfer-Encoding: chunked' --data-binary x \
+	"http://127.0.0.1:$G/photos/raw/chunked")" = 411 ] &&
+	grep -q MissingContentLength "$T/got" ||
+	fail "a chunked put: $(cat "$T/got")"
+
 # Every request herald made went through the check; the refused ones are
 # the wrong credentials' and this test's own (curl's wrong secret, three
-# tampered URLs, an expired one).
+# tampered URLs, an expired one, the wrong secret's put, head and delete,
+# botocore's tampered and swapped puts, the chunked one).
 curl -s "http://127.0.0.1:$G/_stats" >"$T/gstats"
-jq -e '.checked > 10 and .refused == 7' "$T/gstats" >/dev/null ||
+jq -e '.checked > 30 and .refused == 13' "$T/gstats" >/dev/null ||
 	fail "gate stats: $(cat "$T/gstats")"
 
 # No secret and no presigned URL is kept or logged anywhere.

@@ -168,6 +168,31 @@ static const struct bad_case bad_cases[] = {
 	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"url_expires\": "
 	  "\"8d\"}}}}",
 	  "brands.p.photos.url_expires: must be 1s to 7d" },
+	{ "unknown fit",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"dir\", \"path\": \"p\", \"fit\": \"stretch\"}}}}",
+	  "brands.p.photos.fit: expected one of" },
+	{ "background not a colour",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"dir\", \"path\": \"p\", \"background\": "
+	  "\"white\"}}}}",
+	  "brands.p.photos.background: \"white\" is not a colour like "
+	  "\"#ffffff\"" },
+	{ "variants prefix on a folder brand",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"dir\", \"path\": \"p\", \"variants_prefix\": "
+	  "\"v/\"}}}}",
+	  "brands.p.photos.variants_prefix: only for source \"s3\"" },
+	{ "empty variants prefix",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"s3\", \"bucket\": \"photos\", "
+	  "\"variants_prefix\": \"\"}}}}",
+	  "brands.p.photos.variants_prefix: 1 to 512 bytes" },
+	{ "variants kept no time",
+	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
+	  "{\"source\": \"dir\", \"path\": \"p\", \"variants_keep\": "
+	  "\"10ms\"}}}}",
+	  "brands.p.photos.variants_keep: at least 1s" },
 	{ "path_style not a bool",
 	  "{\"brands\": {\"p\": {\"language\": \"nl\", \"photos\": "
 	  "{\"source\": \"s3\", \"bucket\": \"photos\", \"path_style\": "
@@ -495,7 +520,9 @@ test_s3_photos(void **state)
 	    "\"s3\", \"bucket\": \"my.photos-2\", \"prefix\": \"\", "
 	    "\"region\": \"eu-west-1\", \"endpoint\": "
 	    "\"http://127.0.0.1:9000\", \"path_style\": true, "
-	    "\"url_expires\": \"7d\"}}}}";
+	    "\"url_expires\": \"7d\", \"fit\": \"crop\", "
+	    "\"background\": \"#10Ab30\", \"variants_prefix\": \"v/\", "
+	    "\"variants_keep\": \"2d\"}}}}";
 	char                      *cause = NULL;
 	struct config             *c;
 	const struct config_brand *b;
@@ -513,11 +540,19 @@ test_s3_photos(void **state)
 	assert_false(b->photos.path_style);
 	assert_int_equal(b->photos.url_expires_ms, 6 * 3600 * 1000);
 	assert_null(b->photos.path);
+	assert_int_equal(b->photos.fit, CONFIG_FIT_PAD);
+	assert_null(b->photos.background); /* white */
+	assert_null(b->photos.variants_prefix); /* "herald-variants/" */
+	assert_int_equal(b->photos.variants_keep_ms, 30LL * 24 * 3600 * 1000);
 	b = config_brand(c, "b");
 	assert_string_equal(b->photos.prefix, "");
 	assert_string_equal(b->photos.region, "eu-west-1");
 	assert_string_equal(b->photos.endpoint, "http://127.0.0.1:9000");
 	assert_true(b->photos.path_style);
+	assert_int_equal(b->photos.fit, CONFIG_FIT_CROP);
+	assert_string_equal(b->photos.background, "#10Ab30");
+	assert_string_equal(b->photos.variants_prefix, "v/");
+	assert_int_equal(b->photos.variants_keep_ms, 2LL * 24 * 3600 * 1000);
 	assert_int_equal(b->photos.url_expires_ms, 7LL * 24 * 3600 * 1000);
 	config_free(c);
 }
