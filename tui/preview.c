@@ -31,6 +31,7 @@
 
 #include "activities/image.h"
 #include "common/util.h"
+#include "ipc/proto.h"
 #include "tui/preview.h"
 
 /* A reply's base64 beyond this is not a preview (the daemon sends at
@@ -44,11 +45,9 @@
 #define GUESS_CELL_W 10
 #define GUESS_CELL_H 20
 
-extern char **environ;
-
 struct preview {
 	char          *execution, *key, *channel, *done;
-	int            vw, vh; /* the variant's size; 0: not said */
+	int            vw, vh; /* the variant's size; -1: not said */
 	double         vbytes;
 	unsigned char *jpeg;
 	size_t         jlen;
@@ -122,13 +121,30 @@ preview_choose(const struct preview_term *t, struct preview_mode *m)
 	m->cell_h = known ? t->cell_h : GUESS_CELL_H;
 }
 
+/* v within the pixels photo.preview takes, as its entry in the method
+ * table says: the daemon checks the same numbers. */
 static int
 clamp_px(long v)
 {
-	if (v < PREVIEW_PX_MIN)
-		return PREVIEW_PX_MIN;
-	if (v > PREVIEW_PX_MAX)
-		return PREVIEW_PX_MAX;
+	static int64_t       lo, hi;
+	const struct method *m;
+	const struct param  *p;
+
+	if (hi == 0) {
+		if ((m = proto_method("photo.preview")) == NULL)
+			fatal("no photo.preview in the method table");
+		for (p = m->params; p != NULL && p->name != NULL; p++)
+			if (strcmp(p->name, "width") == 0) {
+				lo = p->min;
+				hi = p->max;
+			}
+		if (hi <= 0)
+			fatal("photo.preview takes no width");
+	}
+	if (v < lo)
+		return (int)lo;
+	if (v > hi)
+		return (int)hi;
 	return (int)v;
 }
 
@@ -231,8 +247,8 @@ preview_new(const cJSON *res, int want_w, int want_h, char **cause)
 	pv->key = jdup(res, "key", "-");
 	pv->channel = jdup(res, "channel", "instagram");
 	pv->done = jdup(v, "done", NULL);
-	pv->jw = (int)jnum(res, "width", PREVIEW_PX_MAX);
-	pv->jh = (int)jnum(res, "height", PREVIEW_PX_MAX);
+	pv->jw = (int)jnum(res, "width", 1e6);
+	pv->jh = (int)jnum(res, "height", 1e6);
 	pv->vw = (int)jnum(v, "width", 1e6);
 	pv->vh = (int)jnum(v, "height", 1e6);
 	pv->vbytes = jnum(v, "bytes", 1e12);

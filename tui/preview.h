@@ -18,10 +18,6 @@
 
 #include <cjson/cJSON.h>
 
-/* The pixels the daemon accepts for a preview (photo.preview's bounds). */
-#define PREVIEW_PX_MIN 16
-#define PREVIEW_PX_MAX 2048
-
 enum preview_pixels { PREVIEW_SYMBOLS, PREVIEW_SIXELS, PREVIEW_KITTY };
 
 enum preview_colours {
@@ -59,8 +55,9 @@ void preview_term_detect(struct preview_term *, int colours, int fd);
 /* Pure: how to draw on such a terminal. */
 void preview_choose(const struct preview_term *, struct preview_mode *);
 
-/* Pure: the pixel bounds (PREVIEW_PX_MIN..MAX) to ask the daemon for, to
- * fill cols x rows cells drawn in mode. */
+/* Pure: the pixel bounds to ask the daemon for, to fill cols x rows
+ * cells drawn in mode; within what photo.preview takes (its entry in
+ * the method table says). */
 void preview_want(const struct preview_mode *, int cols, int rows, int *w,
                   int *h);
 

@@ -185,12 +185,13 @@ test_want(void **state)
 	preview_want(&sym, 200, 56, &w, &h);
 	assert_int_equal(w, 1600);
 	assert_int_equal(h, 896);
+	/* photo.preview's bounds: 16..2048. */
 	preview_want(&sym, 400, 200, &w, &h);
-	assert_int_equal(w, PREVIEW_PX_MAX);
-	assert_int_equal(h, PREVIEW_PX_MAX);
+	assert_int_equal(w, 2048);
+	assert_int_equal(h, 2048);
 	preview_want(&sym, 1, 0, &w, &h);
-	assert_int_equal(w, PREVIEW_PX_MIN);
-	assert_int_equal(h, PREVIEW_PX_MIN);
+	assert_int_equal(w, 16);
+	assert_int_equal(h, 16);
 	preview_want(&six, 100, 50, &w, &h);
 	assert_int_equal(w, 900);
 	assert_int_equal(h, 900);
