@@ -42,12 +42,14 @@
 #include "tui/edit.h"
 #include "tui/keys.h"
 #include "tui/model.h"
+#include "tui/preview.h"
 #include "tui/text.h"
 #include "tui/theme.h"
 #include "tui/view.h"
 
 #define READ_TIMEOUT_MS  5000
 #define WRITE_TIMEOUT_MS 10000
+#define PHOTO_TIMEOUT_MS 10000 /* the daemon may read the photo from S3 */
 #define FETCH_GAP_MS     150
 #define FRAME_MS         40 /* events redraw at most this often */
 #define STATUS_GAP_MS    1000
@@ -83,6 +85,11 @@ struct console {
 	enum overlay ov;
 	char        *pager_title, *pager_text;
 	int          pager_top, pager_lines, pager_height;
+
+	/* The photo screen, over everything while it is open. */
+	struct preview *pv;
+	char           *pv_note; /* why the last switch failed */
+	int             pv_drawn;
 
 	struct {
 		enum prompt_kind kind;
@@ -1077,6 +1084,105 @@ act_resolve(struct console *k)
 	k->pr.target2 = xstrdup(step);
 }
 
+/* The photo screen. */
+
+static void draw(struct console *);
+
+static void
+photo_close(struct console *k)
+{
+	view_preview_leave();
+	preview_free(k->pv);
+	k->pv = NULL;
+	free(k->pv_note);
+	k->pv_note = NULL;
+	clearok(curscr, TRUE); /* the picture was never curses' */
+	k->dirty = 1;
+}
+
+/* Shows execution id's photo as channel gets it, asked of the daemon at
+ * about the screen's size (over the protocol, as a remote console
+ * would). What fails goes on the status bar, or, with the photo screen
+ * open, in its footer, the photo shown staying. */
+static void
+photo_show(struct console *k, const char *id, const char *channel)
+{
+	struct preview_mode mode;
+	struct preview     *pv = NULL;
+	cJSON              *p, *res;
+	char               *err = NULL, *code = NULL, *msg;
+	char               *target = xstrdup(id), *ch = xstrdup(channel);
+	int                 cols, rows, w, h;
+
+	view_preview_area(&mode, &cols, &rows);
+	preview_want(&mode, cols, rows, &w, &h);
+	p = id_params(target);
+	cJSON_AddStringToObject(p, "channel", ch);
+	cJSON_AddNumberToObject(p, "width", w);
+	cJSON_AddNumberToObject(p, "height", h);
+	if (k->pv == NULL) {
+		/* A photo read from S3 can take a moment. */
+		say(k, 0, "fetching the photo of %s…", target);
+		draw(k);
+	}
+	res = conn_call(k->conn, "photo.preview", p, PHOTO_TIMEOUT_MS, &err,
+	                &code);
+	if (res != NULL)
+		pv = preview_new(res, w, h, &err);
+	cJSON_Delete(res);
+	if (pv == NULL) {
+		if (code != NULL && strcmp(code, "bad_request") == 0 &&
+		    strstr(err, "unknown method") != NULL)
+			xasprintf(&msg, "photo.preview: not available from "
+			                "this daemon");
+		else if (code != NULL) /* the daemon's message names the run */
+			msg = xstrdup(err);
+		else
+			xasprintf(&msg, "photo of %s: %s", target, err);
+		if (k->pv != NULL) {
+			free(k->pv_note);
+			xasprintf(&k->pv_note, "%s: %s", ch, msg);
+			k->pv_drawn = 0;
+		} else
+			say(k, 1, "%s", msg);
+		free(msg);
+	} else {
+		preview_free(k->pv);
+		k->pv = pv;
+		free(k->pv_note);
+		k->pv_note = NULL;
+		k->pv_drawn = 0;
+		model_message(k->m, 0, 0, NULL); /* "fetching" is over */
+	}
+	k->dirty = 1;
+	free(err);
+	free(code);
+	free(target);
+	free(ch);
+}
+
+static void
+photo_key(struct console *k, int key)
+{
+	struct preview_mode mode;
+	int                 cols, rows;
+
+	if (key == KEYS_FN(KEY_RESIZE)) {
+		/* Grown past what was sent: a sharper one. */
+		view_preview_area(&mode, &cols, &rows);
+		if (preview_stale(k->pv, &mode, cols, rows))
+			photo_show(k, preview_execution(k->pv),
+			           preview_channel(k->pv));
+		k->pv_drawn = 0;
+		k->dirty = 1;
+	} else if (key == '\t' || key == KEYS_FN(KEY_BTAB))
+		photo_show(k, preview_execution(k->pv),
+		           preview_next_channel(preview_channel(k->pv),
+		                                key == '\t' ? 1 : -1));
+	else
+		photo_close(k);
+}
+
 static void
 act(struct console *k, enum action a)
 {
@@ -1197,6 +1303,17 @@ act(struct console *k, enum action a)
 	case A_DELETE:
 		act_schedule(k, a);
 		break;
+	case A_PREVIEW:
+		id = m->view == VIEW_APPROVALS
+		         ? jstr(model_approval_selected(m), "execution")
+		         : m->detail_id;
+		if (id != NULL)
+			photo_show(k, id, "instagram");
+		else if (m->view == VIEW_APPROVALS)
+			say(k, 1, "nothing waits for approval");
+		else
+			say(k, 1, "no execution is open");
+		break;
 	}
 }
 
@@ -1243,6 +1360,10 @@ overlay_key(struct console *k, int key)
 static void
 on_key(struct console *k, int key)
 {
+	if (k->pv != NULL) {
+		photo_key(k, key);
+		return;
+	}
 	if (key == KEYS_FN(KEY_RESIZE)) {
 		k->dirty = 1;
 		return;
@@ -1267,6 +1388,18 @@ draw(struct console *k)
 	size_t          len, cur;
 	const wchar_t  *text;
 
+	if (k->pv != NULL) {
+		/* The photo stays as it is drawn: events and the clock
+		 * change nothing on it. */
+		if (!k->pv_drawn) {
+			view_preview_draw(stdscr, &c, k->pv, k->pv_note);
+			k->pv_drawn = 1;
+			k->drawn++;
+		}
+		k->dirty = k->ev_dirty = 0;
+		k->last_draw = mono_ms();
+		return;
+	}
 	werase(stdscr);
 	curs_set(0);
 	if (LINES < 8 || COLS < 40) {
@@ -1507,12 +1640,15 @@ console_run(const char *url, const char *events_url,
 	k.frames = frames;
 	k.dirty = 1;
 	loop(&k);
+	if (k.pv != NULL)
+		photo_close(&k);
 	endwin();
 	delscreen(scr);
 	prompt_close(&k);
 	free(k.pager_title);
 	free(k.pager_text);
 	free(k.by);
+	preview_shutdown();
 	theme_free(k.theme);
 	model_free(k.m);
 	conn_close(k.conn);

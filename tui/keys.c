@@ -61,6 +61,8 @@ static const struct key_binding detail_keys[] = {
 	{ 'R', A_RETRY, "R", "retry it from where it failed (asks)" },
 	{ 'd', A_RESOLVE, "d",
 	  "decide an in-doubt step: done or retry (asks)" },
+	{ 'p', A_PREVIEW, "p",
+	  "its photo, as Instagram gets it (Tab there: the others)" },
 };
 
 static const struct key_binding approvals_keys[] = {
@@ -70,6 +72,8 @@ static const struct key_binding approvals_keys[] = {
 	  "line, ^X: done), then approve (asks)" },
 	{ 'x', A_REJECT, "x", "reject, with a reason" },
 	{ 'g', A_REGENERATE, "g", "regenerate, with a hint" },
+	{ 'p', A_PREVIEW, "p",
+	  "its photo, as Instagram gets it (Tab there: the others)" },
 	{ KEYS_FN(KEY_HOME), A_HOME, "Home/End", "first / last" },
 	{ '\n', A_OPEN, "Enter", "open its execution" },
 	{ '\r', A_OPEN, NULL, NULL },

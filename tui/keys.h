@@ -49,6 +49,7 @@ enum action {
 	A_PAUSE,
 	A_TRIGGER,
 	A_DELETE,
+	A_PREVIEW,
 };
 
 struct key_binding {

@@ -91,4 +91,19 @@ int view_prompt_draw(WINDOW *, struct area, const struct view_ctx *,
                      const char *question, const wchar_t *text, size_t len,
                      size_t cursor, const char *hint);
 
+/* The photo screen (the console's `p`), over the whole terminal: the
+ * header (key, execution, the variant's size and what was done to it),
+ * the picture (written straight to the terminal once curses is done),
+ * and a footer with the keys and note (NULL: none). */
+struct preview;
+struct preview_mode;
+void view_preview_draw(WINDOW *, const struct view_ctx *, struct preview *,
+                       const char *note);
+/* How a picture would be drawn now, and the cells it would get at most
+ * (what to ask the daemon for). */
+void view_preview_area(struct preview_mode *, int *cols, int *rows);
+/* Before the screen shows anything else: what the terminal keeps of the
+ * picture goes (kitty's images; symbols go with any redraw). */
+void view_preview_leave(void);
+
 #endif

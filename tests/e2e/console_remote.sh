@@ -1,8 +1,8 @@
 # The console against a remote daemon (a TLS listener with a token):
 # there is no event socket there, so the console polls events.since; runs
 # still show up and move on their own, and the daemon going away and
-# coming back shows as it does locally. The token never reaches the
-# screen.
+# coming back shows as it does locally, and so does a run's photo. The
+# token never reaches the screen.
 . "$(dirname "$0")/lib.sh"
 
 S="$T/s"
@@ -64,5 +64,11 @@ wait_screen 'the editor did not finish cleanly'
 [ -s "$T/editor.env" ] || fail "the editor did not run"
 grep -q "^EDITOR=" "$T/editor.env" || fail "no env dump: $(cat "$T/editor.env")"
 ! grep -q "$HT_TOKEN" "$T/editor.env" || fail "\$EDITOR inherited the token"
+# The run's photo comes over the same link (photo.preview), as locally.
+keys p
+wait_screen '^a\.jpg  run env-1'
+wait_screen '^instagram [0-9]+x[0-9]+, '
+keys q
+wait_screen '▶ env-1'
 console_quit
 echo ok
