@@ -89,10 +89,15 @@ stats >"$T/s1"
 jq -e --arg c "$(caption ok)" '.fb_posts[0] | .caption == $c and
 	.source == "url"' "$T/s1" >/dev/null ||
 	fail "facebook: $(jq .fb_posts "$T/s1")"
-sum=$(curl -s "http://127.0.0.1:$S3_UP/photos/$key" | sha256sum | cut -d' ' -f1)
-jq -e --arg h "$sum" '.fb_posts[0].photo_sha256 == $h and
-	.ig_posts[0].photo_sha256 == $h' "$T/s1" >/dev/null ||
-	fail "Meta did not get the photo $key"
+# Each channel got its variant of the photo (a JPEG made at the pick, in
+# the bucket under herald-variants/), not the original.
+for ch in facebook:fb instagram:ig; do
+	loc=$(st ok get_random_unused_photo "result.variants.${ch%:*}.location")
+	case $loc in s3://photos/herald-variants/*) ;; *) fail "$ch variant at $loc" ;; esac
+	sum=$(curl -s "http://127.0.0.1:$S3_UP/photos/${loc#s3://photos/}" | sha256sum | cut -d' ' -f1)
+	jq -e --arg h "$sum" ".${ch#*:}_posts[0].photo_sha256 == \$h" "$T/s1" >/dev/null ||
+		fail "Meta did not get the ${ch%:*} variant of $key"
+done
 h workflow show ok --json | jq -e '[.events[] | select(.type ==
 	"step_waiting" and .step == "publish_instagram_photo")] | length >= 1' \
 	>/dev/null || fail "the container was not polled by a durable wait"

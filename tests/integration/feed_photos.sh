@@ -102,9 +102,15 @@ for i in 1 2 3 4 5; do
 	done
 done
 
-# Set aside with their reasons, never consumed; the variants are not
-# photos of the pool.
+feed_invariants # before the runs below, which fail on purpose
+
+# Set aside with their reasons, never consumed (a last run meets those
+# the others did not); the variants are not photos of the pool.
 for b in pomandi cropped; do
+	expect_rc 1 h workflow execute --type FeedPublisherWorkflow \
+		--input "\"$b\"" --id "$b-none"
+	h workflow describe "$b-none" --json | jq -e '.error | test("2 set aside")' >/dev/null ||
+		fail "$b-none: $(h workflow describe "$b-none" --json | jq -c .error)"
 	h photo list --brand "$b" --json >"$T/list"
 	jq -e --arg b "$b" '.counts.photos == 7 and .counts.used == 5 and
 	  .counts.set_aside == 2 and
@@ -114,6 +120,5 @@ for b in pomandi cropped; do
 done
 [ "$(q "SELECT count(*) FROM claims WHERE key LIKE '%cut.jpg' OR key LIKE '%thumb.jpg'")" = 0 ] ||
 	fail "a set-aside photo was claimed"
-feed_invariants
 stop_daemon
 echo ok
