@@ -16,7 +16,6 @@
 #include "activities/photo.h"
 #include "common/util.h"
 
-
 /* The post's permalink; best effort: a live post is never failed over
  * it. */
 static char *

@@ -18,7 +18,6 @@
 #include "common/paths.h"
 #include "common/util.h"
 
-
 static int
 write_file(const char *path, const void *buf, size_t len)
 {
@@ -146,8 +145,9 @@ publish(const struct act_call *c, struct act_out *out, const char *channel)
 		goto out;
 	}
 	/* Exactly what the channel would get: its variant. */
-	if (photo_load(c, strcmp(channel, "facebook") == 0 ? CH_FACEBOOK
-	                                                   : CH_INSTAGRAM,
+	if (photo_load(c,
+	               strcmp(channel, "facebook") == 0 ? CH_FACEBOOK
+	                                                : CH_INSTAGRAM,
 	               &photo, out) != 0) {
 		tmp_error = xstrdup(out->error);
 		free(out->error);

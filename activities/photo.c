@@ -5,6 +5,8 @@
  * to reach it, from the brand's current settings.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <ctype.h>
@@ -83,8 +85,8 @@ photos_settings(const struct act_call *c)
 static int
 source_is_s3(const struct act_call *c)
 {
-	const char *src =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(photos_settings(c), "source"));
+	const char *src = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(photos_settings(c), "source"));
 
 	return src != NULL && strcmp(src, "s3") == 0;
 }
@@ -220,69 +222,128 @@ run_location(const struct act_call *c, const struct photo_ref *r,
 	return loc != NULL ? xstrdup(loc) : variant_location(c, r, ch);
 }
 
+int
+photo_source_file(const struct act_call *c, const struct photo_ref *r,
+                  char **path, int *is_tmp, struct act_out *out)
+{
+	unsigned char *data;
+	size_t         len, off = 0;
+	ssize_t        n;
+	int            fd;
+
+	*path = NULL;
+	*is_tmp = 0;
+	if (r->path != NULL) {
+		*path = xstrdup(r->path);
+		return 0;
+	}
+	if (photo_fetch(c, r, PHOTO_SOURCE_MAX, &data, &len, out) != 0)
+		return -1;
+	if ((*path = variant_tmp(c, out)) == NULL) {
+		free(data);
+		return -1;
+	}
+	if ((fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >=
+	    0) {
+		while (off < len &&
+		       ((n = write(fd, data + off, len - off)) > 0 ||
+		        (n < 0 && errno == EINTR)))
+			off += n > 0 ? (size_t)n : 0;
+		if (close(fd) != 0)
+			off = 0;
+	}
+	free(data);
+	if (off != len || fd < 0) {
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "%s: %s", *path,
+		          fd < 0 ? strerror(errno) : "short write");
+		unlink(*path);
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	*is_tmp = 1;
+	return 0;
+}
+
 /* Makes channel's variant again from the original, at loc. */
 static int
 remake(const struct act_call *c, const struct photo_ref *r,
-       enum photo_channel ch, const char *loc, unsigned char **vdata,
-       size_t *vlen, struct act_out *out)
+       enum photo_channel ch, const char *loc, struct image_plan *plan,
+       struct act_out *out)
 {
-	struct image_plan plan;
-	unsigned char    *data;
-	size_t            len;
-	int               rc;
+	struct image_facts f;
+	char              *src, *why = NULL, *locs[1] = { (char *)loc };
+	int                tmp, rc;
 
-	if (photo_fetch(c, r, PHOTO_SOURCE_MAX, &data, &len, out) != 0)
+	if (photo_source_file(c, r, &src, &tmp, out) != 0)
 		return -1;
-	rc = variant_make(c, ch, data, len, loc, vdata, vlen, &plan, out);
-	free(data);
-	return rc;
+	rc = variant_make(c, src, 1, &ch, locs, &f, plan, &why, out);
+	if (tmp)
+		unlink(src);
+	free(src);
+	if (rc == 1) {
+		/* It made variants when it was picked: changed since. */
+		out->status = ACT_FAIL;
+		xasprintf(&out->error, "photo %s cannot be used any more: %s",
+		          r->key, why);
+		free(why);
+	}
+	return rc == 0 ? 0 : -1;
 }
 
 int
 photo_load(const struct act_call *c, enum photo_channel ch, struct photo *p,
            struct act_out *out)
 {
+	const cJSON *v = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, PICK), "variants"),
+	    photo_channels[ch]);
 	struct photo_ref  r;
-	struct image_facts f;
-	char              *loc, *why = NULL;
-	int                rc;
+	struct image_plan plan;
+	char             *loc;
+	int               rc;
 
 	memset(p, 0, sizeof *p);
 	if (photo_run_ref(c, &r, out) != 0)
 		return -1;
 	p->key = act_dep_str(c, PICK, "key");
+	p->format = "jpeg";
+	p->width = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(v, "width"));
+	p->height = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(v, "height"));
 	loc = run_location(c, &r, ch);
 	rc = variant_read(c, loc, &p->data, &p->len, out);
-	if (rc == 0 && p->data == NULL)
-		rc = remake(c, &r, ch, loc, &p->data, &p->len, out);
+	if (rc == 0 && p->data == NULL &&
+	    (rc = remake(c, &r, ch, loc, &plan, out)) == 0) {
+		p->width = plan.out_width;
+		p->height = plan.out_height;
+		rc = variant_read(c, loc, &p->data, &p->len, out);
+		if (rc == 0 && p->data == NULL) {
+			rc = -1;
+			out->status = ACT_RETRY;
+			xasprintf(&out->error,
+			          "the %s variant of %s went "
+			          "again as it was made",
+			          photo_channels[ch], r.key);
+		}
+	}
 	free(loc);
 	photo_ref_fini(&r);
-	if (rc != 0)
-		return -1;
-	if (image_read(p->data, p->len, &f, &why) != 0) {
+	if (rc != 0) {
 		free(p->data);
 		p->data = NULL;
-		out->status = ACT_FAIL;
-		xasprintf(&out->error, "the %s variant of %s: %s",
-		          photo_channels[ch], p->key, why);
-		free(why);
-		return -1;
 	}
-	p->format = "jpeg";
-	p->width = f.width;
-	p->height = f.height;
-	return 0;
+	return rc;
 }
 
 int
 photo_url(const struct act_call *c, enum photo_channel ch, char **url,
           struct act_out *out)
 {
-	struct photo_ref r;
-	unsigned char   *vdata = NULL;
-	size_t           vlen;
-	char            *loc;
-	int              exists = 0, rc;
+	struct photo_ref  r;
+	struct image_plan plan;
+	char             *loc;
+	int               exists = 0, rc;
 
 	*url = NULL;
 	if (photo_run_ref(c, &r, out) != 0)
@@ -291,8 +352,7 @@ photo_url(const struct act_call *c, enum photo_channel ch, char **url,
 	/* The variant must be there when the API fetches it. */
 	rc = variant_exists(c, loc, &exists, out);
 	if (rc == 0 && !exists)
-		rc = remake(c, &r, ch, loc, &vdata, &vlen, out);
-	free(vdata);
+		rc = remake(c, &r, ch, loc, &plan, out);
 	if (rc == 0)
 		rc = variant_presign(c, loc, url, out);
 	free(loc);

@@ -62,6 +62,12 @@ int photo_is_image(const char *name);
 int photo_fetch(const struct act_call *, const struct photo_ref *, size_t max,
                 unsigned char **data, size_t *len, struct act_out *out);
 
+/* The original of ref as a file herald-image can read: its own path
+ * for a folder's photo, else a temporary copy (*is_tmp: the caller
+ * unlinks it). 0 with *path (caller frees), or -1 with out set. */
+int photo_source_file(const struct act_call *, const struct photo_ref *,
+                      char **path, int *is_tmp, struct act_out *out);
+
 /* The run's photo as the pick step's result names it (pointers into
  * call->deps; nothing to free but what photo_ref_fini frees: call it). */
 int photo_run_ref(const struct act_call *, struct photo_ref *,

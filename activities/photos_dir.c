@@ -29,7 +29,8 @@ photos_dir_list(const struct act_call *c, struct photo_pool *pool,
 
 	if (dir == NULL || name == NULL) {
 		out->status = ACT_FAIL;
-		out->error = xstrdup("brand has no photos folder in the config");
+		out->error =
+		    xstrdup("brand has no photos folder in the config");
 		return -1;
 	}
 	xasprintf(&pool->where, "folder %s", dir);
@@ -53,15 +54,17 @@ photos_dir_list(const struct act_call *c, struct photo_pool *pool,
 		}
 		if (pool->n == pool->cap) {
 			pool->cap = pool->cap ? 2 * pool->cap : 64;
-			pool->v = xrealloc(pool->v, pool->cap * sizeof *pool->v);
+			pool->v =
+			    xrealloc(pool->v, pool->cap * sizeof *pool->v);
 		}
 		r = &pool->v[pool->n++];
 		memset(r, 0, sizeof *r);
 		r->key = xstrdup(de->d_name);
 		r->path = path;
 		r->size = (int64_t)sb.st_size;
-		xasprintf(&r->identity, "%lld:%lld.%09ld", (long long)sb.st_size,
-		          (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+		xasprintf(&r->identity, "%lld:%lld.%09ld",
+		          (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+		          (long)sb.st_mtim.tv_nsec);
 	}
 	closedir(d);
 	return 0;

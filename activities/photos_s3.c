@@ -20,8 +20,8 @@ photos_s3_list(const struct act_call *c, struct photo_pool *pool,
 	    cJSON_GetStringValue(cJSON_GetObjectItem(brand, "name"));
 	const char *prefix =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(photos, "prefix"));
-	const char *vprefix =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(photos, "variants_prefix"));
+	const char *vprefix = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(photos, "variants_prefix"));
 	struct s3_bucket  b;
 	struct s3_list    all;
 	struct photo_ref *r;
@@ -51,7 +51,8 @@ photos_s3_list(const struct act_call *c, struct photo_pool *pool,
 			continue;
 		if (pool->n == pool->cap) {
 			pool->cap = pool->cap ? 2 * pool->cap : 64;
-			pool->v = xrealloc(pool->v, pool->cap * sizeof *pool->v);
+			pool->v =
+			    xrealloc(pool->v, pool->cap * sizeof *pool->v);
 		}
 		r = &pool->v[pool->n++];
 		memset(r, 0, sizeof *r);

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "activities/pick.h"
 #include "activities/photo.h"
@@ -54,7 +55,8 @@ candidates(const struct act_call *c, const struct photo_pool *pool,
 			n->held++;
 			continue;
 		}
-		was = cJSON_GetStringValue(cJSON_GetObjectItem(c->aside, r->key));
+		was =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(c->aside, r->key));
 		if (was != NULL && strcmp(was, r->identity) == 0) {
 			n->aside++; /* until its file changes */
 			continue;
@@ -94,48 +96,31 @@ set_aside(cJSON *aside, cJSON *shown, const struct photo_ref *r,
 	log_info("photo_set_aside", "key=\"%s\" reason=\"%s\"", r->key, reason);
 }
 
-/* Makes and stores every channel's variant of the photo in data into
- * the result r. 0, or -1 with out set. */
-static int
-make_variants(const struct act_call *c, const struct photo_ref *ref,
-              const unsigned char *data, size_t len, cJSON *r,
-              struct act_out *out)
+/* The variants made (plans, at locs) into the result r. */
+static void
+add_variants(cJSON *r, char *const *locs, const struct image_plan *plans)
 {
-	cJSON            *vs = cJSON_AddObjectToObject(r, "variants");
-	cJSON            *recs = cJSON_AddArrayToObject(r, "_variants"), *v;
-	struct image_plan plan;
-	unsigned char    *vdata;
-	size_t            vlen;
-	char             *loc, done[160];
-	int               ch;
+	cJSON *vs = cJSON_AddObjectToObject(r, "variants");
+	cJSON *recs = cJSON_AddArrayToObject(r, "_variants"), *v;
+	char   done[160];
+	int    ch;
 
 	for (ch = 0; ch < CH_COUNT; ch++) {
-		loc = variant_location(c, ref, ch);
-		if (variant_make(c, ch, data, len, loc, &vdata, &vlen, &plan,
-		                 out) != 0) {
-			free(loc);
-			return -1;
-		}
-		free(vdata);
-		image_plan_text(&plan, done, sizeof done);
+		image_plan_text(&plans[ch], done, sizeof done);
 		v = cJSON_AddObjectToObject(vs, photo_channels[ch]);
-		cJSON_AddStringToObject(v, "location", loc);
-		cJSON_AddNumberToObject(v, "bytes", (double)vlen);
-		cJSON_AddNumberToObject(v, "width", plan.out_width);
-		cJSON_AddNumberToObject(v, "height", plan.out_height);
+		cJSON_AddStringToObject(v, "location", locs[ch]);
+		cJSON_AddNumberToObject(v, "width", plans[ch].out_width);
+		cJSON_AddNumberToObject(v, "height", plans[ch].out_height);
 		cJSON_AddStringToObject(v, "done", done);
 		v = cJSON_CreateObject();
 		cJSON_AddStringToObject(v, "channel", photo_channels[ch]);
-		cJSON_AddStringToObject(v, "location", loc);
+		cJSON_AddStringToObject(v, "location", locs[ch]);
 		cJSON_AddItemToArray(recs, v);
-		free(loc);
 	}
-	return 0;
 }
 
 static cJSON *
-result_of(const struct photo_ref *ref, const struct image_facts *f,
-          size_t left)
+result_of(const struct photo_ref *ref, const struct image_facts *f, size_t left)
 {
 	cJSON *r = cJSON_CreateObject(), *claim;
 
@@ -175,21 +160,52 @@ none_left(const struct act_call *c, const struct photo_pool *pool,
 	          n->aside + newly_aside, n->empty, name ? name : "?");
 }
 
+/* Reads one candidate and makes its variants at locs (filled here). 0;
+ * -1 with *why when the photo cannot be used; -1 with out set
+ * otherwise. */
+static int
+try_one(const struct act_call *c, const struct photo_ref *ref,
+        char *locs[CH_COUNT], struct image_facts *f,
+        struct image_plan plans[CH_COUNT], char **why, struct act_out *out)
+{
+	static const enum photo_channel chs[CH_COUNT] = { CH_INSTAGRAM,
+		                                          CH_FACEBOOK,
+		                                          CH_CLAUDE };
+	char                           *src;
+	int                             tmp, ch, rc;
+
+	*why = NULL;
+	if (ref->size > PHOTO_SOURCE_MAX) {
+		xasprintf(why, "%lld MB: more than the %d MB herald reads",
+		          (long long)(ref->size >> 20), PHOTO_SOURCE_MAX >> 20);
+		return -1;
+	}
+	if (photo_source_file(c, ref, &src, &tmp, out) != 0)
+		return -1;
+	for (ch = 0; ch < CH_COUNT; ch++) {
+		free(locs[ch]);
+		locs[ch] = variant_location(c, ref, ch);
+	}
+	rc = variant_make(c, src, CH_COUNT, chs, locs, f, plans, why, out);
+	if (tmp)
+		unlink(src);
+	free(src);
+	return rc == 0 ? 0 : -1;
+}
+
 void
 pick_photo(const struct act_call *c, struct act_out *out)
 {
-	const cJSON       *photos = cJSON_GetObjectItem(
-	          cJSON_GetObjectItem(c->settings, "brand"), "photos");
 	struct photo_pool  pool;
 	struct counts      n;
 	struct image_facts f;
 	struct image_plan  plans[CH_COUNT];
+	char              *locs[CH_COUNT] = { NULL };
 	size_t            *order = NULL, ncand = 0, i, read = 0;
-	cJSON             *aside = cJSON_CreateArray(), *shown = cJSON_CreateArray();
-	cJSON             *r;
-	unsigned char     *data;
-	size_t             len;
-	char              *why, *gone = NULL;
+	cJSON *aside = cJSON_CreateArray(), *shown = cJSON_CreateArray();
+	cJSON *r;
+	char  *why, *gone = NULL;
+	int    ch;
 
 	if (photo_pool_list(c, &pool, out) != 0)
 		goto done;
@@ -203,7 +219,8 @@ pick_photo(const struct act_call *c, struct act_out *out)
 			goto done;
 		}
 		if (read >= PICK_READ_MAX ||
-		    (c->deadline > 0 && clock_ms() > c->deadline - PICK_MARGIN_MS)) {
+		    (c->deadline > 0 &&
+		     clock_ms() > c->deadline - PICK_MARGIN_MS)) {
 			out->status = ACT_RETRY;
 			xasprintf(&out->error,
 			          "%zu photos read, none usable (set aside); "
@@ -211,16 +228,13 @@ pick_photo(const struct act_call *c, struct act_out *out)
 			          read, ncand - i);
 			goto done;
 		}
-		if (ref->size > PHOTO_SOURCE_MAX) {
-			xasprintf(&why, "%lld MB: more than the %d MB herald reads",
-			          (long long)(ref->size >> 20),
-			          PHOTO_SOURCE_MAX >> 20);
-			set_aside(aside, shown, ref, why);
-			free(why);
-			continue;
-		}
 		read++;
-		if (photo_fetch(c, ref, PHOTO_SOURCE_MAX, &data, &len, out) != 0) {
+		if (try_one(c, ref, locs, &f, plans, &why, out) != 0) {
+			if (why != NULL) { /* the photo's fault */
+				set_aside(aside, shown, ref, why);
+				free(why);
+				continue;
+			}
 			if (out->status != ACT_FAIL)
 				goto done; /* I/O or network: try again */
 			/* Gone since the listing, or refused: not one to
@@ -231,28 +245,10 @@ pick_photo(const struct act_call *c, struct act_out *out)
 			out->error = NULL;
 			continue;
 		}
-		if ((why = variant_verdict(photos, data, len, &f, plans)) != NULL) {
-			set_aside(aside, shown, ref, why);
-			free(why);
-			free(data);
-			continue;
-		}
 		r = result_of(ref, &f, ncand - 1 - i);
 		if (cJSON_GetArraySize(shown) > 0)
 			cJSON_AddItemReferenceToObject(r, "set_aside", shown);
-		if (make_variants(c, ref, data, len, r, out) != 0) {
-			free(data);
-			cJSON_Delete(r);
-			if (out->status != ACT_FAIL)
-				goto done; /* storage trouble: try again */
-			/* The pixels would not make a variant after all
-			 * (a JPEG that stays over the limit). */
-			set_aside(aside, shown, ref, out->error);
-			free(out->error);
-			out->error = NULL;
-			continue;
-		}
-		free(data);
+		add_variants(r, locs, plans);
 		out->status = ACT_OK;
 		out->result = cJSON_PrintUnformatted(r);
 		cJSON_Delete(r);
@@ -265,6 +261,8 @@ pick_photo(const struct act_call *c, struct act_out *out)
 	} else
 		none_left(c, &pool, &n, (size_t)cJSON_GetArraySize(aside), out);
 done:
+	for (ch = 0; ch < CH_COUNT; ch++)
+		free(locs[ch]);
 	free(gone);
 	if (cJSON_GetArraySize(aside) > 0)
 		out->aside = cJSON_PrintUnformatted(aside);

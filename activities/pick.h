@@ -19,7 +19,7 @@
 /* The result: {"key", "source", "path" | "bucket", "bytes", "identity",
  * "format", "width", "height", "orientation", "unused_left",
  * "set_aside": [{"key", "reason"}], "variants": {"<channel>":
- * {"location", "bytes", "width", "height", "done"}}, "_claim",
+ * {"location", "width", "height", "done"}}, "_claim",
  * "_variants"}. */
 void pick_photo(const struct act_call *, struct act_out *);
 

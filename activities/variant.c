@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "activities/imagework.h"
 #include "activities/s3.h"
 #include "activities/variant.h"
 #include "common/paths.h"
@@ -67,9 +69,8 @@ variant_spec(const cJSON *photos, enum photo_channel ch, struct image_spec *s)
 		s->max_width = IG_MAX_WIDTH;
 		s->min_ratio = IG_MIN_RATIO;
 		s->max_ratio = IG_MAX_RATIO;
-		s->fit = fit == NULL || strcmp(fit, "pad") == 0
-		             ? IMAGE_FIT_PAD
-		         : strcmp(fit, "crop") == 0 ? IMAGE_FIT_CROP
+		s->fit = fit == NULL || strcmp(fit, "pad") == 0 ? IMAGE_FIT_PAD
+		         : strcmp(fit, "crop") == 0             ? IMAGE_FIT_CROP
 		                                    : IMAGE_FIT_SKIP;
 		s->max_bytes = VARIANT_IG_MAX;
 		break;
@@ -82,28 +83,6 @@ variant_spec(const cJSON *photos, enum photo_channel ch, struct image_spec *s)
 		s->max_bytes = VARIANT_CLAUDE_MAX;
 		break;
 	}
-}
-
-char *
-variant_verdict(const cJSON *photos, const unsigned char *data, size_t len,
-                struct image_facts *f, struct image_plan plans[CH_COUNT])
-{
-	struct image_spec spec;
-	char             *why = NULL;
-	int               ch;
-
-	if (image_read(data, len, f, &why) != 0)
-		return why;
-	for (ch = 0; ch < CH_COUNT; ch++) {
-		variant_spec(photos, ch, &spec);
-		image_plan(f, &spec, &plans[ch]);
-		if (!plans[ch].ok) {
-			xasprintf(&why, "%s: %s", photo_channels[ch],
-			          plans[ch].why);
-			return why;
-		}
-	}
-	return NULL;
 }
 
 /* The transform's and the original's fingerprint, as 32 hex digits. */
@@ -119,10 +98,11 @@ variant_hash(const struct photo_ref *ref, enum photo_channel ch,
 	          "herald variant %d\n%s\n%s\n%s\n%lld\n%s\n"
 	          "w%d l%d m%d r%.4f-%.4f f%d bg%02x%02x%02x b%zu",
 	          IMAGE_VERSION, ref->bucket ? ref->bucket : "",
-	          ref->path ? ref->path : ref->key, ref->identity ? ref->identity : "",
-	          (long long)ref->size, photo_channels[ch], s->max_width,
-	          s->max_long, s->min_width, s->min_ratio, s->max_ratio,
-	          (int)s->fit, s->bg[0], s->bg[1], s->bg[2], s->max_bytes);
+	          ref->path ? ref->path : ref->key,
+	          ref->identity ? ref->identity : "", (long long)ref->size,
+	          photo_channels[ch], s->max_width, s->max_long, s->min_width,
+	          s->min_ratio, s->max_ratio, (int)s->fit, s->bg[0], s->bg[1],
+	          s->bg[2], s->max_bytes);
 	EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL);
 	free(text);
 	hex_encode(md, mdlen, full);
@@ -134,9 +114,9 @@ char *
 variant_location(const struct act_call *c, const struct photo_ref *ref,
                  enum photo_channel ch)
 {
-	const cJSON      *photos = photos_of(c);
-	const char       *brand = str(cJSON_GetObjectItem(c->settings, "brand"),
-	                              "name");
+	const cJSON *photos = photos_of(c);
+	const char  *brand =
+	    str(cJSON_GetObjectItem(c->settings, "brand"), "name");
 	struct image_spec s;
 	char              hex[33], *loc;
 
@@ -150,8 +130,8 @@ variant_location(const struct act_call *c, const struct photo_ref *ref,
 		          brand ? brand : "brand", hex, photo_channels[ch]);
 	} else
 		xasprintf(&loc, "%s/variants/%s/%s-%s.jpg",
-		          str(c->settings, "state_dir"), brand ? brand : "brand",
-		          hex, photo_channels[ch]);
+		          str(c->settings, "state_dir"),
+		          brand ? brand : "brand", hex, photo_channels[ch]);
 	return loc;
 }
 
@@ -187,17 +167,91 @@ is_s3(const char *loc)
 	return strncmp(loc, "s3://", 5) == 0;
 }
 
-/* Writes the file whole under a temporary name, then renames it. */
-static int
-store_file(const char *path, const unsigned char *data, size_t len,
-           struct act_out *out)
+char *
+variant_tmp(const struct act_call *c, struct act_out *out)
 {
-	char   *dir = xstrdup(path), *slash = strrchr(dir, '/'), *tmp, *cause;
-	size_t  off = 0;
-	ssize_t n;
-	int     fd;
+	static atomic_uint n;
+	const char        *state = str(c->settings, "state_dir");
+	char              *dir, *path, *cause = NULL;
 
-	*slash = '\0';
+	if (state == NULL) {
+		out->status = ACT_FAIL;
+		out->error = xstrdup("no state dir in the settings");
+		return NULL;
+	}
+	xasprintf(&dir, "%s/tmp", state);
+	if (paths_mkdir(dir, 0700, &cause) != 0) {
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "%s", cause);
+		free(cause);
+		free(dir);
+		return NULL;
+	}
+	xasprintf(&path, "%s/photo-%ld-%ld-%u", dir, (long)getpid(),
+	          (long)gettid(), atomic_fetch_add(&n, 1));
+	free(dir);
+	return path;
+}
+
+static void
+iw_opts(const struct act_call *c, struct imagework_opts *o)
+{
+	o->deadline = c->deadline;
+	o->cancel = c->cancel;
+}
+
+/* What herald-image answered, as a step sees it. */
+static int
+iw_result(int rc, char *why, char **out_why, struct act_out *out)
+{
+	if (rc == IW_OK)
+		return 0;
+	if (rc == IW_REFUSED) {
+		*out_why = why;
+		return 1;
+	}
+	out->status = ACT_RETRY;
+	out->error = why;
+	return -1;
+}
+
+int
+variant_check(const struct act_call *c, const char *src, struct image_facts *f,
+              struct image_plan plans[CH_COUNT], char **why,
+              struct act_out *out)
+{
+	const cJSON          *photos = photos_of(c);
+	struct imagework_opts o;
+	struct image_spec     spec;
+	char                 *w = NULL;
+	int                   ch, rc;
+
+	*why = NULL;
+	iw_opts(c, &o);
+	rc = imagework_read(src, &o, f, &w);
+	rc = iw_result(rc, w, why, out);
+	if (rc != 0)
+		return rc;
+	for (ch = 0; ch < CH_COUNT; ch++) {
+		variant_spec(photos, ch, &spec);
+		image_plan(f, &spec, &plans[ch]);
+		if (!plans[ch].ok) {
+			xasprintf(why, "%s: %s", photo_channels[ch],
+			          plans[ch].why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Makes a file's bytes durable, then gives it its name. */
+static int
+place_file(const char *tmp, const char *path, struct act_out *out)
+{
+	char *dir = xstrdup(path), *cause = NULL;
+	int   fd;
+
+	*strrchr(dir, '/') = '\0';
 	if (paths_mkdir(dir, 0755, &cause) != 0) {
 		out->status = ACT_RETRY;
 		xasprintf(&out->error, "variants: %s", cause);
@@ -205,76 +259,78 @@ store_file(const char *path, const unsigned char *data, size_t len,
 		free(dir);
 		return -1;
 	}
-	xasprintf(&tmp, "%s.tmp-%ld", path, (long)gettid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
-	    0)
-		goto fail;
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			goto fail;
-		}
-		off += (size_t)n;
+	free(dir);
+	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) != 0 ||
+	    close(fd) != 0 || rename(tmp, path) != 0) {
+		/* A full disk or a read-only state dir: worth another
+		 * try later. */
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "variant %s: %s", path, strerror(errno));
+		return -1;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	free(dir);
 	return 0;
-fail:
-	/* A full disk or a read-only state dir: worth another try later. */
-	out->status = ACT_RETRY;
-	xasprintf(&out->error, "variant %s: %s", path, strerror(errno));
-	unlink(tmp);
-	free(tmp);
-	free(dir);
-	return -1;
 }
 
+/* Puts the variant written at tmp where loc says. */
 static int
-store_at(const struct act_call *c, const char *loc, const unsigned char *data,
-         size_t len, struct act_out *out)
+store_at(const struct act_call *c, const char *tmp, const char *loc,
+         struct act_out *out)
 {
 	struct s3_bucket b;
-	char            *bucket = NULL;
+	char            *bucket = NULL, *buf = NULL, *cause = NULL;
 	const char      *key;
+	size_t           len;
 	int              rc;
 
 	if (!is_s3(loc))
-		return store_file(loc, data, len, out);
-	if (s3_place(c, loc, &b, &bucket, &key, out) != 0)
+		return place_file(tmp, loc, out);
+	if (read_small_file(tmp, PHOTO_SOURCE_MAX, &buf, &len, &cause) != 0) {
+		out->status = ACT_RETRY;
+		xasprintf(&out->error, "variant: %s",
+		          cause ? cause : "not written");
+		free(cause);
 		return -1;
-	rc = s3_put(c, &b, key, data, len, "image/jpeg", out);
+	}
+	if ((rc = s3_place(c, loc, &b, &bucket, &key, out)) == 0)
+		rc = s3_put(c, &b, key, buf, len, "image/jpeg", out);
+	free(buf);
 	free(bucket);
 	return rc;
 }
 
 int
-variant_make(const struct act_call *c, enum photo_channel ch,
-             const unsigned char *data, size_t len, const char *loc,
-             unsigned char **vdata, size_t *vlen, struct image_plan *plan,
+variant_make(const struct act_call *c, const char *src, int n,
+             const enum photo_channel *chs, char *const *locs,
+             struct image_facts *f, struct image_plan *plans, char **why,
              struct act_out *out)
 {
-	struct image_spec spec;
-	char             *why = NULL;
+	struct image_spec    *specs = xcalloc((size_t)n, sizeof *specs);
+	char                **tmps = xcalloc((size_t)n, sizeof *tmps);
+	struct imagework_opts o;
+	char                 *w = NULL;
+	int                   i, rc = -1;
 
-	*vdata = NULL;
-	variant_spec(photos_of(c), ch, &spec);
-	if (image_make(data, len, &spec, vdata, vlen, plan, &why) != 0) {
-		out->status = ACT_FAIL;
-		xasprintf(&out->error, "the %s variant: %s", photo_channels[ch],
-		          why);
-		free(why);
-		return -1;
+	*why = NULL;
+	for (i = 0; i < n; i++) {
+		variant_spec(photos_of(c), chs[i], &specs[i]);
+		if ((tmps[i] = variant_tmp(c, out)) == NULL)
+			goto done;
 	}
-	if (store_at(c, loc, *vdata, *vlen, out) != 0) {
-		free(*vdata);
-		*vdata = NULL;
-		return -1;
+	iw_opts(c, &o);
+	rc = imagework_variants(src, n, specs, (const char *const *)tmps, &o, f,
+	                        plans, &w);
+	rc = iw_result(rc, w, why, out);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = store_at(c, tmps[i], locs[i], out);
+done:
+	for (i = 0; i < n; i++) {
+		if (tmps[i] != NULL)
+			unlink(tmps[i]); /* gone already when renamed */
+		free(tmps[i]);
 	}
-	return 0;
+	free(tmps);
+	free(specs);
+	return rc;
 }
 
 int
@@ -343,9 +399,10 @@ variant_presign(const struct act_call *c, const char *loc, char **url,
 	*url = NULL;
 	if (!is_s3(loc)) {
 		out->status = ACT_FAIL;
-		xasprintf(&out->error,
-		          "the photo is in a local folder: it has no URL an API "
-		          "could fetch (use an S3 photo source)");
+		xasprintf(
+		    &out->error,
+		    "the photo is in a local folder: it has no URL an API "
+		    "could fetch (use an S3 photo source)");
 		return -1;
 	}
 	if (cJSON_IsNumber(exp) && exp->valuedouble >= 1 &&

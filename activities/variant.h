@@ -27,27 +27,32 @@
 #define VARIANT_CLAUDE_MAX (5 * 1000 * 1000 / 4 * 3)
 
 /* channel's spec under the brand's photos settings. */
-void variant_spec(const cJSON *photos, enum photo_channel,
-                  struct image_spec *);
-
-/* Reads data (the original) and decides whether every channel can take
- * it: NULL with facts and each channel's plan, or the reason to set the
- * photo aside (caller frees), in words for an operator. */
-char *variant_verdict(const cJSON *photos, const unsigned char *data,
-                      size_t len, struct image_facts *,
-                      struct image_plan plans[CH_COUNT]);
+void variant_spec(const cJSON *photos, enum photo_channel, struct image_spec *);
 
 /* Where channel's variant of ref goes under the call's settings (caller
  * frees). */
 char *variant_location(const struct act_call *, const struct photo_ref *,
                        enum photo_channel);
 
-/* Makes channel's variant of the original in data and stores it at
- * location. 0 with *vdata (caller frees), *vlen and plan, or -1 with out
- * set (ACT_FAIL when the photo cannot be made into one). */
-int variant_make(const struct act_call *, enum photo_channel,
-                 const unsigned char *data, size_t len, const char *location,
-                 unsigned char **vdata, size_t *vlen, struct image_plan *plan,
+/* A new temporary file's path under <state_dir>/tmp (caller unlinks and
+ * frees), or NULL with out set. */
+char *variant_tmp(const struct act_call *, struct act_out *out);
+
+/* Reads the original at src, and says what each channel would get
+ * (herald-image: imagework.h): 0 with facts and plans; 1 when the photo
+ * cannot be used, with *why (caller frees) for an operator; -1 with out
+ * set when it could not be read now. */
+int variant_check(const struct act_call *, const char    *src,
+                  struct image_facts *, struct image_plan plans[CH_COUNT],
+                  char **why, struct act_out *out);
+
+/* Makes the variants of channels chs[0..n) of the original at src and
+ * stores each at locs[i] (a file is written whole, then renamed; an
+ * object is put). 0 with facts and plans[i]; 1 when the photo cannot be
+ * used (*why); -1 with out set (I/O, network, the reader: try again). */
+int variant_make(const struct act_call *, const char *src, int n,
+                 const enum photo_channel *chs, char *const *locs,
+                 struct image_facts *, struct image_plan *plans, char **why,
                  struct act_out *out);
 
 /* Reads a stored variant: 0 with *data (caller frees) and *len; 0 with

@@ -172,8 +172,7 @@ check_variants_of(const struct config_brand *b, char **cause)
 		          "brands.%s.photos.background: \"%s\" is not a colour "
 		          "like \"#ffffff\"",
 		          b->name, bg);
-	else if (p->variants_prefix != NULL &&
-	         p->source != CONFIG_PHOTOS_S3)
+	else if (p->variants_prefix != NULL && p->source != CONFIG_PHOTOS_S3)
 		xasprintf(cause,
 		          "brands.%s.photos.variants_prefix: only for source "
 		          "\"s3\" (a folder brand's variants live in the state "

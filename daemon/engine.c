@@ -682,7 +682,8 @@ record_aside(struct engine *e, struct exec *x, const char *json)
 		a.key = cJSON_GetStringValue(cJSON_GetObjectItem(it, "key"));
 		a.identity =
 		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "identity"));
-		a.reason = cJSON_GetStringValue(cJSON_GetObjectItem(it, "reason"));
+		a.reason =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "reason"));
 		a.execution = x->id;
 		a.at = clock_ms();
 		if (a.scope == NULL || a.key == NULL || a.identity == NULL ||
@@ -3174,22 +3175,23 @@ call_record_photos(struct engine *e, const cJSON *rec)
 		a.reason = proto_str(it, "reason");
 		a.at = now;
 		if (a.key != NULL && a.identity != NULL && a.reason != NULL)
-			tx_check(e, store_aside_put(e->store, &a, &cause), cause);
+			tx_check(e, store_aside_put(e->store, &a, &cause),
+			         cause);
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "back"))
 	{
 		if (cJSON_IsString(it))
 			tx_check(e,
-			         store_aside_del(e->store, brand, it->valuestring,
-			                         &cause),
+			         store_aside_del(e->store, brand,
+			                         it->valuestring, &cause),
 			         cause);
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "removed"))
 	{
 		if (cJSON_IsString(it))
 			tx_check(e,
-			         store_variant_removed(e->store, it->valuestring,
-			                               now, &cause),
+			         store_variant_removed(
+			             e->store, it->valuestring, now, &cause),
 			         cause);
 	}
 	return xstrdup(proto_str(rec, "reply") ? proto_str(rec, "reply")
@@ -3342,8 +3344,9 @@ record_effects(struct engine *e, struct exec *x, const char *result, char **why)
 			/* Picked: whatever set it aside was fixed. */
 			if (tx(e) == 0)
 				tx_check(e,
-				         store_aside_del(e->store, x->brand ? x->brand : "",
-				                         key, &cause),
+				         store_aside_del(
+				             e->store, x->brand ? x->brand : "",
+				             key, &cause),
 				         cause);
 			break;
 		}

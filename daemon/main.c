@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "activities/http.h"
-#include "activities/image.h"
+#include "activities/imagework.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/redact.h"
@@ -251,8 +251,9 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* libcurl's and libvips' global state, before any thread exists. */
-	if (http_global_init(&cause) != 0 || image_init(argv[0], &cause) != 0)
+	/* libcurl's global state, before any thread exists; the photo
+	 * reader's place. */
+	if (http_global_init(&cause) != 0 || imagework_init(&cause) != 0)
 		goto fail;
 	if ((d = daemon_start(state_dir, cfg, demo, &cause)) == NULL) {
 		http_global_fini();
@@ -296,7 +297,6 @@ main(int argc, char **argv)
 	drain(d, &sigs);
 	daemon_stop(d);
 	http_global_fini();
-	image_shutdown();
 	log_info("daemon_stopped", NULL);
 	rc = 0;
 	goto out;

@@ -4,7 +4,10 @@
  * settings, the thread's HTTP handle and a deadline, so the listing,
  * reading and variants are the same code the pick step uses.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +15,7 @@
 #include <openssl/evp.h>
 
 #include "activities/http.h"
-#include "activities/image.h"
+#include "activities/imagework.h"
 #include "activities/photo.h"
 #include "activities/variant.h"
 #include "common/log.h"
@@ -59,7 +62,7 @@ struct ops_job {
 
 /* What the store says of one key of the pool. */
 struct known {
-	char       *key; /* the map's key */
+	char       *key;   /* the map's key */
 	const char *state; /* "reserved", "used", or NULL */
 	char       *execution;
 	int64_t     claimed_at;
@@ -273,14 +276,14 @@ counts_new(const char *const *names)
 static char *
 do_list(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
 {
-	static const char *const names[] = { "photos", "unused", "reserved",
-		                             "used", "set_aside", NULL };
-	const char       *only = proto_str(params, "state");
-	cJSON            *settings, *res, *arr, *counts, *p;
-	struct photo_pool pool;
-	struct strmap    *known;
-	char             *reply;
-	size_t            i;
+	static const char *const names[] = { "photos", "unused",    "reserved",
+		                             "used",   "set_aside", NULL };
+	const char              *only = proto_str(params, "state");
+	cJSON                   *settings, *res, *arr, *counts, *p;
+	struct photo_pool        pool;
+	struct strmap           *known;
+	char                    *reply;
+	size_t                   i;
 
 	if (pool_of(o, ctx, params, &settings, &pool, &known, &reply) != 0)
 		return reply;
@@ -324,40 +327,40 @@ static int
 check_one(const struct act_call *c, const struct photo_ref *r, cJSON *p,
           char **why)
 {
-	const cJSON       *photos = cJSON_GetObjectItem(
-	          cJSON_GetObjectItem(c->settings, "brand"), "photos");
 	struct act_out     out;
 	struct image_facts f;
 	struct image_plan  plans[CH_COUNT];
-	unsigned char     *data;
-	size_t             len;
 	cJSON             *chs, *ch;
-	char               done[160];
-	int                i;
+	char               done[160], *src;
+	int                i, tmp, rc;
 
 	*why = NULL;
 	memset(&out, 0, sizeof out);
-	memset(&f, 0, sizeof f);
 	if (r->size > PHOTO_SOURCE_MAX) {
 		xasprintf(why, "%lld MB: more than the %d MB herald reads",
 		          (long long)(r->size >> 20), PHOTO_SOURCE_MAX >> 20);
 		return 1;
 	}
-	if (photo_fetch(c, r, PHOTO_SOURCE_MAX, &data, &len, &out) != 0) {
+	if (photo_source_file(c, r, &src, &tmp, &out) == 0) {
+		rc = variant_check(c, src, &f, plans, why, &out);
+		if (tmp)
+			unlink(src);
+		free(src);
+	} else
+		rc = -1;
+	if (rc < 0) {
 		cJSON_AddStringToObject(p, "error",
 		                        out.error ? out.error : "cannot read");
 		free(out.error);
 		return -1;
 	}
-	*why = variant_verdict(photos, data, len, &f, plans);
-	free(data);
-	if (*why != NULL && f.width <= 0)
-		return 1; /* not even read */
-	cJSON_AddStringToObject(p, "format", f.format);
-	cJSON_AddNumberToObject(p, "width", f.up_width);
-	cJSON_AddNumberToObject(p, "height", f.up_height);
-	cJSON_AddNumberToObject(p, "orientation", f.orientation);
-	if (*why != NULL)
+	if (f.width > 0) {
+		cJSON_AddStringToObject(p, "format", f.format);
+		cJSON_AddNumberToObject(p, "width", f.up_width);
+		cJSON_AddNumberToObject(p, "height", f.up_height);
+		cJSON_AddNumberToObject(p, "orientation", f.orientation);
+	}
+	if (rc == 1)
 		return 1;
 	chs = cJSON_AddObjectToObject(p, "channels");
 	for (i = 0; i < CH_COUNT; i++) {
@@ -376,18 +379,18 @@ static char *
 do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
          struct reply_to rt)
 {
-	static const char *const names[] = { "photos", "checked", "usable",
-		                             "unusable", "unread", NULL };
-	const char       *brand = proto_str(params, "brand");
-	int               apply = proto_bool(params, "apply");
-	cJSON            *settings, *res, *arr, *counts, *p, *rec, *a;
-	cJSON            *aside, *back;
-	struct photo_pool pool;
-	struct strmap    *known;
-	struct act_call   c;
-	char             *reply, *why;
-	size_t            i;
-	int               rc;
+	static const char *const names[] = { "photos",   "checked", "usable",
+		                             "unusable", "unread",  NULL };
+	const char              *brand = proto_str(params, "brand");
+	int                      apply = proto_bool(params, "apply");
+	cJSON                   *settings, *res, *arr, *counts, *p, *rec, *a;
+	cJSON                   *aside, *back;
+	struct photo_pool        pool;
+	struct strmap           *known;
+	struct act_call          c;
+	char                    *reply, *why;
+	size_t                   i;
+	int                      rc;
 
 	if (pool_of(o, ctx, params, &settings, &pool, &known, &reply) != 0)
 		return reply;
@@ -415,7 +418,8 @@ do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 		if (strcmp(state, "used") == 0)
 			continue; /* done with: not read */
 		if (atomic_load(&o->stop)) {
-			cJSON_AddStringToObject(p, "error", "heraldd is stopping");
+			cJSON_AddStringToObject(p, "error",
+			                        "heraldd is stopping");
 			count(counts, "unread");
 			continue;
 		}
@@ -430,8 +434,8 @@ do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 		if (rc == 0) {
 			count(counts, "usable");
 			if (strcmp(state, "set_aside") == 0)
-				cJSON_AddItemToArray(back,
-				                     cJSON_CreateString(r->key));
+				cJSON_AddItemToArray(
+				    back, cJSON_CreateString(r->key));
 			continue;
 		}
 		count(counts, "unusable");
@@ -470,12 +474,56 @@ pick_of(const cJSON *x)
 		const char *name = proto_str(it, "name");
 		const char *st = proto_str(it, "status");
 
-		if (name != NULL && strcmp(name, "get_random_unused_photo") == 0)
+		if (name != NULL &&
+		    strcmp(name, "get_random_unused_photo") == 0)
 			return st != NULL && strcmp(st, "completed") == 0
 			           ? cJSON_GetObjectItem(it, "result")
 			           : NULL;
 	}
 	return NULL;
+}
+
+/* The preview of the variant p, through herald-image and two files in
+ * the state dir's tmp. 0 with *jpeg, or -1 with *why. */
+static int
+thumbnail(const struct act_call *c, const struct photo *p, int w, int h,
+          unsigned char **jpeg, size_t *jlen, int *tw, int *th, char **why)
+{
+	struct act_out        out;
+	struct imagework_opts o = { c->deadline, c->cancel };
+	char                 *in, *res = NULL, *buf = NULL, *cause = NULL;
+	FILE                 *f;
+	int                   rc = -1;
+
+	memset(&out, 0, sizeof out);
+	*jpeg = NULL;
+	if ((in = variant_tmp(c, &out)) == NULL ||
+	    (res = variant_tmp(c, &out)) == NULL) {
+		*why = out.error;
+		free(in);
+		return -1;
+	}
+	if ((f = fopen(in, "wbx")) == NULL ||
+	    fwrite(p->data, 1, p->len, f) != p->len || fclose(f) != 0) {
+		xasprintf(why, "%s: %s", in, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+	} else if (imagework_thumbnail(in, w, h, PREVIEW_MAX_BYTES, res, &o, tw,
+	                               th, why) == IW_OK) {
+		if (read_small_file(res, PREVIEW_MAX_BYTES, &buf, jlen,
+		                    &cause) != 0) {
+			xasprintf(why, "%s", cause ? cause : "no preview");
+			free(cause);
+		} else {
+			*jpeg = (unsigned char *)buf;
+			rc = 0;
+		}
+	}
+	unlink(in);
+	unlink(res);
+	free(in);
+	free(res);
+	return rc;
 }
 
 static char *
@@ -517,9 +565,9 @@ do_preview(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
 		return reply;
 	}
 	if (brand == NULL || (settings = brand_settings(o, brand)) == NULL) {
-		reply = proto_reply_err(E_NOT_FOUND,
-		                        "execution %s: no brand %s in the config",
-		                        id, brand ? brand : "(none)");
+		reply = proto_reply_err(
+		    E_NOT_FOUND, "execution %s: no brand %s in the config", id,
+		    brand ? brand : "(none)");
 		cJSON_Delete(x);
 		return reply;
 	}
@@ -534,8 +582,7 @@ do_preview(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
 		free(out.error);
 		goto done;
 	}
-	if (image_thumbnail(p.data, p.len, w, h, PREVIEW_MAX_BYTES, &jpeg,
-	                    &jlen, &tw, &th, &why) != 0) {
+	if (thumbnail(&c, &p, w, h, &jpeg, &jlen, &tw, &th, &why) != 0) {
 		reply = proto_reply_err(E_UNAVAILABLE, "preview of %s: %s",
 		                        p.key, why);
 		free(why);
@@ -559,8 +606,8 @@ do_preview(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
 	cJSON_AddNumberToObject(v, "width", p.width);
 	cJSON_AddNumberToObject(v, "height", p.height);
 	cJSON_AddNumberToObject(v, "bytes", (double)p.len);
-	made = cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(pick, "variants"), photo_channels[ch]);
+	made = cJSON_GetObjectItem(cJSON_GetObjectItem(pick, "variants"),
+	                           photo_channels[ch]);
 	cJSON_AddStringToObject(v, "done",
 	                        proto_str(made, "done")
 	                            ? proto_str(made, "done")
@@ -638,11 +685,10 @@ do_sweep(struct photo_ops *o, struct ops_ctx *ctx)
 		s.ctx = ctx;
 		s.settings = b;
 		s.removed = cJSON_CreateArray();
-		if (keep >= 1 &&
-		    store_reader_variants_due(ctx->r, it->valuestring,
-		                              clock_ms() - (int64_t)(keep * 1000),
-		                              SWEEP_MAX, sweep_one, &s,
-		                              &cause) != 0) {
+		if (keep >= 1 && store_reader_variants_due(
+		                     ctx->r, it->valuestring,
+		                     clock_ms() - (int64_t)(keep * 1000),
+		                     SWEEP_MAX, sweep_one, &s, &cause) != 0) {
 			log_warn("variant_sweep", "brand=%s error=\"%s\"",
 			         it->valuestring, cause);
 			free(cause);
@@ -650,12 +696,14 @@ do_sweep(struct photo_ops *o, struct ops_ctx *ctx)
 		}
 		if (cJSON_GetArraySize(s.removed) > 0) {
 			log_info("variants_removed", "brand=%s count=%d",
-			         it->valuestring, cJSON_GetArraySize(s.removed));
+			         it->valuestring,
+			         cJSON_GetArraySize(s.removed));
 			rec = cJSON_CreateObject();
 			cJSON_AddStringToObject(rec, "brand", it->valuestring);
 			cJSON_AddItemToObject(rec, "removed", s.removed);
-			engine_record_photos(o->engine, rec,
-			                     (struct reply_to){ record_done, NULL });
+			engine_record_photos(
+			    o->engine, rec,
+			    (struct reply_to){ record_done, NULL });
 		} else
 			cJSON_Delete(s.removed);
 		cJSON_Delete(b);
@@ -702,8 +750,8 @@ ops_drop(struct job *job)
 	if (j->method == M_COUNT)
 		atomic_store(&j->o->sweeping, 0);
 	else
-		j->rt.fn(j->rt.arg, proto_reply_err(E_UNAVAILABLE,
-		                                    "heraldd is stopping"));
+		j->rt.fn(j->rt.arg,
+		         proto_reply_err(E_UNAVAILABLE, "heraldd is stopping"));
 	cJSON_Delete(j->params);
 	free(j);
 }
@@ -718,8 +766,8 @@ photo_ops_start(const char *db_path, const char *settings,
 	o->db_path = xstrdup(db_path);
 	o->settings = cJSON_Parse(settings);
 	pthread_mutex_init(&o->lock, NULL);
-	if ((o->pool = pool_start("photos", 1, ops_init, ops_fini, o,
-	                          cause)) == NULL) {
+	if ((o->pool = pool_start("photos", 1, ops_init, ops_fini, o, cause)) ==
+	    NULL) {
 		cJSON_Delete(o->settings);
 		pthread_mutex_destroy(&o->lock);
 		free(o->db_path);

@@ -25,7 +25,7 @@ struct photo_ops;
 /* settings: the activities' settings text ({"state_dir", "brands"}),
  * borrowed during the call. NULL with *cause. */
 struct photo_ops *photo_ops_start(const char *db_path, const char *settings,
-                                  struct engine *, char **cause);
+                                  struct engine *, char          **cause);
 /* Stops what runs as soon as it can (between two photos) and joins. */
 void photo_ops_stop(struct photo_ops *);
 void photo_ops_reload(struct photo_ops *, const char *settings);

@@ -96,15 +96,15 @@ store_aside_del(struct store *s, const char *scope, const char *key,
 }
 
 static int
-aside_each(sqlite3 *db, const char *scope,
+aside_each(sqlite3 *db, const char                             *scope,
            int (*fn)(void *, const struct store_aside *), void *arg,
            char **cause)
 {
-	sqlite3_stmt *st = prepare_on(db,
-	                              "SELECT key, identity, reason, at, "
-	                              "execution FROM photo_aside WHERE scope "
-	                              "= ? ORDER BY key",
-	                              cause);
+	sqlite3_stmt      *st = prepare_on(db,
+	                                   "SELECT key, identity, reason, at, "
+	                                        "execution FROM photo_aside WHERE scope "
+	                                        "= ? ORDER BY key",
+	                                   cause);
 	struct store_aside a;
 	int                rc;
 
@@ -127,7 +127,7 @@ aside_each(sqlite3 *db, const char *scope,
 }
 
 int
-store_aside_each(struct store *s, const char *scope,
+store_aside_each(struct store *s, const char                         *scope,
                  int (*fn)(void *, const struct store_aside *), void *arg,
                  char **cause)
 {
@@ -148,14 +148,14 @@ store_reader_claims_each(struct store_reader *rd, const char *kind,
                          int (*fn)(void *, const struct store_claim_row *),
                          void *arg, char **cause)
 {
-	sqlite3      *db = store_reader_sqlite(rd);
-	sqlite3_stmt *st = prepare_on(db,
-	                              "SELECT c.key, c.state, x.id, c.at FROM "
-	                              "claims c JOIN executions x ON x.n = "
-	                              "c.exec_n WHERE c.kind = ? AND c.scope "
-	                              "= ? AND c.state != 'released' ORDER BY "
-	                              "c.key",
-	                              cause);
+	sqlite3               *db = store_reader_sqlite(rd);
+	sqlite3_stmt          *st = prepare_on(db,
+	                                       "SELECT c.key, c.state, x.id, c.at FROM "
+	                                                "claims c JOIN executions x ON x.n = "
+	                                                "c.exec_n WHERE c.kind = ? AND c.scope "
+	                                                "= ? AND c.state != 'released' ORDER BY "
+	                                                "c.key",
+	                                       cause);
 	struct store_claim_row r;
 	int                    rc;
 
@@ -177,8 +177,7 @@ store_reader_claims_each(struct store_reader *rd, const char *kind,
 }
 
 int
-store_variant_put(struct store *s, const struct store_variant *v,
-                  char **cause)
+store_variant_put(struct store *s, const struct store_variant *v, char **cause)
 {
 	sqlite3_stmt *st = prepare(s,
 	                           "INSERT OR REPLACE INTO photo_variants "

@@ -45,10 +45,11 @@ struct store_claim_row {
 	int64_t     at;
 };
 /* Calls fn for each live claim (reserved or used) of kind in scope. */
-int store_reader_claims_each(
-    struct store_reader *, const char *kind, const char *scope,
-    int (*fn)(void *arg, const struct store_claim_row *), void *arg,
-    char **cause);
+int store_reader_claims_each(struct store_reader *, const char *kind,
+                             const char *scope,
+                             int (*fn)(void *arg,
+                                       const struct store_claim_row *),
+                             void *arg, char **cause);
 
 struct store_variant {
 	const char *location; /* "s3://bucket/key" or an absolute path */
@@ -60,10 +61,11 @@ int store_variant_put(struct store *, const struct store_variant *,
                       char **cause);
 /* Calls fn for at most limit variants of scope made before `before`,
  * not removed, whose photo no run holds reserved now. */
-int store_reader_variants_due(
-    struct store_reader *, const char *scope, int64_t before, int limit,
-    int (*fn)(void *arg, const struct store_variant *), void *arg,
-    char **cause);
+int store_reader_variants_due(struct store_reader *, const char *scope,
+                              int64_t before, int limit,
+                              int (*fn)(void *arg,
+                                        const struct store_variant *),
+                              void *arg, char **cause);
 int store_variant_removed(struct store *, const char *location, int64_t at,
                           char **cause);
 

@@ -184,7 +184,8 @@ static const char *const photo_channel_names[] = { "instagram", "facebook",
 
 static const struct param photo_list_params[] = {
 	{ "brand", P_ID, 1, 0, 0, 0, NULL, "the brand whose pool to list" },
-	{ "state", P_ENUM, 0, 0, 0, 0, photo_states, "only photos in this state" },
+	{ "state", P_ENUM, 0, 0, 0, 0, photo_states,
+	  "only photos in this state" },
 	END,
 };
 
@@ -339,8 +340,7 @@ const struct method proto_methods[M_COUNT] = {
 	  "its file changes)",
 	  "not_found (no such brand), unavailable (the pool cannot be "
 	  "listed: the message says why)" },
-	{ M_PHOTO_CHECK, "photo.check", photo_check_params,
-	  M_MUTATES | M_POOL,
+	{ M_PHOTO_CHECK, "photo.check", photo_check_params, M_MUTATES | M_POOL,
 	  "read every photo of a brand's pool (but the used ones) and say "
 	  "what each channel would get; sets nothing aside unless apply",
 	  "`{brand, where, applied, counts: {photos, checked, usable, "

@@ -566,7 +566,9 @@ usage_command(FILE *f, const struct command *c)
 		/* A parameter with flags of its own (--done|--retry). */
 		for (i = 0, a = c->aliases; a != NULL && a->flag != NULL; a++)
 			if (strcmp(a->param, p->name) == 0)
-				fprintf(f, "%s%s", i++ == 0 ? p->required ? " " : " [" : "|",
+				fprintf(f, "%s%s",
+				        i++ == 0 ? p->required ? " " : " ["
+				                 : "|",
 				        a->flag);
 		if (i > 0) {
 			fputs(p->required ? "" : "]", f);
@@ -695,7 +697,8 @@ parse_args(const struct command *c, int argc, char **argv, char **cause)
 					break;
 			if (a->flag != NULL) {
 				p = find_param(m, a->param);
-				if ((v = param_value(p, a->value, cause)) == NULL)
+				if ((v = param_value(p, a->value, cause)) ==
+				    NULL)
 					goto fail;
 				cJSON_DeleteItemFromObject(params, a->param);
 				cJSON_AddItemToObject(params, a->param, v);

@@ -43,7 +43,7 @@ counts(FILE *f, const cJSON *r, const char *const *names)
 {
 	const cJSON *c = cJSON_GetObjectItem(r, "counts");
 
-	int          i;
+	int i;
 
 	put(f, str(r, "where"), 0);
 	for (i = 0; names[i] != NULL; i++)
@@ -55,9 +55,9 @@ counts(FILE *f, const cJSON *r, const char *const *names)
 void
 cli_print_photos(FILE *f, const cJSON *r)
 {
-	static const char *const names[] = { "photos", "unused", "reserved",
-		                             "used", "set_aside", NULL };
-	const cJSON *it;
+	static const char *const names[] = { "photos", "unused",    "reserved",
+		                             "used",   "set_aside", NULL };
+	const cJSON             *it;
 
 	counts(f, r, names);
 	fprintf(f, "%-40s %-10s %10s %-24s %s\n", "PHOTO", "STATE", "BYTES",
@@ -83,7 +83,7 @@ cli_print_photo_check(FILE *f, const cJSON *r)
 {
 	static const char *const names[] = { "photos",   "checked", "usable",
 		                             "unusable", "unread",  NULL };
-	const cJSON *it, *ch;
+	const cJSON             *it, *ch;
 
 	counts(f, r, names);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "photos"))

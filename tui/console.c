@@ -1648,7 +1648,6 @@ console_run(const char *url, const char *events_url,
 	free(k.pager_title);
 	free(k.pager_text);
 	free(k.by);
-	preview_shutdown();
 	theme_free(k.theme);
 	model_free(k.m);
 	conn_close(k.conn);

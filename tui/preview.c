@@ -29,7 +29,7 @@
 #include <chafa.h>
 #include <openssl/evp.h>
 
-#include "activities/image.h"
+#include "activities/imagework.h"
 #include "common/util.h"
 #include "ipc/proto.h"
 #include "tui/preview.h"
@@ -56,8 +56,6 @@ struct preview {
 };
 
 static const char *const channels[] = { "instagram", "facebook", "claude" };
-
-static int vips_started;
 
 void
 preview_term_detect(struct preview_term *t, int colours, int fd)
@@ -403,6 +401,71 @@ term_info(void)
 	return ti;
 }
 
+/* A temporary file of ours: 0 with *path (caller unlinks and frees). */
+static int
+tmp_file(char **path, int *fd)
+{
+	const char *dir = getenv("TMPDIR");
+
+	xasprintf(path, "%s/herald-preview-XXXXXX",
+	          dir != NULL && *dir == '/' ? dir : "/tmp");
+	if ((*fd = mkstemp(*path)) < 0) {
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The preview's JPEG as RGBA pixels that fit w x h, decoded by
+ * herald-image (libvips stays out of this process). */
+static int
+decode(const struct preview *pv, int max_w, int max_h, unsigned char **px,
+       int *w, int *h, char **why)
+{
+	char  *in = NULL, *out = NULL, *buf = NULL, *cause = NULL;
+	size_t len = 0;
+	int    fd = -1, ofd = -1, rc = -1;
+
+	*px = NULL;
+	if (imagework_program()[0] == '\0' && imagework_init(why) != 0)
+		return -1;
+	if (tmp_file(&in, &fd) != 0 || tmp_file(&out, &ofd) != 0 ||
+	    write(fd, pv->jpeg, pv->jlen) != (ssize_t)pv->jlen) {
+		xasprintf(why, "a temporary file: %s", strerror(errno));
+		goto done;
+	}
+	switch (imagework_rgba(in, max_w, max_h, out, NULL, w, h, why)) {
+	case IW_OK:
+		if (read_small_file(out, (size_t)*w * (size_t)*h * 4, &buf,
+		                    &len, &cause) != 0 ||
+		    len != (size_t)*w * (size_t)*h * 4) {
+			xasprintf(why, "the decoded photo: %s",
+			          cause ? cause : "short");
+			free(cause);
+			free(buf);
+			break;
+		}
+		*px = (unsigned char *)buf;
+		rc = 0;
+		break;
+	default:
+		break;
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	if (ofd >= 0)
+		close(ofd);
+	if (in != NULL)
+		unlink(in);
+	if (out != NULL)
+		unlink(out);
+	free(in);
+	free(out);
+	return rc;
+}
+
 int
 preview_render(struct preview *pv, const struct preview_mode *m, int cols,
                int rows, struct preview_picture *pic, char **cause)
@@ -419,17 +482,11 @@ preview_render(struct preview *pv, const struct preview_mode *m, int cols,
 		xasprintf(cause, "no room for the photo");
 		return -1;
 	}
-	if (!vips_started) {
-		if (image_init(program_invocation_name, cause) != 0)
-			return -1;
-		vips_started = 1;
-	}
 	/* Decode only what the area can show. */
 	sym = m->pixels == PREVIEW_SYMBOLS;
-	if (image_rgba(pv->jpeg, pv->jlen,
-	               clamp_px((long)cols * (sym ? SYMBOL_PX_W : m->cell_w)),
-	               clamp_px((long)rows * (sym ? SYMBOL_PX_H : m->cell_h)),
-	               &px, &w, &h, &why) != 0) {
+	if (decode(pv, clamp_px((long)cols * (sym ? SYMBOL_PX_W : m->cell_w)),
+	           clamp_px((long)rows * (sym ? SYMBOL_PX_H : m->cell_h)), &px,
+	           &w, &h, &why) != 0) {
 		xasprintf(cause, "%s cannot be drawn: %s", pv->key, why);
 		free(why);
 		return -1;
@@ -473,12 +530,4 @@ preview_picture_fini(struct preview_picture *pic)
 		free(pic->lines[i]);
 	free(pic->lines);
 	memset(pic, 0, sizeof *pic);
-}
-
-void
-preview_shutdown(void)
-{
-	if (vips_started)
-		image_shutdown();
-	vips_started = 0;
 }

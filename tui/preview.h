@@ -104,7 +104,5 @@ int  preview_render(struct preview *, const struct preview_mode *, int cols,
                     int rows, struct preview_picture *, char **cause);
 void preview_picture_fini(struct preview_picture *);
 
-/* At the console's end: libvips' shutdown, if it was started. */
-void preview_shutdown(void);
 
 #endif

@@ -429,6 +429,5 @@ main(void)
 		return 1;
 	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	preview_shutdown();
 	return rc;
 }
