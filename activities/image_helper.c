@@ -13,10 +13,12 @@
  *   herald-image thumbnail SRC MAX_W MAX_H MAX_BYTES OUT
  *   herald-image rgba SRC MAX_W MAX_H OUT
  */
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,10 @@ static void
 limits(void)
 {
 	struct rlimit cpu = { CPU_S, CPU_S + 5 };
+
+	/* Gone with the thread that started it: a heraldd killed mid-pick
+	 * leaves no reader working for nobody. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 	setrlimit(RLIMIT_CPU, &cpu);
 #ifndef SANITIZED

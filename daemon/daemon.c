@@ -9,11 +9,13 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <libgen.h>
 #include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/paths.h"
@@ -137,8 +139,9 @@ photos_settings(cJSON *x, const struct config_brand *b, const char *base)
 	if (p->source == CONFIG_PHOTOS_S3) {
 		cJSON_AddStringToObject(x, "source", "s3");
 		cJSON_AddStringToObject(x, "variants_prefix",
-		                        p->variants_prefix ? p->variants_prefix
-		                                           : "herald-variants/");
+		                        p->variants_prefix
+		                            ? p->variants_prefix
+		                            : "herald-variants/");
 		cJSON_AddStringToObject(x, "bucket", p->bucket);
 		if (p->prefix != NULL)
 			cJSON_AddStringToObject(x, "prefix", p->prefix);
@@ -505,6 +508,34 @@ demo_runs(struct daemon *d, const struct config *cfg)
 	}
 }
 
+/* What a photo step or method left in <state_dir>/tmp when heraldd died
+ * with it (copies of originals, half-made variants): nobody reads them
+ * again. Only heraldd writes there, and a second one is refused by the
+ * lock taken before this. */
+static void
+clear_tmp(const char *state_dir)
+{
+	struct dirent *de;
+	DIR           *d;
+	char          *dir, *p;
+	int            n = 0;
+
+	xasprintf(&dir, "%s/tmp", state_dir);
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "photo-", 6) != 0)
+				continue;
+			xasprintf(&p, "%s/%s", dir, de->d_name);
+			n += unlink(p) == 0;
+			free(p);
+		}
+		closedir(d);
+	}
+	if (n > 0)
+		log_info("tmp_cleared", "files=%d dir=%s", n, dir);
+	free(dir);
+}
+
 struct daemon *
 daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 {
@@ -520,6 +551,7 @@ daemon_start(const char *state_dir, struct config *cfg, int demo, char **cause)
 	d->demo = demo;
 	log_config(cfg);
 	xasprintf(&d->db_path, "%s/herald.db", state_dir);
+	clear_tmp(state_dir);
 	if ((d->req_url = paths_ipc_url(state_dir, "herald.sock", cause)) ==
 	        NULL ||
 	    (d->pub_url = paths_ipc_url(state_dir, "events.sock", cause)) ==

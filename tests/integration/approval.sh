@@ -53,7 +53,7 @@ h approval list --json >"$T/l"
 jq -e '.approvals | length == 1 and .[0].execution == "w1" and
 	.[0].brand == "pomandi" and (.[0].caption | test("pomandi"; "i")) and
 	(.[0].photo_key | test("jpg$")) and (.[0].description | length) > 0 and
-	(.[0].expires_at | startswith("2026-11-28T20:00:00"))' "$T/l" >/dev/null ||
+	(.[0].expires_at | startswith("2026-11-28T20:00:0"))' "$T/l" >/dev/null ||
 	fail "approval list: $(cat "$T/l")"
 h approval list | grep -q w1 || fail "approval list (text) lacks w1"
 # The list shows where the run stands, and waiting is not a retry.

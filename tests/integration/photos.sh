@@ -36,7 +36,11 @@ jq -n --arg pad "$T/pad" --arg crop "$T/crop" '{workers: 2, brands: {
   cropped: {language: "en", photos: {source: "dir", path: $crop,
             fit: "crop"}, captions: {writer: "offline"},
             publish: {to: "outbox"}}}}' >"$T/herald.json"
+# What a killed daemon left in its tmp goes at the next start.
+mkdir -p "$S/tmp"
+echo half >"$S/tmp/photo-1-2-3"
 start_daemon --config "$T/herald.json" --state-dir "$S"
+[ ! -e "$S/tmp/photo-1-2-3" ] || fail "a stale temporary file stayed"
 
 # The check reads every photo and changes nothing.
 h photo check --brand padded --json >"$T/check"
@@ -175,6 +179,8 @@ wait_for gone || fail "variants kept: $(find "$S/variants/padded")"
 	fail "the crop brand's variants went: $(find "$S/variants/cropped")"
 [ "$(sqlite3 "$S/herald.db" "SELECT count(*) FROM photo_variants WHERE scope = 'padded' AND removed_at IS NULL")" = 0 ] ||
 	fail "removed variants are not on record as removed"
+# Nothing is left behind in tmp.
+[ -z "$(find "$S/tmp" -type f)" ] || fail "temporary files left: $(ls "$S/tmp")"
 # The originals are never written.
 sha256sum --quiet -c "$T/originals.sum" || fail "an original changed"
 stop_daemon
