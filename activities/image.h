@@ -11,7 +11,10 @@
  * for a 24-megapixel JPEG. The exceptions are the formats whose decoders
  * hold the whole picture (HEIF, progressive JPEG, interlaced PNG, GIF:
  * 5 to 10 bytes a pixel); those decodes take turns, one at a time in
- * the process. tests/bench/bench_image.c has the figures.
+ * the process. heraldd and herald run this only in herald-image, a
+ * process per call (imagework.h): there, the turns do not bound the
+ * memory of several calls at once (a pick's and a check's, say).
+ * tests/bench/bench_image.c has the figures.
  *
  * Nothing here touches the store or the network: bytes in, bytes out.
  */

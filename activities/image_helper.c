@@ -3,10 +3,11 @@
  * heraldd and herald (activities/imagework.h). It runs one operation and
  * exits; the parent gives it files, it answers one line of JSON on
  * stdout: {"ok": true, ...} or {"ok": false, "why": "..."} when the photo
- * cannot be used (exit 0 either way). Anything else (bad arguments, a
- * file it cannot write) exits 1. Its limits are set first thing: CPU
- * time, and (outside sanitizer builds, whose shadow memory needs the
- * address space) memory.
+ * cannot be used (exit 0 either way). A photo file it cannot read (gone,
+ * not readable, too large) exits 3; anything else (bad arguments, a file
+ * it cannot write) exits 1. Neither is the photo's fault. Its limits are set
+ * first thing: CPU time, and (outside sanitizer builds, whose shadow memory
+ * needs the address space) memory.
  *
  *   herald-image read SRC
  *   herald-image variants SRC SPECS_JSON OUT...
@@ -31,6 +32,8 @@
 #define CPU_S      60
 #define MEMORY     (1536LL * 1024 * 1024)
 #define SOURCE_MAX (80 * 1024 * 1024)
+/* The photo's file could not be read (imagework.c knows this status). */
+#define EXIT_SOURCE 3
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -234,9 +237,12 @@ main(int argc, char **argv)
 	}
 	rc = read_small_file(argv[2], SOURCE_MAX, &buf, &len, &cause);
 	if (rc != 0) {
-		/* Gone, unreadable or too large: the photo's answer. */
-		rc = refuse(rc == 1 ? "the file is gone" : cause);
+		/* Gone, unreadable or too large: nothing about its pixels,
+		 * so not a reason to set the photo aside. */
+		fprintf(stderr, "herald-image: %s\n",
+		        rc == 1 ? "the file is gone" : cause);
 		free(cause);
+		rc = EXIT_SOURCE;
 	} else if (strcmp(argv[1], "read") == 0 && argc == 3) {
 		char *why = NULL;
 

@@ -77,14 +77,73 @@ imagework_program(void)
 	return program;
 }
 
+/* When the call must end; *own: the limit is imagework's (a photo that
+ * takes this long is the photo's problem), not the caller's. */
 static int64_t
-deadline_of(const struct imagework_opts *o)
+deadline_of(const struct imagework_opts *o, int *own)
 {
 	int64_t now = clock_ms(), max = now + IMAGEWORK_WAIT_MS;
 
-	if (o == NULL || o->deadline <= 0 || o->deadline > max)
-		return max;
-	return o->deadline;
+	*own = o == NULL || o->deadline <= 0 || o->deadline > max;
+	return *own ? max : o->deadline;
+}
+
+/* What the child may know: nothing secret (tokens and keys stay in
+ * heraldd), only what a locale and a test build's sanitizers need. */
+static char **
+child_env(void)
+{
+	static const char *const keep[] = {
+		"PATH=",   "LANG=",         "LC_ALL=",       "LC_CTYPE=",
+		"TMPDIR=", "ASAN_OPTIONS=", "LSAN_OPTIONS=", "UBSAN_OPTIONS="
+	};
+	char **env = xcalloc(nitems(keep) + 1, sizeof *env), **e;
+	size_t i, n = 0;
+
+	for (e = environ; *e != NULL && n < nitems(keep); e++)
+		for (i = 0; i < nitems(keep); i++)
+			if (strncmp(*e, keep[i], strlen(keep[i])) == 0) {
+				env[n++] = *e;
+				break;
+			}
+	return env;
+}
+
+/* A death the photo caused: a decoder's crash, its CPU limit. Other
+ * signals come from outside (an operator, the OOM killer). */
+static int
+crash_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	       sig == SIGFPE || sig == SIGABRT || sig == SIGXCPU;
+}
+
+static int
+spawn(char **argv, int out, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t          at;
+	sigset_t                   none, dfl;
+	char                     **env = child_env();
+	int                        rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	/* Neither heraldd's blocked signals nor its ignored SIGPIPE. */
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	                                  POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(pid, program, &fa, &at, argv, env);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	return rc;
 }
 
 /* Runs herald-image with argv (argv[0] is filled here) and parses its
@@ -93,13 +152,12 @@ deadline_of(const struct imagework_opts *o)
 static int
 run(char **argv, const struct imagework_opts *o, cJSON **answer, char **why)
 {
-	posix_spawn_file_actions_t fa;
-	int64_t                    deadline = deadline_of(o);
-	char                      *buf = NULL;
-	size_t                     len = 0;
-	int                        fds[2], status, rc, killed = 0;
-	pid_t                      pid;
-	const cJSON               *ok;
+	int          own, cancelled = 0, killed = 0, fds[2], status, rc;
+	int64_t      deadline = deadline_of(o, &own);
+	char        *buf = NULL;
+	size_t       len = 0;
+	pid_t        pid;
+	const cJSON *ok;
 
 	*answer = NULL;
 	*why = NULL;
@@ -112,11 +170,7 @@ run(char **argv, const struct imagework_opts *o, cJSON **answer, char **why)
 		xasprintf(why, "the photo reader: pipe: %s", strerror(errno));
 		return IW_FAILED;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	rc = posix_spawn(&pid, program, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	rc = spawn(argv, fds[1], &pid);
 	close(fds[1]);
 	if (rc != 0) {
 		close(fds[0]);
@@ -129,9 +183,9 @@ run(char **argv, const struct imagework_opts *o, cJSON **answer, char **why)
 		struct pollfd p = { fds[0], POLLIN, 0 };
 		ssize_t       n;
 
-		if ((o != NULL && o->cancel != NULL &&
-		     atomic_load(o->cancel)) ||
-		    clock_ms() >= deadline) {
+		cancelled = o != NULL && o->cancel != NULL &&
+		            atomic_load(o->cancel) != 0;
+		if (cancelled || clock_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			killed = 1;
 			break;
@@ -153,21 +207,26 @@ run(char **argv, const struct imagework_opts *o, cJSON **answer, char **why)
 		;
 	if (killed) {
 		free(buf);
+		if (!cancelled && own) {
+			/* No photo takes this long: it is the photo. */
+			xasprintf(why,
+			          "reading it took more than %d s: stopped",
+			          IMAGEWORK_WAIT_MS / 1000);
+			return IW_REFUSED;
+		}
 		xasprintf(why, "the photo reader %s",
-		          o != NULL && o->cancel != NULL &&
-		                  atomic_load(o->cancel)
-		              ? "was stopped (cancelled)"
-		              : "took too long: stopped");
+		          cancelled ? "was stopped (cancelled)"
+		                    : "ran out of the step's time: stopped");
 		return IW_FAILED;
 	}
 	if (WIFSIGNALED(status)) {
 		free(buf);
-		/* Its own limits, or a decoder that crashed on the photo. */
-		xasprintf(why,
-		          "the photo reader died on it (%s): a broken photo, "
-		          "or one too large to read",
-		          strsignal(WTERMSIG(status)));
-		return IW_REFUSED;
+		xasprintf(why, "the photo reader died on it (%s)%s",
+		          strsignal(WTERMSIG(status)),
+		          crash_signal(WTERMSIG(status))
+		              ? ": a broken photo, or one too large to read"
+		              : "");
+		return crash_signal(WTERMSIG(status)) ? IW_REFUSED : IW_FAILED;
 	}
 	*answer = cJSON_Parse(buf);
 	free(buf);
@@ -175,7 +234,9 @@ run(char **argv, const struct imagework_opts *o, cJSON **answer, char **why)
 	if (WEXITSTATUS(status) != 0 || !cJSON_IsBool(ok)) {
 		cJSON_Delete(*answer);
 		*answer = NULL;
-		xasprintf(why, "the photo reader failed (exit %d)",
+		xasprintf(why, "the photo reader %s (exit %d)",
+		          WEXITSTATUS(status) == 3 ? "could not read the file"
+		                                   : "failed",
 		          WEXITSTATUS(status));
 		return IW_FAILED;
 	}

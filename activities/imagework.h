@@ -36,8 +36,14 @@ const char *imagework_program(void);
 
 enum imagework_rc {
 	IW_OK = 0,
-	IW_REFUSED = 1, /* the photo cannot be used: *why says why */
-	IW_FAILED = -1, /* the helper could not answer: *why (try again) */
+	/* The photo cannot be used: *why says why. Its pixels could not be
+	 * read or made into what was asked, the reader crashed on it, or it
+	 * took longer than IMAGEWORK_WAIT_MS. */
+	IW_REFUSED = 1,
+	/* No answer that says anything about the photo: the reader could
+	 * not run or read the file, was cancelled, ran past the caller's
+	 * deadline, or was killed from outside. *why; try again. */
+	IW_FAILED = -1,
 };
 
 struct imagework_opts {

@@ -98,6 +98,18 @@ cmp_refs(const void *a, const void *b)
 	              ((const struct photo_ref *)b)->key);
 }
 
+char *
+photo_aside_identity(const cJSON *photos, const struct photo_ref *r)
+{
+	const char *fit =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(photos, "fit"));
+	char *s;
+
+	xasprintf(&s, "%s fit=%s", r->identity ? r->identity : "",
+	          fit ? fit : "pad");
+	return s;
+}
+
 int
 photo_pool_list(const struct act_call *c, struct photo_pool *p,
                 struct act_out *out)
@@ -234,6 +246,16 @@ photo_source_file(const struct act_call *c, const struct photo_ref *r,
 	*path = NULL;
 	*is_tmp = 0;
 	if (r->path != NULL) {
+		/* Checked here: a file the reader could not open says
+		 * nothing about the photo, and must not set it aside. */
+		if (access(r->path, R_OK) != 0) {
+			out->status = errno == ENOENT || errno == EACCES
+			                  ? ACT_FAIL
+			                  : ACT_RETRY;
+			xasprintf(&out->error, "photo %s: %s", r->key,
+			          strerror(errno));
+			return -1;
+		}
 		*path = xstrdup(r->path);
 		return 0;
 	}
@@ -292,9 +314,28 @@ remake(const struct act_call *c, const struct photo_ref *r,
 	return rc == 0 ? 0 : -1;
 }
 
+static int load(const struct act_call *, enum photo_channel, struct photo *,
+                int store, struct act_out *);
+
 int
 photo_load(const struct act_call *c, enum photo_channel ch, struct photo *p,
            struct act_out *out)
+{
+	return load(c, ch, p, 1, out);
+}
+
+int
+photo_peek(const struct act_call *c, enum photo_channel ch, struct photo *p,
+           struct act_out *out)
+{
+	return load(c, ch, p, 0, out);
+}
+
+/* photo_load; store 0: a variant that is gone is made into a temporary
+ * file only. */
+static int
+load(const struct act_call *c, enum photo_channel ch, struct photo *p,
+     int store, struct act_out *out)
 {
 	const cJSON *v = cJSON_GetObjectItem(
 	    cJSON_GetObjectItem(cJSON_GetObjectItem(c->deps, PICK), "variants"),
@@ -302,7 +343,7 @@ photo_load(const struct act_call *c, enum photo_channel ch, struct photo *p,
 	struct photo_ref  r;
 	struct image_plan plan;
 	char             *loc;
-	int               rc;
+	int               rc, tmp = 0;
 
 	memset(p, 0, sizeof *p);
 	if (photo_run_ref(c, &r, out) != 0)
@@ -313,6 +354,12 @@ photo_load(const struct act_call *c, enum photo_channel ch, struct photo *p,
 	p->height = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(v, "height"));
 	loc = run_location(c, &r, ch);
 	rc = variant_read(c, loc, &p->data, &p->len, out);
+	if (rc == 0 && p->data == NULL && !store) {
+		free(loc);
+		if ((loc = variant_tmp(c, out)) == NULL)
+			rc = -1;
+		tmp = 1;
+	}
 	if (rc == 0 && p->data == NULL &&
 	    (rc = remake(c, &r, ch, loc, &plan, out)) == 0) {
 		p->width = plan.out_width;
@@ -327,6 +374,8 @@ photo_load(const struct act_call *c, enum photo_channel ch, struct photo *p,
 			          photo_channels[ch], r.key);
 		}
 	}
+	if (tmp && loc != NULL)
+		unlink(loc); /* a peek's own copy */
 	free(loc);
 	photo_ref_fini(&r);
 	if (rc != 0) {

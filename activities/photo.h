@@ -57,6 +57,12 @@ void photo_ref_fini(struct photo_ref *);
  * reads, by its extension. */
 int photo_is_image(const char *name);
 
+/* What a set-aside record holds of ref (caller frees): the file's
+ * identity and the brand's photos.fit, the one setting a refusal can
+ * depend on, so a change of either brings the photo back to the pool.
+ * photos: the brand's photos settings. */
+char *photo_aside_identity(const cJSON *photos, const struct photo_ref *);
+
 /* Reads the original of ref whole, if it has at most max bytes. 0 with
  * *data (caller frees) and *len, or -1 with out set. */
 int photo_fetch(const struct act_call *, const struct photo_ref *, size_t max,
@@ -85,6 +91,11 @@ struct photo {
  * with p filled, or -1 with out set: final for a photo that is gone or
  * cannot be read any more; retryable for I/O and network trouble. */
 int photo_load(const struct act_call *, enum photo_channel, struct photo *p,
+               struct act_out *out);
+
+/* photo_load for a look only (photo.preview): a variant that is gone is
+ * made again into a temporary file, not stored where it belongs. */
+int photo_peek(const struct act_call *, enum photo_channel, struct photo *p,
                struct act_out *out);
 
 /* 1 if photo_url can give a URL for the run's photo (S3), else 0. */

@@ -22,6 +22,13 @@ struct counts {
 	size_t images, held, aside, empty;
 };
 
+static const cJSON *
+photos_of(const struct act_call *c)
+{
+	return cJSON_GetObjectItem(cJSON_GetObjectItem(c->settings, "brand"),
+	                           "photos");
+}
+
 static struct strmap *
 taken_set(const cJSON *list)
 {
@@ -44,6 +51,7 @@ candidates(const struct act_call *c, const struct photo_pool *pool,
 	struct strmap *held = taken_set(c->taken);
 	size_t        *v = xcalloc(pool->n ? pool->n : 1, sizeof *v), i, j, t;
 	const char    *was;
+	char          *id;
 
 	memset(n, 0, sizeof *n);
 	*ncand = 0;
@@ -57,10 +65,13 @@ candidates(const struct act_call *c, const struct photo_pool *pool,
 		}
 		was =
 		    cJSON_GetStringValue(cJSON_GetObjectItem(c->aside, r->key));
-		if (was != NULL && strcmp(was, r->identity) == 0) {
-			n->aside++; /* until its file changes */
+		id = photo_aside_identity(photos_of(c), r);
+		if (was != NULL && strcmp(was, id) == 0) {
+			free(id);
+			n->aside++; /* until its file or the fit changes */
 			continue;
 		}
+		free(id);
 		if (r->size <= 0) {
 			n->empty++; /* would fail every run that picked it */
 			continue;
@@ -80,13 +91,15 @@ candidates(const struct act_call *c, const struct photo_pool *pool,
 }
 
 static void
-set_aside(cJSON *aside, cJSON *shown, const struct photo_ref *r,
-          const char *reason)
+set_aside(const struct act_call *c, cJSON *aside, cJSON *shown,
+          const struct photo_ref *r, const char *reason)
 {
 	cJSON *a = cJSON_CreateObject();
+	char  *id = photo_aside_identity(photos_of(c), r);
 
 	cJSON_AddStringToObject(a, "key", r->key);
-	cJSON_AddStringToObject(a, "identity", r->identity);
+	cJSON_AddStringToObject(a, "identity", id);
+	free(id);
 	cJSON_AddStringToObject(a, "reason", reason);
 	cJSON_AddItemToArray(aside, a);
 	a = cJSON_CreateObject();
@@ -231,7 +244,7 @@ pick_photo(const struct act_call *c, struct act_out *out)
 		read++;
 		if (try_one(c, ref, locs, &f, plans, &why, out) != 0) {
 			if (why != NULL) { /* the photo's fault */
-				set_aside(aside, shown, ref, why);
+				set_aside(c, aside, shown, ref, why);
 				free(why);
 				continue;
 			}

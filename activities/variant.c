@@ -1,7 +1,8 @@
 /*
  * variant: channel specs, names, and where variants are kept. The pixels
- * are image.c's; the bytes go to a file (written to a temporary name,
- * synced, renamed: a reader sees all of a variant or none) or to S3.
+ * are herald-image's (imagework.h); the bytes go to a file (written to a
+ * temporary name, synced, renamed: a reader sees all of a variant or none) or
+ * to S3.
  */
 #include <sys/stat.h>
 

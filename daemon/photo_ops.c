@@ -199,17 +199,31 @@ known_of(struct ops_ctx *ctx, const char *brand, char **cause)
 	return m;
 }
 
-/* The state a photo of the pool is in. */
+/* The state a photo of the pool is in; photos: the brand's settings. */
 static const char *
-state_of(const struct known *k, const struct photo_ref *r)
+state_of(const struct known *k, const struct photo_ref *r, const cJSON *photos)
 {
+	char *id;
+	int   same;
+
 	if (k == NULL)
 		return "unused";
 	if (k->state != NULL)
 		return k->state;
-	if (k->identity != NULL && strcmp(k->identity, r->identity) == 0)
-		return "set_aside";
-	return "unused"; /* set aside, but the file changed since */
+	if (k->identity == NULL)
+		return "unused";
+	id = photo_aside_identity(photos, r);
+	same = strcmp(k->identity, id) == 0;
+	free(id);
+	/* else set aside, but the file or the fit changed since */
+	return same ? "set_aside" : "unused";
+}
+
+static const cJSON *
+photos_in(const cJSON *settings)
+{
+	return cJSON_GetObjectItem(cJSON_GetObjectItem(settings, "brand"),
+	                           "photos");
 }
 
 static void
@@ -296,7 +310,7 @@ do_list(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
 	for (i = 0; i < pool.n; i++) {
 		const struct photo_ref *r = &pool.v[i];
 		const struct known     *k = strmap_get(known, r->key);
-		const char             *state = state_of(k, r);
+		const char *state = state_of(k, r, photos_in(settings));
 
 		count(counts, "photos");
 		count(counts, state);
@@ -388,7 +402,7 @@ do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	struct photo_pool        pool;
 	struct strmap           *known;
 	struct act_call          c;
-	char                    *reply, *why;
+	char                    *reply, *why, *id;
 	size_t                   i;
 	int                      rc;
 
@@ -407,7 +421,7 @@ do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	for (i = 0; i < pool.n; i++) {
 		const struct photo_ref *r = &pool.v[i];
 		const struct known     *k = strmap_get(known, r->key);
-		const char             *state = state_of(k, r);
+		const char *state = state_of(k, r, photos_in(settings));
 
 		count(counts, "photos");
 		p = cJSON_CreateObject();
@@ -442,7 +456,9 @@ do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 		cJSON_AddStringToObject(p, "reason", why);
 		a = cJSON_CreateObject();
 		cJSON_AddStringToObject(a, "key", r->key);
-		cJSON_AddStringToObject(a, "identity", r->identity);
+		id = photo_aside_identity(photos_in(settings), r);
+		cJSON_AddStringToObject(a, "identity", id);
+		free(id);
 		cJSON_AddStringToObject(a, "reason", why);
 		cJSON_AddItemToArray(aside, a);
 		free(why);
@@ -503,13 +519,16 @@ thumbnail(const struct act_call *c, const struct photo *p, int w, int h,
 		free(in);
 		return -1;
 	}
-	if ((f = fopen(in, "wbx")) == NULL ||
-	    fwrite(p->data, 1, p->len, f) != p->len || fclose(f) != 0) {
+	if ((f = fopen(in, "wbx")) != NULL &&
+	    fwrite(p->data, 1, p->len, f) != p->len) {
+		fclose(f);
+		f = NULL;
+	} else if (f != NULL && fclose(f) != 0)
+		f = NULL;
+	if (f == NULL)
 		xasprintf(why, "%s: %s", in, strerror(errno));
-		if (f != NULL)
-			fclose(f);
-	} else if (imagework_thumbnail(in, w, h, PREVIEW_MAX_BYTES, res, &o, tw,
-	                               th, why) == IW_OK) {
+	else if (imagework_thumbnail(in, w, h, PREVIEW_MAX_BYTES, res, &o, tw,
+	                             th, why) == IW_OK) {
 		if (read_small_file(res, PREVIEW_MAX_BYTES, &buf, jlen,
 		                    &cause) != 0) {
 			xasprintf(why, "%s", cause ? cause : "no preview");
@@ -576,7 +595,7 @@ do_preview(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
 	                      cJSON_Duplicate(pick, 1));
 	call_init(o, ctx, settings, deps, &c);
 	memset(&out, 0, sizeof out);
-	if (photo_load(&c, ch, &p, &out) != 0) {
+	if (photo_peek(&c, ch, &p, &out) != 0) {
 		reply = proto_reply_err(E_UNAVAILABLE, "%s",
 		                        out.error ? out.error : "cannot read");
 		free(out.error);

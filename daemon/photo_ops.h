@@ -35,7 +35,7 @@ void photo_ops_call(struct photo_ops *, enum method_id, cJSON *params,
                     struct reply_to rt);
 
 /* Called about every second: now and then, removes the variants whose
- * brand's photos.variants_keep has passed (of photos no run holds). */
+ * brand's photos.variants_keep has passed (of published photos). */
 void photo_ops_tick(struct photo_ops *, int64_t now);
 
 #endif

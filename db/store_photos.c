@@ -208,9 +208,9 @@ store_reader_variants_due(struct store_reader *rd, const char *scope,
 	    db,
 	    "SELECT v.location, v.key, v.channel, v.execution, v.made_at "
 	    "FROM photo_variants v WHERE v.scope = ? AND v.removed_at IS "
-	    "NULL AND v.made_at < ? AND NOT EXISTS (SELECT 1 FROM claims c "
+	    "NULL AND v.made_at < ? AND EXISTS (SELECT 1 FROM claims c "
 	    "WHERE c.kind = 'photo' AND c.scope = v.scope AND c.key = v.key "
-	    "AND c.state = 'reserved') ORDER BY v.made_at LIMIT ?",
+	    "AND c.state = 'used') ORDER BY v.made_at LIMIT ?",
 	    cause);
 	struct store_variant v;
 	int                  rc;

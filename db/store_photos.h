@@ -60,7 +60,8 @@ struct store_variant {
 int store_variant_put(struct store *, const struct store_variant *,
                       char **cause);
 /* Calls fn for at most limit variants of scope made before `before`,
- * not removed, whose photo no run holds reserved now. */
+ * not removed, of photos published (claim "used"): never picked again,
+ * so no run can be making or sending the same variant meanwhile. */
 int store_reader_variants_due(struct store_reader *, const char *scope,
                               int64_t before, int limit,
                               int (*fn)(void *arg,

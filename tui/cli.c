@@ -20,6 +20,7 @@
 #include "ipc/proto.h"
 #include "tui/cli.h"
 #include "tui/cli_photo.h"
+#include "tui/cli_sched.h"
 
 #define EXIT_ERROR       1
 #define EXIT_USAGE       2
@@ -47,9 +48,6 @@ static void print_list(FILE *, const cJSON *);
 static void print_describe(FILE *, const cJSON *);
 static void print_show(FILE *, const cJSON *);
 static void print_changed(FILE *, const cJSON *);
-static void print_schedules(FILE *, const cJSON *);
-static void print_schedule(FILE *, const cJSON *);
-static void print_sched_changed(FILE *, const cJSON *);
 static void print_publications(FILE *, const cJSON *);
 static void print_approvals(FILE *, const cJSON *);
 static void print_decided(FILE *, const cJSON *);
@@ -117,43 +115,43 @@ static const struct command commands[] = {
 	  M_SCHEDULE_LIST,
 	  { NULL },
 	  NULL,
-	  print_schedules,
+	  cli_print_schedules,
 	  0 },
 	{ "schedule describe",
 	  M_SCHEDULE_DESCRIBE,
 	  { "id", NULL },
 	  NULL,
-	  print_schedule,
+	  cli_print_schedule,
 	  0 },
 	{ "schedule create",
 	  M_SCHEDULE_CREATE,
 	  { "id", NULL },
 	  NULL,
-	  print_sched_changed,
+	  cli_print_sched_changed,
 	  0 },
 	{ "schedule pause",
 	  M_SCHEDULE_PAUSE,
 	  { "id", NULL },
 	  NULL,
-	  print_sched_changed,
+	  cli_print_sched_changed,
 	  0 },
 	{ "schedule unpause",
 	  M_SCHEDULE_UNPAUSE,
 	  { "id", NULL },
 	  NULL,
-	  print_sched_changed,
+	  cli_print_sched_changed,
 	  0 },
 	{ "schedule trigger",
 	  M_SCHEDULE_TRIGGER,
 	  { "id", NULL },
 	  NULL,
-	  print_sched_changed,
+	  cli_print_sched_changed,
 	  0 },
 	{ "schedule delete",
 	  M_SCHEDULE_DELETE,
 	  { "id", NULL },
 	  NULL,
-	  print_sched_changed,
+	  cli_print_sched_changed,
 	  0 },
 	{ "publication list",
 	  M_PUBLICATION_LIST,
@@ -207,16 +205,16 @@ static const struct command commands[] = {
 
 /* Helpers for printing. */
 
-static const char *
-str(const cJSON *o, const char *key)
+const char *
+cli_str(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
 	return cJSON_IsString(v) ? v->valuestring : "-";
 }
 
-static double
-num(const cJSON *o, const char *key)
+double
+cli_num(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
@@ -243,8 +241,8 @@ print_spend(FILE *f, const cJSON *r)
 	const cJSON *brands = cJSON_GetObjectItemCaseSensitive(sp, "brands");
 	const cJSON *b;
 
-	fprintf(f, "spend (UTC, today %s, month %s):", str(sp, "day"),
-	        str(sp, "month"));
+	fprintf(f, "spend (UTC, today %s, month %s):", cli_str(sp, "day"),
+	        cli_str(sp, "month"));
 	if (cJSON_GetArraySize(brands) == 0)
 		fprintf(f, " none");
 	fprintf(f, "\n");
@@ -254,10 +252,10 @@ print_spend(FILE *f, const cJSON *r)
 		        "  %-16s today $%.4f (%.0f calls), month $%.4f (%.0f "
 		        "calls, %.0f tokens in, %.0f out)\n",
 		        *b->string ? b->string : "(no brand)",
-		        num(b, "today_usd"), num(b, "today_calls"),
-		        num(b, "month_usd"), num(b, "month_calls"),
-		        num(b, "month_input_tokens"),
-		        num(b, "month_output_tokens"));
+		        cli_num(b, "today_usd"), cli_num(b, "today_calls"),
+		        cli_num(b, "month_usd"), cli_num(b, "month_calls"),
+		        cli_num(b, "month_input_tokens"),
+		        cli_num(b, "month_output_tokens"));
 	}
 	if (lf == NULL)
 		return;
@@ -268,12 +266,12 @@ print_spend(FILE *f, const cJSON *r)
 	fprintf(f,
 	        "langfuse: %.0f spans waiting, %.0f exported, %.0f refused, "
 	        "%.0f dropped (outbox full)\n",
-	        num(lf, "outbox"), num(lf, "exported"), num(lf, "rejected"),
-	        num(lf, "dropped"));
-	if (num(lf, "failures") > 0)
+	        cli_num(lf, "outbox"), cli_num(lf, "exported"),
+	        cli_num(lf, "rejected"), cli_num(lf, "dropped"));
+	if (cli_num(lf, "failures") > 0)
 		fprintf(f, "  failing (%.0f requests): %s; next try %s\n",
-		        num(lf, "failures"), str(lf, "last_error"),
-		        str(lf, "retry_at"));
+		        cli_num(lf, "failures"), cli_str(lf, "last_error"),
+		        cli_str(lf, "retry_at"));
 }
 
 static void
@@ -284,13 +282,13 @@ print_status(FILE *f, const cJSON *r)
 	            *it;
 
 	fprintf(f, "heraldd %s, pid %.0f, up %.0f s, state dir %s\n",
-	        str(r, "version"), num(r, "pid"), num(r, "uptime_s"),
-	        str(r, "state_dir"));
+	        cli_str(r, "version"), cli_num(r, "pid"),
+	        cli_num(r, "uptime_s"), cli_str(r, "state_dir"));
 	fprintf(f,
 	        "workers %.0f, open executions %.0f, running steps %.0f, "
 	        "last event %.0f\n",
-	        num(r, "workers"), num(eng, "open_executions"),
-	        num(eng, "running_steps"), num(eng, "last_seq"));
+	        cli_num(r, "workers"), cli_num(eng, "open_executions"),
+	        cli_num(eng, "running_steps"), cli_num(eng, "last_seq"));
 	fprintf(f, "executions:");
 	if (cJSON_GetArraySize(ex) == 0)
 		fprintf(f, " none");
@@ -303,7 +301,7 @@ print_status(FILE *f, const cJSON *r)
 static void
 print_started(FILE *f, const cJSON *r)
 {
-	fprintf(f, "%s\n", str(r, "id"));
+	fprintf(f, "%s\n", cli_str(r, "id"));
 }
 
 static void
@@ -311,7 +309,7 @@ print_closed(FILE *f, const cJSON *r)
 {
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
 
-	fprintf(f, "%s %s%s%s\n", str(r, "id"), str(r, "status"),
+	fprintf(f, "%s %s%s%s\n", cli_str(r, "id"), cli_str(r, "status"),
 	        cJSON_IsString(err) ? ": " : "",
 	        cJSON_IsString(err) ? err->valuestring : "");
 }
@@ -319,11 +317,11 @@ print_closed(FILE *f, const cJSON *r)
 static void
 print_changed(FILE *f, const cJSON *r)
 {
-	fprintf(f, "%s%s%s: %s\n", str(r, "id"),
+	fprintf(f, "%s%s%s: %s\n", cli_str(r, "id"),
 	        cJSON_GetObjectItemCaseSensitive(r, "step") ? " " : "",
-	        cJSON_GetObjectItemCaseSensitive(r, "step") ? str(r, "step")
+	        cJSON_GetObjectItemCaseSensitive(r, "step") ? cli_str(r, "step")
 	                                                    : "",
-	        str(r, "status"));
+	        cli_str(r, "status"));
 }
 
 static void
@@ -335,9 +333,9 @@ print_list(FILE *f, const cJSON *r)
 	        "STATUS", "CREATED");
 	cJSON_ArrayForEach(it,
 	                   cJSON_GetObjectItemCaseSensitive(r, "executions"))
-	    fprintf(f, "%-44s %-22s %-10s %-16s %s\n", str(it, "id"),
-	            str(it, "type"), str(it, "brand"), str(it, "status"),
-	            str(it, "created_at"));
+	    fprintf(f, "%-44s %-22s %-10s %-16s %s\n", cli_str(it, "id"),
+	            cli_str(it, "type"), cli_str(it, "brand"),
+	            cli_str(it, "status"), cli_str(it, "created_at"));
 	if (cJSON_IsNumber(next))
 		fprintf(f, "more: --after %.0f\n", next->valuedouble);
 }
@@ -348,14 +346,14 @@ print_describe(FILE *f, const cJSON *r)
 	const cJSON *it, *v;
 	char        *s;
 
-	fprintf(f, "id:       %s\n", str(r, "id"));
-	fprintf(f, "type:     %s\n", str(r, "type"));
-	fprintf(f, "brand:    %s\n", str(r, "brand"));
-	fprintf(f, "status:   %s\n", str(r, "status"));
-	fprintf(f, "created:  %s\n", str(r, "created_at"));
-	fprintf(f, "closed:   %s\n", str(r, "closed_at"));
+	fprintf(f, "id:       %s\n", cli_str(r, "id"));
+	fprintf(f, "type:     %s\n", cli_str(r, "type"));
+	fprintf(f, "brand:    %s\n", cli_str(r, "brand"));
+	fprintf(f, "status:   %s\n", cli_str(r, "status"));
+	fprintf(f, "created:  %s\n", cli_str(r, "created_at"));
+	fprintf(f, "closed:   %s\n", cli_str(r, "closed_at"));
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "error")))
-		fprintf(f, "error:    %s\n", str(r, "error"));
+		fprintf(f, "error:    %s\n", cli_str(r, "error"));
 	s = cJSON_PrintUnformatted(
 	    cJSON_GetObjectItemCaseSensitive(r, "input"));
 	fprintf(f, "input:    %s\n\n", s ? s : "null");
@@ -365,9 +363,9 @@ print_describe(FILE *f, const cJSON *r)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "steps"))
 	{
 		v = cJSON_GetObjectItemCaseSensitive(it, "last_error");
-		fprintf(f, "%-24s %-11s %7.0f  %-24s %s\n", str(it, "name"),
-		        str(it, "status"), num(it, "attempt"),
-		        str(it, "next_attempt_at"),
+		fprintf(f, "%-24s %-11s %7.0f  %-24s %s\n", cli_str(it, "name"),
+		        cli_str(it, "status"), cli_num(it, "attempt"),
+		        cli_str(it, "next_attempt_at"),
 		        cJSON_IsString(v) ? v->valuestring : "");
 	}
 }
@@ -382,115 +380,15 @@ print_show(FILE *f, const cJSON *r)
 	{
 		data = cJSON_GetObjectItemCaseSensitive(it, "data");
 		s = cJSON_IsNull(data) ? NULL : cJSON_PrintUnformatted(data);
-		fprintf(f, "%6.0f %s %-18s", num(it, "seq"), str(it, "at"),
-		        str(it, "type"));
+		fprintf(f, "%6.0f %s %-18s", cli_num(it, "seq"),
+		        cli_str(it, "at"), cli_str(it, "type"));
 		if (cJSON_IsString(
 		        cJSON_GetObjectItemCaseSensitive(it, "step")))
-			fprintf(f, " %s#%.0f", str(it, "step"),
-			        num(it, "attempt"));
+			fprintf(f, " %s#%.0f", cli_str(it, "step"),
+			        cli_num(it, "attempt"));
 		fprintf(f, "%s%s\n", s ? " " : "", s ? s : "");
 		cJSON_free(s);
 	}
-}
-
-static const char *
-fire_text(const cJSON *f, char *buf, size_t len)
-{
-	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(f, "execution");
-
-	if (!cJSON_IsObject(f))
-		return "-";
-	snprintf(buf, len, "%s %s%s%s%s%s", str(f, "fire_at"),
-	         str(f, "outcome"), cJSON_IsString(ex) ? " " : "",
-	         cJSON_IsString(ex) ? ex->valuestring : "",
-	         cJSON_IsString(cJSON_GetObjectItem(f, "execution_status"))
-	             ? " "
-	             : "",
-	         cJSON_IsString(cJSON_GetObjectItem(f, "execution_status"))
-	             ? str(f, "execution_status")
-	             : "");
-	return buf;
-}
-
-static void
-print_schedules(FILE *f, const cJSON *r)
-{
-	const cJSON *it;
-	char         buf[256];
-
-	fprintf(f, "%-24s %-22s %-8s %-26s %s\n", "ID", "WORKFLOW", "STATE",
-	        "NEXT FIRE", "LAST FIRE");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "schedules"))
-	{
-		fprintf(f, "%-24s %-22s %-8s %-26s %s\n", str(it, "id"),
-		        str(it, "workflow"),
-		        cJSON_IsTrue(cJSON_GetObjectItem(it, "paused"))
-		            ? "paused"
-		            : "active",
-		        str(it, "next_fire"),
-		        fire_text(cJSON_GetObjectItem(it, "last_fire"), buf,
-		                  sizeof buf));
-		fprintf(f, "  %s", str(it, "description"));
-		if (cJSON_IsString(cJSON_GetObjectItem(it, "note")))
-			fprintf(f, "  note: %s", str(it, "note"));
-		fprintf(f, "\n");
-	}
-}
-
-static void
-print_schedule(FILE *f, const cJSON *r)
-{
-	const cJSON *it;
-	char        *in, buf[256];
-
-	in = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "input"));
-	fprintf(f, "id:        %s\n", str(r, "id"));
-	fprintf(f, "workflow:  %s\n", str(r, "workflow"));
-	fprintf(f, "input:     %s\n", in ? in : "null");
-	cJSON_free(in);
-	fprintf(f, "when:      %s\n", str(r, "description"));
-	fprintf(f, "overlap:   %s, catch-up %.0f s, jitter %.0f s, from %s\n",
-	        str(r, "overlap"), num(r, "catchup_ms") / 1000,
-	        num(r, "jitter_ms") / 1000, str(r, "source"));
-	fprintf(f, "state:     %s%s%s\n",
-	        cJSON_IsTrue(cJSON_GetObjectItem(r, "paused")) ? "paused"
-	                                                       : "active",
-	        cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? ", note: "
-	                                                       : "",
-	        cJSON_IsString(cJSON_GetObjectItem(r, "note")) ? str(r, "note")
-	                                                       : "");
-	fprintf(f, "next fires:\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "next_fires"))
-	    fprintf(f, "  %s\n", it->valuestring);
-	fprintf(f, "last fires:\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "fires"))
-	    fprintf(f, "  %s\n", fire_text(it, buf, sizeof buf));
-	if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "missed")) > 0) {
-		fprintf(f, "missed:\n");
-		cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "missed"))
-		    fprintf(f, "  %s\n", str(it, "fire_at"));
-	}
-}
-
-static void
-print_sched_changed(FILE *f, const cJSON *r)
-{
-	const cJSON *v;
-
-	fprintf(f, "%s", str(r, "id"));
-	if ((v = cJSON_GetObjectItem(r, "outcome")) != NULL)
-		fprintf(f, ": %s", v->valuestring);
-	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "execution")))
-		fprintf(f, " %s", v->valuestring);
-	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "detail")))
-		fprintf(f, " (%s)", v->valuestring);
-	if ((v = cJSON_GetObjectItem(r, "paused")) != NULL)
-		fprintf(f, ": %s", cJSON_IsTrue(v) ? "paused" : "active");
-	if (cJSON_IsString(v = cJSON_GetObjectItem(r, "next_fire")))
-		fprintf(f, ", next fire %s", v->valuestring);
-	if (cJSON_IsTrue(cJSON_GetObjectItem(r, "deleted")))
-		fprintf(f, ": deleted");
-	fprintf(f, "\n");
 }
 
 static void
@@ -500,10 +398,10 @@ print_publications(FILE *f, const cJSON *r)
 
 	fprintf(f, "%-24s %-10s %-9s %-28s %s\n", "PUBLISHED", "BRAND",
 	        "CHANNEL", "PHOTO", "POST");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "publications"))
-	    fprintf(f, "%-24s %-10s %-9s %-28s %s\n", str(it, "published_at"),
-	            str(it, "brand"), str(it, "channel"), str(it, "photo_key"),
-	            str(it, "permalink"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "publications")) fprintf(
+	    f, "%-24s %-10s %-9s %-28s %s\n", cli_str(it, "published_at"),
+	    cli_str(it, "brand"), cli_str(it, "channel"),
+	    cli_str(it, "photo_key"), cli_str(it, "permalink"));
 }
 
 /* Text from the daemon, indented, without control characters (a caption
@@ -530,17 +428,18 @@ print_approvals(FILE *f, const cJSON *r)
 	        "SINCE", "EXPIRES", "PHOTO");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "approvals"))
 	{
-		fprintf(f, "%-44s %-10s %-24s %-24s %s\n", str(it, "execution"),
-		        str(it, "brand"), str(it, "since"),
-		        str(it, "expires_at"), str(it, "photo_key"));
-		print_text(f, "  ", str(it, "caption"));
+		fprintf(f, "%-44s %-10s %-24s %-24s %s\n",
+		        cli_str(it, "execution"), cli_str(it, "brand"),
+		        cli_str(it, "since"), cli_str(it, "expires_at"),
+		        cli_str(it, "photo_key"));
+		print_text(f, "  ", cli_str(it, "caption"));
 	}
 }
 
 static void
 print_decided(FILE *f, const cJSON *r)
 {
-	fprintf(f, "%s: %s\n", str(r, "execution"), str(r, "status"));
+	fprintf(f, "%s: %s\n", cli_str(r, "execution"), cli_str(r, "status"));
 }
 
 /* Usage. */
@@ -892,8 +791,8 @@ cli_run(const char *url, const struct client_opts *opts, int json, int argc,
 		err = cJSON_GetObjectItemCaseSensitive(reply, "error");
 		if (json)
 			print_json(stdout, err, 0);
-		fprintf(stderr, "herald: %s: %s\n", str(err, "code"),
-		        str(err, "message"));
+		fprintf(stderr, "herald: %s: %s\n", cli_str(err, "code"),
+		        cli_str(err, "message"));
 		cJSON_Delete(reply);
 		return EXIT_ERROR;
 	}
@@ -905,7 +804,7 @@ cli_run(const char *url, const struct client_opts *opts, int json, int argc,
 	rc = 0;
 	/* execute succeeds only when the execution completed. */
 	if (c->method == M_WORKFLOW_EXECUTE &&
-	    strcmp(str(result, "status"), "completed") != 0)
+	    strcmp(cli_str(result, "status"), "completed") != 0)
 		rc = EXIT_ERROR;
 	cJSON_Delete(reply);
 	return rc;

@@ -18,6 +18,11 @@ void cli_usage(FILE *);
 int cli_run(const char *url, const struct client_opts *, int json, int argc,
             char **argv);
 
+/* For the printers (cli_*.c): the string at key ("-" when there is
+ * none) and the number at key (0). */
+const char *cli_str(const cJSON *, const char *key);
+double      cli_num(const cJSON *, const char *key);
+
 /* The console's command line speaks the same commands. */
 
 /* Turns a command's words and arguments (argv without "herald") into a

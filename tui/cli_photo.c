@@ -5,21 +5,8 @@
  */
 #include <string.h>
 
+#include "tui/cli.h"
 #include "tui/cli_photo.h"
-
-static const char *
-str(const cJSON *o, const char *key)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
-
-	return s != NULL ? s : "-";
-}
-
-static double
-num(const cJSON *o, const char *key)
-{
-	return cJSON_GetNumberValue(cJSON_GetObjectItem(o, key));
-}
 
 /* s, without control characters, padded to width (0: as it is). */
 static void
@@ -30,6 +17,13 @@ put(FILE *f, const char *s, int width)
 	for (; *s != '\0'; s++) {
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			continue;
+		/* U+0080..U+009F: C1 controls (CSI among them). */
+		if ((unsigned char)s[0] == 0xc2 &&
+		    (unsigned char)s[1] >= 0x80 &&
+		    (unsigned char)s[1] <= 0x9f) {
+			s++;
+			continue;
+		}
 		fputc(*s, f);
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			n++;
@@ -45,10 +39,10 @@ counts(FILE *f, const cJSON *r, const char *const *names)
 
 	int i;
 
-	put(f, str(r, "where"), 0);
+	put(f, cli_str(r, "where"), 0);
 	for (i = 0; names[i] != NULL; i++)
 		fprintf(f, "%s %s %.0f", i == 0 ? ":" : ",", names[i],
-		        num(c, names[i]));
+		        cli_num(c, names[i]));
 	fputc('\n', f);
 }
 
@@ -64,15 +58,16 @@ cli_print_photos(FILE *f, const cJSON *r)
 	        "SINCE", "EXECUTION / REASON");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "photos"))
 	{
-		put(f, str(it, "key"), 40);
+		put(f, cli_str(it, "key"), 40);
 		fputc(' ', f);
-		put(f, str(it, "state"), 10);
-		fprintf(f, " %10.0f ", num(it, "bytes"));
-		put(f, str(it, "since"), 24);
+		put(f, cli_str(it, "state"), 10);
+		fprintf(f, " %10.0f ", cli_num(it, "bytes"));
+		put(f, cli_str(it, "since"), 24);
 		fputc(' ', f);
 		put(f,
-		    cJSON_GetObjectItem(it, "reason") ? str(it, "reason")
-		                                      : str(it, "execution"),
+		    cJSON_GetObjectItem(it, "reason")
+		        ? cli_str(it, "reason")
+		        : cli_str(it, "execution"),
 		    0);
 		fputc('\n', f);
 	}
@@ -88,17 +83,17 @@ cli_print_photo_check(FILE *f, const cJSON *r)
 	counts(f, r, names);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "photos"))
 	{
-		put(f, str(it, "key"), 0);
+		put(f, cli_str(it, "key"), 0);
 		if (cJSON_GetObjectItem(it, "width") != NULL)
-			fprintf(f, " (%s %.0fx%.0f)", str(it, "format"),
-			        num(it, "width"), num(it, "height"));
-		if (strcmp(str(it, "state"), "used") == 0) {
+			fprintf(f, " (%s %.0fx%.0f)", cli_str(it, "format"),
+			        cli_num(it, "width"), cli_num(it, "height"));
+		if (strcmp(cli_str(it, "state"), "used") == 0) {
 			fputs(": used, not read\n", f);
 			continue;
 		}
 		if (cJSON_GetObjectItem(it, "error") != NULL) {
 			fputs(": not read now: ", f);
-			put(f, str(it, "error"), 0);
+			put(f, cli_str(it, "error"), 0);
 			fputc('\n', f);
 			continue;
 		}
@@ -107,7 +102,7 @@ cli_print_photo_check(FILE *f, const cJSON *r)
 			          ? ": set aside: "
 			          : ": cannot be used: ",
 			      f);
-			put(f, str(it, "reason"), 0);
+			put(f, cli_str(it, "reason"), 0);
 			fputc('\n', f);
 			continue;
 		}
@@ -115,12 +110,12 @@ cli_print_photo_check(FILE *f, const cJSON *r)
 		cJSON_ArrayForEach(ch, cJSON_GetObjectItem(it, "channels"))
 		{
 			fprintf(f, "  %-10s ", ch->string);
-			put(f, str(ch, "done"), 0);
+			put(f, cli_str(ch, "done"), 0);
 			fputc('\n', f);
 		}
 	}
 	if (!cJSON_IsTrue(cJSON_GetObjectItem(r, "applied")) &&
-	    num(cJSON_GetObjectItem(r, "counts"), "unusable") > 0)
+	    cli_num(cJSON_GetObjectItem(r, "counts"), "unusable") > 0)
 		fprintf(f, "nothing was set aside: run it again with --apply "
 		           "to do so\n");
 }
@@ -130,10 +125,11 @@ cli_print_preview(FILE *f, const cJSON *r)
 {
 	const cJSON *v = cJSON_GetObjectItem(r, "variant");
 
-	put(f, str(r, "key"), 0);
-	fprintf(f, " for %s: %.0fx%.0f JPEG, %.0f bytes (", str(r, "channel"),
-	        num(v, "width"), num(v, "height"), num(v, "bytes"));
-	put(f, str(v, "done"), 0);
+	put(f, cli_str(r, "key"), 0);
+	fprintf(f, " for %s: %.0fx%.0f JPEG, %.0f bytes (",
+	        cli_str(r, "channel"), cli_num(v, "width"),
+	        cli_num(v, "height"), cli_num(v, "bytes"));
+	put(f, cli_str(v, "done"), 0);
 	fprintf(f, "); preview %.0fx%.0f, %.0f bytes in \"data\" (--json)\n",
-	        num(r, "width"), num(r, "height"), num(r, "bytes"));
+	        cli_num(r, "width"), cli_num(r, "height"), cli_num(r, "bytes"));
 }

@@ -34,6 +34,9 @@
 #include "ipc/proto.h"
 #include "tui/preview.h"
 
+/* How long the console waits for herald-image to decode a preview. */
+#define DECODE_MS 5000
+
 /* A reply's base64 beyond this is not a preview (the daemon sends at
  * most 256 KiB of JPEG). */
 #define DATA_MAX (8 * 1024 * 1024)
@@ -423,6 +426,7 @@ static int
 decode(const struct preview *pv, int max_w, int max_h, unsigned char **px,
        int *w, int *h, char **why)
 {
+	struct imagework_opts o;
 	char  *in = NULL, *out = NULL, *buf = NULL, *cause = NULL;
 	size_t len = 0;
 	int    fd = -1, ofd = -1, rc = -1;
@@ -435,7 +439,11 @@ decode(const struct preview *pv, int max_w, int max_h, unsigned char **px,
 		xasprintf(why, "a temporary file: %s", strerror(errno));
 		goto done;
 	}
-	switch (imagework_rgba(in, max_w, max_h, out, NULL, w, h, why)) {
+	/* On the console's thread: a preview that takes longer is not
+	 * worth a frozen screen. */
+	o.deadline = clock_ms() + DECODE_MS;
+	o.cancel = NULL;
+	switch (imagework_rgba(in, max_w, max_h, out, &o, w, h, why)) {
 	case IW_OK:
 		if (read_small_file(out, (size_t)*w * (size_t)*h * 4, &buf,
 		                    &len, &cause) != 0 ||

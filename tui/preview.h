@@ -2,8 +2,9 @@
  * preview: a run's photo drawn in the terminal (the console's `p`). The
  * daemon sends a small JPEG of the variant one channel gets
  * (photo.preview, over the protocol even for a local daemon, so a remote
- * console works the same); this decodes it (activities/image) and turns
- * it into what a terminal shows, with libchafa: Unicode block symbols on
+ * console works the same); herald-image decodes it (activities/
+ * imagework.h: libvips stays out of this process) and this turns it
+ * into what a terminal shows, with libchafa: Unicode block symbols on
  * any terminal, sixel or kitty graphics only where chafa's terminal
  * database says the terminal has them and no multiplexer stands in
  * between (tmux and screen get symbols). With NO_COLOR, symbols in the
@@ -11,7 +12,7 @@
  *
  * No curses here: the pure choices (mode, pixel size to ask for) are
  * unit-tested, and view_preview.c puts the result on the screen. Console
- * thread only (image_init runs on first use, on that thread).
+ * thread only.
  */
 #ifndef HERALD_PREVIEW_H
 #define HERALD_PREVIEW_H
@@ -99,7 +100,8 @@ struct preview_picture {
 
 /* Draws the photo into an area of cols x rows cells in mode: 0 with pic
  * filled (free with preview_picture_fini), or -1 with *cause (caller
- * frees): the JPEG cannot be decoded, or libvips cannot start. */
+ * frees): the JPEG cannot be decoded (herald-image refused it, is not
+ * there, or took more than 5 s). */
 int  preview_render(struct preview *, const struct preview_mode *, int cols,
                     int rows, struct preview_picture *, char **cause);
 void preview_picture_fini(struct preview_picture *);

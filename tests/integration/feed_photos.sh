@@ -25,7 +25,9 @@ mkdir -p "$GRAPH_MEDIA_DIR" "$T/pool"
 feed_up 0
 jq '.brands.pomandi.photos.fit = "pad" |
   .brands.cropped = (.brands.pomandi | .photos.prefix = "cropped/" |
-                     .photos.fit = "crop")' "$T/herald.json" >"$T/h.json"
+                     .photos.fit = "crop") |
+  .brands.everything = (.brands.pomandi | .photos.prefix = "")' \
+	"$T/herald.json" >"$T/h.json"
 mv "$T/h.json" "$T/herald.json"
 "$MK" "$T/pool/square.png" 1200 1200
 "$MK" "$T/pool/tall-9x16.jpg" 1080 1920 --noise
@@ -102,6 +104,15 @@ for i in 1 2 3 4 5; do
 	done
 done
 
+# A brand whose prefix is the whole bucket sees both pools, and none of
+# the variants the runs made beside them.
+h photo list --brand everything --json >"$T/all"
+jq -e '.counts.photos == 14 and
+  all(.photos[]; .key | startswith("herald-variants/") | not)' "$T/all" >/dev/null ||
+	fail "the whole bucket: $(jq -c '[.photos[].key]' "$T/all")"
+[ "$(curl -s "http://127.0.0.1:$S3_UP/photos?list-type=2&prefix=herald-variants/" |
+	grep -o '<Key>' | wc -l)" -ge 30 ] || fail "the variants are not in the bucket"
+[ -z "$(find "$S/tmp" -type f 2>/dev/null)" ] || fail "temporary files left: $(ls "$S/tmp")"
 feed_invariants # before the runs below, which fail on purpose
 
 # Set aside with their reasons, never consumed (a last run meets those

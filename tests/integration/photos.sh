@@ -183,5 +183,20 @@ wait_for gone || fail "variants kept: $(find "$S/variants/padded")"
 [ -z "$(find "$S/tmp" -type f)" ] || fail "temporary files left: $(ls "$S/tmp")"
 # The originals are never written.
 sha256sum --quiet -c "$T/originals.sum" || fail "an original changed"
+# A new fit brings back what was set aside: the thumbnail was refused
+# under "crop"; under "pad" it is read again (and refused again: it is
+# too small whatever the fit).
+jq '.brands.cropped.photos.fit = "pad"' "$T/herald.json" >"$T/h2.json"
+mv "$T/h2.json" "$T/herald.json"
+reloaded() { [ "$(count_lines config_loaded)" -gt "$1" ]; }
+n=$(count_lines config_loaded)
+kill -HUP "$DAEMON_PID"
+wait_for reloaded "$n" || fail "no reload"
+h photo list --brand cropped --json | jq -e '.counts.set_aside == 0 and
+  ([.photos[] | select(.key == "thumb.jpg") | .state] == ["unused"])' >/dev/null ||
+	fail "after the new fit: $(h photo list --brand cropped --json | jq -c .counts)"
+expect_rc 1 h workflow execute --type FeedPublisherWorkflow --input '"cropped"' --id cropped-refit
+h photo list --brand cropped --json | jq -e '.counts.set_aside == 1' >/dev/null ||
+	fail "the thumbnail was not set aside again"
 stop_daemon
 echo "ok"

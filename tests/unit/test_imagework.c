@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -125,8 +127,9 @@ read_bad(void **state)
 	assert_non_null(strstr(why, "JPEG"));
 	free(why);
 	why = NULL;
-	assert_int_equal(imagework_read(q, NULL, &f, &why), IW_REFUSED);
-	assert_string_equal(why, "the file is gone");
+	/* Not there: nothing about the photo, so not a refusal. */
+	assert_int_equal(imagework_read(q, NULL, &f, &why), IW_FAILED);
+	assert_non_null(strstr(why, "could not read the file"));
 	free(why);
 	free(p);
 	free(q);
@@ -208,7 +211,7 @@ killed(void **state)
 	/* A deadline that has passed: the child is stopped, and that is
 	 * not the photo's fault. */
 	assert_int_equal(imagework_read(src, &o, &f, &why), IW_FAILED);
-	assert_non_null(strstr(why, "took too long"));
+	assert_non_null(strstr(why, "ran out of the step's time"));
 	free(why);
 	why = NULL;
 	o.deadline = 0;
@@ -257,9 +260,80 @@ spec_json(void **state)
 	cJSON_Delete(j);
 }
 
-int
-main(void)
+/* The reader at $HERALD_IMAGE, in a process of its own (imagework_init
+ * runs once a process): exits 10 + imagework_read's answer. */
+static int
+read_with(const char *src)
 {
+	struct image_facts f;
+	char              *why = NULL;
+	int                rc;
+
+	if (imagework_init(&why) != 0) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
+	}
+	rc = imagework_read(src, NULL, &f, &why);
+	fprintf(stderr, "read_with: %d %s\n", rc, why ? why : "");
+	free(why);
+	return 10 + rc;
+}
+
+/* imagework_read through a fake reader running script. */
+static int
+with_fake(const char *name, const char *script)
+{
+	char *fake = path(name), *src = path("tall.jpg"), self[4096];
+	FILE *f = fopen(fake, "w");
+	pid_t pid;
+	int   status;
+
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s\n", script);
+	fclose(f);
+	assert_int_equal(chmod(fake, 0755), 0);
+	assert_true(readlink("/proc/self/exe", self, sizeof self - 1) > 0);
+	self[readlink("/proc/self/exe", self, sizeof self - 1)] = '\0';
+	if ((pid = fork()) == 0) {
+		setenv("HERALD_IMAGE", fake, 1);
+		execl(self, self, "--read-with", src, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(fake);
+	free(src);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status) - 10;
+}
+
+static void
+how_the_reader_ends(void **state)
+{
+	(void)state;
+	/* A decoder that crashes on the photo: the photo's fault. */
+	assert_int_equal(with_fake("segv", "kill -SEGV $$"), IW_REFUSED);
+	assert_int_equal(with_fake("abrt", "kill -ABRT $$"), IW_REFUSED);
+	/* Killed from outside, failing, or answering nonsense: not the
+	 * photo's fault. */
+	assert_int_equal(with_fake("term", "kill -TERM $$"), IW_FAILED);
+	assert_int_equal(with_fake("exit", "exit 1"), IW_FAILED);
+	assert_int_equal(with_fake("noise", "echo not json"), IW_FAILED);
+	assert_int_equal(with_fake("ok", "echo '{\"ok\": true, \"facts\": "
+	                                 "{\"format\": \"jpeg\"}}'"),
+	                 IW_OK);
+	/* It gets no secret from the environment. */
+	setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t", 1);
+	assert_int_equal(with_fake("env", "env | grep -q s3cr3t && "
+	                                  "kill -SEGV $$; exit 1"),
+	                 IW_FAILED);
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--read-with") == 0)
+		return read_with(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(read_good),
 		cmocka_unit_test(read_bad),
@@ -268,6 +342,7 @@ main(void)
 		cmocka_unit_test(killed),
 		cmocka_unit_test(rgba),
 		cmocka_unit_test(spec_json),
+		cmocka_unit_test(how_the_reader_ends),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
