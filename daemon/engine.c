@@ -3162,6 +3162,7 @@ call_record_photos(struct engine *e, const cJSON *rec)
 	struct store_aside a;
 	char              *cause = NULL;
 	int64_t            now = clock_ms();
+	int                n;
 
 	if (brand == NULL || tx(e) != 0)
 		return proto_reply_err(E_INTERNAL, "store: %s",
@@ -3185,6 +3186,30 @@ call_record_photos(struct engine *e, const cJSON *rec)
 			         store_aside_del(e->store, brand,
 			                         it->valuestring, &cause),
 			         cause);
+	}
+	n = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "used"))
+	{
+		if (!cJSON_IsString(it))
+			continue;
+		switch (store_claim_used(e->store, "photo", brand,
+		                         it->valuestring, now, &cause)) {
+		case 0:
+			n++;
+			break;
+		case -1:
+			tx_check(e, -1, cause);
+			break;
+		}
+	}
+	if (cJSON_GetObjectItem(rec, "marked") != NULL) {
+		/* On record: who marked what, with the counts. */
+		cJSON *data =
+		    cJSON_Duplicate(cJSON_GetObjectItem(rec, "marked"), 1);
+
+		cJSON_AddStringToObject(data, "brand", brand);
+		history(e, NULL, "photo_marked_used", -1, 0, data);
+		log_info("photo_marked_used", "brand=%s new=%d", brand, n);
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "removed"))
 	{

@@ -90,7 +90,9 @@ void engine_call(struct engine *, enum method_id, cJSON *params,
 /* Records what the photo methods found (daemon/photo_ops.c), as the one
  * writer does: records is {"brand", "aside": [{"key", "identity",
  * "reason"}], "back": ["<key>"] (set-aside photos usable again),
- * "removed": ["<variant location>"], "reply": "<reply text>"}; rt gets
+ * "removed": ["<variant location>"], "used": ["<key>"] (marked used by
+ * an operator) with "marked": {by, new, known, unknown, held} for the
+ * history, "reply": "<reply text>"}; rt gets
  * that reply once it is committed, or an error. Takes records; any
  * thread. */
 void engine_record_photos(struct engine *, cJSON *records,

@@ -479,6 +479,77 @@ do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	return NULL;
 }
 
+/* photo.mark_used: the keys not used yet go to the engine to be
+ * marked; NULL when the engine answers. */
+static char *
+do_mark_used(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
+             struct reply_to rt)
+{
+	const char         *brand = proto_str(params, "brand");
+	const char         *by = proto_str(params, "by");
+	cJSON              *settings, *res, *rec, *used, *marked;
+	const cJSON        *it;
+	struct photo_pool   pool;
+	struct strmap      *known, *in_pool = strmap_new();
+	const struct known *k;
+	char               *reply;
+	size_t              i;
+	int                 fresh = 0, old = 0, unknown = 0, held = 0;
+
+	if (pool_of(o, ctx, params, &settings, &pool, &known, &reply) != 0) {
+		strmap_free(in_pool);
+		return reply;
+	}
+	for (i = 0; i < pool.n; i++)
+		strmap_put(in_pool, pool.v[i].key, &pool.v[i]);
+	rec = cJSON_CreateObject();
+	used = cJSON_AddArrayToObject(rec, "used");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(params, "keys"))
+	{
+		k = strmap_get(known, it->valuestring);
+		if (k != NULL && k->state != NULL &&
+		    strcmp(k->state, "used") == 0) {
+			old++;
+			continue;
+		}
+		if (k != NULL && k->state != NULL) {
+			held++; /* a run holds it: it decides */
+			continue;
+		}
+		/* One not in the pool now is marked all the same: it must
+		 * not go out if it shows up later. */
+		if (strmap_get(in_pool, it->valuestring) == NULL)
+			unknown++;
+		fresh++;
+		cJSON_AddItemToArray(used, cJSON_CreateString(it->valuestring));
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "brand", brand);
+	cJSON_AddNumberToObject(res, "new", fresh);
+	cJSON_AddNumberToObject(res, "known", old);
+	cJSON_AddNumberToObject(res, "unknown", unknown);
+	cJSON_AddNumberToObject(res, "held", held);
+	reply = proto_reply_ok(cJSON_Duplicate(res, 1));
+	marked = cJSON_AddObjectToObject(rec, "marked");
+	cJSON_AddStringToObject(marked, "by", by ? by : "");
+	cJSON_ArrayForEach(it, res)
+	{
+		if (cJSON_IsNumber(it))
+			cJSON_AddNumberToObject(marked, it->string,
+			                        it->valuedouble);
+	}
+	cJSON_Delete(res);
+	known_free(known);
+	strmap_free(in_pool);
+	photo_pool_fini(&pool);
+	cJSON_Delete(settings);
+	cJSON_AddStringToObject(rec, "brand", brand);
+	cJSON_AddStringToObject(rec, "reply", reply);
+	free(reply);
+	engine_record_photos(o->engine, rec, rt);
+	return NULL;
+}
+
 /* The completed pick of execution x (its describe), or NULL. */
 static const cJSON *
 pick_of(const cJSON *x)
@@ -745,6 +816,9 @@ ops_run(struct job *job, void *ctx)
 		break;
 	case M_PHOTO_PREVIEW:
 		reply = do_preview(j->o, ctx, j->params);
+		break;
+	case M_PHOTO_MARK_USED:
+		reply = do_mark_used(j->o, ctx, j->params, j->rt);
 		break;
 	case M_COUNT:
 		do_sweep(j->o, ctx);

@@ -143,19 +143,44 @@ store_reader_aside_each(struct store_reader *r, const char *scope,
 }
 
 int
+store_claim_used(struct store *s, const char *kind, const char *scope,
+                 const char *key, int64_t at, char **cause)
+{
+	/* exec_n 0: no run; the unique index on live claims keeps one. */
+	sqlite3_stmt *st = prepare(s,
+	                           "INSERT OR IGNORE INTO claims (exec_n, "
+	                           "kind, scope, key, state, at) VALUES (0, ?, "
+	                           "?, ?, 'used', ?)",
+	                           cause);
+	int           rc;
+
+	if (st == NULL)
+		return -1;
+	text(st, 1, kind);
+	text(st, 2, scope);
+	text(st, 3, key);
+	sqlite3_bind_int64(st, 4, at);
+	rc = sqlite3_step(st);
+	if (done(s, st, rc, cause) != 0)
+		return -1;
+	return sqlite3_changes(store_sqlite(s)) == 1 ? 0 : 1;
+}
+
+int
 store_reader_claims_each(struct store_reader *rd, const char *kind,
                          const char *scope,
                          int (*fn)(void *, const struct store_claim_row *),
                          void *arg, char **cause)
 {
-	sqlite3               *db = store_reader_sqlite(rd);
-	sqlite3_stmt          *st = prepare_on(db,
-	                                       "SELECT c.key, c.state, x.id, c.at FROM "
-	                                                "claims c JOIN executions x ON x.n = "
-	                                                "c.exec_n WHERE c.kind = ? AND c.scope "
-	                                                "= ? AND c.state != 'released' ORDER BY "
-	                                                "c.key",
-	                                       cause);
+	sqlite3      *db = store_reader_sqlite(rd);
+	sqlite3_stmt *st =
+	    prepare_on(db,
+	               "SELECT c.key, c.state, x.id, c.at FROM "
+	               "claims c LEFT JOIN executions x ON x.n = "
+	               "c.exec_n WHERE c.kind = ? AND c.scope "
+	               "= ? AND c.state != 'released' ORDER BY "
+	               "c.key",
+	               cause);
 	struct store_claim_row r;
 	int                    rc;
 

@@ -38,10 +38,17 @@ int store_reader_aside_each(struct store_reader *, const char *scope,
                             int (*fn)(void *arg, const struct store_aside *),
                             void *arg, char **cause);
 
+/* Marks key used, as if a run had published it (an operator moving from
+ * another system): 0, or 1 when a live claim (used or reserved) holds
+ * it already and nothing changed. */
+int store_claim_used(struct store *, const char *kind, const char *scope,
+                     const char *key, int64_t at, char **cause);
+
 struct store_claim_row {
 	const char *key;
 	const char *state;     /* "reserved" or "used" */
-	const char *execution; /* the run that holds it */
+	const char *execution; /* the run that holds it; NULL: an
+	                          operator marked it used */
 	int64_t     at;
 };
 /* Calls fn for each live claim (reserved or used) of kind in scope. */

@@ -87,7 +87,8 @@ static const struct param cancel_params[] = {
 };
 
 static const char *const topics[] = { "execution", "step",   "schedule",
-	                              "approval",  "daemon", NULL };
+	                              "approval",  "daemon", "photo",
+	                              NULL };
 
 static const struct param since_params[] = {
 	{ "seq", P_INT, 1, 0, 0, INT64_MAX, NULL, "events after this seq" },
@@ -205,6 +206,15 @@ static const struct param photo_preview_params[] = {
 	  "fits this many pixels wide (default 640)" },
 	{ "height", P_INT, 0, 0, 16, 2048, NULL,
 	  "fits this many pixels high (default 640)" },
+	END,
+};
+
+static const struct param photo_mark_params[] = {
+	{ "brand", P_ID, 1, 0, 0, 0, NULL, "the brand whose photos these are" },
+	{ "keys", P_STRINGS, 1, 1024, 0, 1000, NULL,
+	  "the photos' keys (file names, or S3 keys with the prefix), at "
+	  "most 1,000 a request" },
+	{ "by", P_STRING, 0, 128, 0, 0, NULL, "who did it, for the history" },
 	END,
 };
 
@@ -358,6 +368,14 @@ const struct method proto_methods[M_COUNT] = {
 	  "data, variant: {width, height, bytes, done}}`; `data` is the "
 	  "preview's JPEG in base64, `variant` what the channel is sent",
 	  "not_found, invalid_state (no photo picked yet), unavailable" },
+	{ M_PHOTO_MARK_USED, "photo.mark_used", photo_mark_params,
+	  M_MUTATES | M_POOL,
+	  "mark photos used, as if published (moving from another system): "
+	  "no run picks them again; a repeat changes nothing",
+	  "`{brand, new, known, unknown, held}`: marked now, used already, "
+	  "not in the pool now (marked all the same), held by a run now "
+	  "(not marked: the run decides)",
+	  "not_found (no such brand), unavailable" },
 };
 
 const struct event_type proto_event_types[] = {
@@ -425,6 +443,9 @@ const struct event_type proto_event_types[] = {
 	  "started",
 	  "`{schedule, fire_at, outcome, detail, trigger}`; outcome: started, "
 	  "buffered, skipped, failed" },
+	{ "photo_marked_used",
+	  "an operator marked photos used (herald photo mark-used)",
+	  "`{brand, by, new, known, unknown, held}`" },
 	{ "schedule_missed",
 	  "fires passed while heraldd was down, outside the "
 	  "catch-up window",
@@ -556,9 +577,12 @@ check_param(const struct param *p, const cJSON *v)
 		const cJSON *it;
 		int          n = 0;
 
+		int64_t most = p->max > 0 ? p->max : 32;
+
 		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0 ||
-		    cJSON_GetArraySize(v) > 32) {
-			xasprintf(&why, "expected an array of 1-32 strings");
+		    cJSON_GetArraySize(v) > most) {
+			xasprintf(&why, "expected an array of 1-%lld strings",
+			          (long long)most);
 			break;
 		}
 		cJSON_ArrayForEach(it, v)
@@ -781,10 +805,9 @@ const char *
 proto_event_topic(const char *type)
 {
 	static const char *const prefixes[][2] = {
-		{ "step_", "step" },
-		{ "schedule_", "schedule" },
-		{ "approval_", "approval" },
-		{ "daemon_", "daemon" },
+		{ "step_", "step" },         { "schedule_", "schedule" },
+		{ "approval_", "approval" }, { "daemon_", "daemon" },
+		{ "photo_", "photo" },
 	};
 	size_t i;
 

@@ -56,6 +56,7 @@ enum method_id {
 	M_PHOTO_LIST,
 	M_PHOTO_CHECK,
 	M_PHOTO_PREVIEW,
+	M_PHOTO_MARK_USED,
 	M_COUNT
 };
 
@@ -74,7 +75,7 @@ struct param {
 	enum param_type    type;
 	int                required;
 	size_t             max_len;  /* P_STRING: bytes */
-	int64_t            min, max; /* P_INT */
+	int64_t            min, max; /* P_INT; P_STRINGS: max items (0: 32) */
 	const char *const *choices;  /* P_ENUM, NULL-terminated */
 	const char        *help;
 };

@@ -499,6 +499,10 @@ cli_usage(FILE *f)
 	           "       herald --help | --version\n\ncommands:\n");
 	for (i = 0; i < nitems(commands); i++)
 		usage_command(f, &commands[i]);
+	fprintf(f, "  herald photo mark-used --brand B [KEY...] [--from-file "
+	           "FILE|-] [--by NAME]\n"
+	           "      mark photos used, as if published (moving from "
+	           "another system)\n");
 	fprintf(f, "  herald events [--follow] [--since SEQ] [--topic T]\n"
 	           "      events as JSON lines, in seq order; --follow keeps "
 	           "reading\n");

@@ -20,6 +20,7 @@
 #include "common/paths.h"
 #include "common/util.h"
 #include "ipc/client.h"
+#include "ipc/proto.h"
 #include "tui/cli.h"
 
 static volatile sig_atomic_t stop;
@@ -130,15 +131,13 @@ int
 events_run(const char *url, const char *events_url,
            const struct client_opts *opts, int argc, char **argv)
 {
-	static const char *const topics[] = { "execution", "step", "schedule",
-		                              "approval", "daemon" };
-	struct client           *c = NULL;
-	nng_socket               sub;
-	const char              *topic = NULL;
-	char                    *cause = NULL, *end, prefix[32];
-	int64_t                  last = -1;
-	int                      i, follow = 0, rv, unreachable;
-	size_t                   k;
+	struct client *c = NULL;
+	nng_socket     sub;
+	const char    *topic = NULL;
+	char          *cause = NULL, *end, prefix[32];
+	int64_t        last = -1;
+	int            i, follow = 0, rv, unreachable;
+	size_t         k;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--follow") == 0)
@@ -151,15 +150,23 @@ events_run(const char *url, const char *events_url,
 				return 2;
 			}
 		} else if (strcmp(argv[i], "--topic") == 0 && i + 1 < argc) {
+			/* The topics are events.since's, from the table. */
+			const struct param *p =
+			    proto_method("events.since")->params;
+
 			topic = argv[++i];
-			for (k = 0; k < nitems(topics); k++)
-				if (strcmp(topics[k], topic) == 0)
+			while (p->name != NULL && strcmp(p->name, "topic") != 0)
+				p++;
+			for (k = 0; p->choices[k] != NULL; k++)
+				if (strcmp(p->choices[k], topic) == 0)
 					break;
-			if (k == nitems(topics)) {
+			if (p->choices[k] == NULL) {
 				fprintf(stderr,
-				        "herald events: --topic: one of "
-				        "execution, step, schedule, "
-				        "approval, daemon\n");
+				        "herald events: --topic: one of");
+				for (k = 0; p->choices[k] != NULL; k++)
+					fprintf(stderr, "%s %s", k ? "," : "",
+					        p->choices[k]);
+				fputc('\n', stderr);
 				return 2;
 			}
 		} else {

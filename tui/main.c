@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "ipc/client.h"
 #include "tui/cli.h"
+#include "tui/cli_mark.h"
 #include "tui/console.h"
 
 /* The events socket beside an ipc command socket, or NULL: remote
@@ -164,6 +165,10 @@ main(int argc, char **argv)
 	}
 	if (i == argc)
 		rc = console_run(url, events_url, &opts, frames);
+	else if (argc - i >= 2 && strcmp(argv[i], "photo") == 0 &&
+	         strcmp(argv[i + 1], "mark-used") == 0)
+		rc =
+		    cli_mark_used(url, &opts, json, argc - i - 2, argv + i + 2);
 	else if (strcmp(argv[i], "events") == 0)
 		rc = events_run(url, events_url, &opts, argc - i - 1,
 		                argv + i + 1);
