@@ -58,7 +58,8 @@ struct act_call {
  * record things in the same transaction as the step's completion:
  *   "_claim": {"kind": "photo", "key": "..."}   reserve a key for this run
  *                  (in the run's brand); if another run holds it, the step
- *                  fails retryably instead;
+ *                  is called again at once, using no attempt, with that
+ *                  key among the taken;
  *   "_variants": [{"channel", "location"}]   variants made for the run's
  *                  photo (removed by retention later);
  *   "_publications": [{"channel", "post_id", "permalink", "caption",

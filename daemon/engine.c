@@ -3505,7 +3505,14 @@ apply_result(struct engine *e, struct act_job *j)
 	switch (j->out.status) {
 	case ACT_OK:
 		if (record_effects(e, x, j->out.result, &why) != 0) {
-			step_failed(e, x, j->step, why, 1, 0, NULL);
+			/* Another run was faster to what this one picked:
+			 * not a failure, a race. Pick again at once, using
+			 * no attempt (the other run's claim is now seen). */
+			char *again;
+
+			xasprintf(&again, "%s: picking again", why);
+			step_wait(e, x, j->step, again, 0);
+			free(again);
 			free(why);
 			break;
 		}

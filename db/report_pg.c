@@ -1,5 +1,7 @@
 /*
- * report_pg: libpq, parameterised statements only. libpq (and the
+ * report_pg: libpq, parameterised statements only (and, for herald
+ * photo import-used, an operator's own query in a read-only
+ * transaction). libpq (and the
  * Kerberos, LDAP and TLS libraries it brings) is loaded at the first
  * report, not at start: most daemons never write one.
  */
@@ -32,6 +34,10 @@ static struct {
 	char *(*resultErrorField)(const PGresult *, int);
 	char *(*resultErrorMessage)(const PGresult *);
 	void (*finish)(PGconn *);
+	int (*ntuples)(const PGresult *);
+	int (*nfields)(const PGresult *);
+	char *(*getvalue)(const PGresult *, int, int);
+	int (*getisnull)(const PGresult *, int, int);
 } pq;
 static void          *pq_lib;
 static char           pq_error[256];
@@ -75,6 +81,11 @@ pq_load(void)
 	         dlsym(pq_lib, "PQresultErrorMessage")) == NULL)
 		goto missing;
 	if ((*(void **)&pq.finish = dlsym(pq_lib, "PQfinish")) == NULL)
+		goto missing;
+	if ((*(void **)&pq.ntuples = dlsym(pq_lib, "PQntuples")) == NULL ||
+	    (*(void **)&pq.nfields = dlsym(pq_lib, "PQnfields")) == NULL ||
+	    (*(void **)&pq.getvalue = dlsym(pq_lib, "PQgetvalue")) == NULL ||
+	    (*(void **)&pq.getisnull = dlsym(pq_lib, "PQgetisnull")) == NULL)
 		goto missing;
 	return;
 missing:
@@ -145,50 +156,52 @@ scrub(char *msg, const char *conninfo, const char *password)
 	}
 }
 
-int
-report_pg_write(const char *conninfo, const struct store_publication *rows,
-                int n, int64_t deadline, char **cause, int *retryable)
+/* Connects to conninfo as application name app, giving up at deadline.
+ * The connection, or NULL with *cause and *retryable; *password (the
+ * caller wipes and frees it, NULL when none) is for scrubbing messages. */
+static PGconn *
+connect_to(const char *conninfo, const char *app, int64_t deadline,
+           char **password, char **cause, int *retryable)
 {
 	const char *keys[] = { "dbname",  "connect_timeout", "application_name",
 		               "options", "keepalives",      NULL };
 	const char *vals[6];
-	char        timeout[16], options[96], nums[4][32], *password = NULL;
+	char        timeout[16], options[96];
 	PQconninfoOption *info, *o;
 	PGconn           *pg;
-	PGresult         *res = NULL;
 	int64_t           left = deadline - clock_ms();
-	int               i, rc = -1;
 
 	*retryable = 1;
+	*password = NULL;
 	pthread_once(&pq_once, pq_load);
 	if (pq_lib == NULL) {
 		*retryable = 0; /* libpq missing: another try will not help */
 		xasprintf(cause, "postgres: %s", pq_error);
-		return -1;
+		return NULL;
 	}
 	/* A string libpq cannot read is a setting to fix; its message
 	 * could hold the password, so it is not repeated. */
 	if ((info = pq.conninfoParse(conninfo, NULL)) == NULL) {
 		*retryable = 0;
-		xasprintf(cause, "postgres: DATABASE_URL is not a valid "
+		xasprintf(cause, "postgres: the URL is not a valid "
 		                 "connection string");
-		return -1;
+		return NULL;
 	}
 	for (o = info; o->keyword != NULL; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
-			password = xstrdup(o->val);
+			*password = xstrdup(o->val);
 	pq.conninfoFree(info);
 	if (left < 1000)
 		left = 1000;
 	snprintf(timeout, sizeof timeout, "%lld",
 	         (long long)(left / 1000 > 30 ? 30 : left / 1000 + 1));
-	/* Nothing may hold the worker past the step's deadline. */
+	/* Nothing may hold the caller past its deadline. */
 	snprintf(options, sizeof options,
 	         "-c statement_timeout=%lld -c lock_timeout=%lld",
 	         (long long)left, (long long)left);
 	vals[0] = conninfo;
 	vals[1] = timeout;
-	vals[2] = "heraldd";
+	vals[2] = app;
 	vals[3] = options;
 	vals[4] = "1";
 	vals[5] = NULL;
@@ -203,8 +216,35 @@ report_pg_write(const char *conninfo, const struct store_publication *rows,
 			*retryable = 0;
 		xasprintf(cause, "postgres: %s", m);
 		one_line(*cause);
-		scrub(*cause, conninfo, password);
-		goto out;
+		scrub(*cause, conninfo, *password);
+		pq.finish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+static void
+wipe(char *password)
+{
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+}
+
+int
+report_pg_write(const char *conninfo, const struct store_publication *rows,
+                int n, int64_t deadline, char **cause, int *retryable)
+{
+	char      nums[4][32], *password = NULL;
+	PGconn   *pg;
+	PGresult *res = NULL;
+	int       i, rc = -1;
+
+	if ((pg = connect_to(conninfo, "heraldd", deadline, &password, cause,
+	                     retryable)) == NULL) {
+		wipe(password);
+		return -1;
 	}
 	/* Two reports creating the table at once would collide: one at a
 	 * time, inside the transaction that writes the rows. */
@@ -266,10 +306,53 @@ sql_error:
 	one_line(*cause);
 	scrub(*cause, conninfo, password);
 out:
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		free(password);
+	wipe(password);
+	pq.clear(res);
+	pq.finish(pg);
+	return rc;
+}
+
+int
+report_pg_keys(const char *conninfo, const char *sql, int64_t deadline,
+               char ***keys, size_t *n, char **cause)
+{
+	char     *password = NULL;
+	PGconn   *pg;
+	PGresult *res = NULL;
+	int       retryable, rows, i, rc = -1;
+
+	*keys = NULL;
+	*n = 0;
+	if ((pg = connect_to(conninfo, "herald", deadline, &password, cause,
+	                     &retryable)) == NULL) {
+		wipe(password);
+		return -1;
 	}
+	/* Read only: whatever the query says, nothing is written. */
+	res = pq.exec(pg, "BEGIN READ ONLY");
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK)
+		goto sql_error;
+	pq.clear(res);
+	res = pq.exec(pg, sql);
+	if (pq.resultStatus(res) != PGRES_TUPLES_OK)
+		goto sql_error;
+	if (pq.nfields(res) < 1) {
+		xasprintf(cause, "postgres: the query returns no column");
+		goto out;
+	}
+	rows = pq.ntuples(res);
+	*keys = xcalloc((size_t)rows + 1, sizeof **keys);
+	for (i = 0; i < rows; i++)
+		if (!pq.getisnull(res, i, 0) && *pq.getvalue(res, i, 0) != '\0')
+			(*keys)[(*n)++] = xstrdup(pq.getvalue(res, i, 0));
+	rc = 0;
+	goto out;
+sql_error:
+	xasprintf(cause, "postgres: %s", pq.resultErrorMessage(res));
+	one_line(*cause);
+	scrub(*cause, conninfo, password);
+out:
+	wipe(password);
 	pq.clear(res);
 	pq.finish(pg);
 	return rc;

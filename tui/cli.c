@@ -499,10 +499,15 @@ cli_usage(FILE *f)
 	           "       herald --help | --version\n\ncommands:\n");
 	for (i = 0; i < nitems(commands); i++)
 		usage_command(f, &commands[i]);
-	fprintf(f, "  herald photo mark-used --brand B [KEY...] [--from-file "
-	           "FILE|-] [--by NAME]\n"
-	           "      mark photos used, as if published (moving from "
-	           "another system)\n");
+	fprintf(f,
+	        "  herald photo mark-used --brand B [KEY...] [--from-file "
+	        "FILE|-] [--by NAME]\n"
+	        "      mark photos used, as if published (moving from "
+	        "another system)\n"
+	        "  herald photo import-used --brand B --query SQL [--pg URL] "
+	        "[--by NAME]\n"
+	        "      the same, for the keys a query returns from the old "
+	        "system's PostgreSQL\n");
 	fprintf(f, "  herald events [--follow] [--since SEQ] [--topic T]\n"
 	           "      events as JSON lines, in seq order; --follow keeps "
 	           "reading\n");

@@ -7,6 +7,11 @@
  * changes nothing and says so.
  *
  *   herald photo mark-used --brand B [KEY...] [--from-file F|-] [--by N]
+ *   herald photo import-used --brand B --query SQL [--pg URL] [--by N]
+ *
+ * import-used runs the operator's query against the old system's
+ * PostgreSQL here, in the client, read-only: the URL (with its
+ * password) never travels to the daemon.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +19,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "db/report_pg.h"
 #include "ipc/client.h"
 #include "ipc/proto.h"
 #include "tui/cli.h"
@@ -87,6 +93,17 @@ keys_fini(struct keys *k)
 }
 
 static void
+usage_import(FILE *f)
+{
+	fprintf(f, "usage: herald photo import-used --brand B --query SQL "
+	           "[--pg URL] [--by NAME]\n"
+	           "      mark used the photos whose keys a query returns "
+	           "(first column), from the old\n"
+	           "      system's PostgreSQL (read-only; --pg or "
+	           "$DATABASE_URL)\n");
+}
+
+static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: herald photo mark-used --brand B [KEY...] "
@@ -95,65 +112,21 @@ usage(FILE *f)
 	           "another system): no run picks them again\n");
 }
 
-int
-cli_mark_used(const char *url, const struct client_opts *opts, int json,
-              int argc, char **argv)
+/* Sends the keys to photo.mark_used, BATCH a request, and prints the
+ * counts summed. Returns the exit code. */
+static int
+send_keys(const char *url, const struct client_opts *opts, int json,
+          const char *brand, const char *by, const struct keys *kp)
 {
-	const char    *brand = NULL, *by = getenv("USER"), *file = NULL;
-	struct keys    k = { NULL, 0, 0 };
-	struct client *cl = NULL;
-	cJSON         *sum = cJSON_CreateObject(), *params, *arr, *reply, *r;
-	char          *cause = NULL;
-	size_t         i, j;
-	int            a, rc = 0, unreachable;
 	static const char *const counts[] = { "new", "known", "unknown",
 		                              "held" };
+	const struct keys        k = *kp;
+	struct client           *cl = NULL;
+	cJSON *sum = cJSON_CreateObject(), *params, *arr, *reply, *r;
+	char  *cause = NULL;
+	size_t i, j;
+	int    rc = 0, unreachable;
 
-	for (a = 0; a < argc; a++) {
-		if (strcmp(argv[a], "--help") == 0) {
-			usage(stdout);
-			goto out;
-		}
-		if (strncmp(argv[a], "--", 2) == 0 && a + 1 == argc) {
-			fprintf(stderr,
-			        "herald photo mark-used: %s needs a "
-			        "value\n",
-			        argv[a]);
-			rc = 2;
-			goto out;
-		}
-		if (strcmp(argv[a], "--brand") == 0)
-			brand = argv[++a];
-		else if (strcmp(argv[a], "--by") == 0)
-			by = argv[++a];
-		else if (strcmp(argv[a], "--from-file") == 0)
-			file = argv[++a];
-		else if (strncmp(argv[a], "--", 2) == 0) {
-			fprintf(stderr,
-			        "herald photo mark-used: unknown option "
-			        "%s\n",
-			        argv[a]);
-			rc = 2;
-			goto out;
-		} else
-			add_key(&k, argv[a], strlen(argv[a]));
-	}
-	if (brand == NULL || (file == NULL && k.n == 0)) {
-		usage(stderr);
-		rc = 2;
-		goto out;
-	}
-	if (file != NULL && read_keys(file, &k, &cause) != 0) {
-		fprintf(stderr, "herald photo mark-used: %s\n", cause);
-		rc = 2;
-		goto out;
-	}
-	if (k.n == 0) {
-		fprintf(stderr, "herald photo mark-used: no keys in %s\n",
-		        file);
-		rc = 2;
-		goto out;
-	}
 	if ((cl = client_open(url, opts, &unreachable, &cause)) == NULL) {
 		fprintf(stderr, "herald: %s\n", cause);
 		rc = unreachable == 2 ? 2 : unreachable == 1 ? 3 : 1;
@@ -205,7 +178,137 @@ out:
 	if (cl != NULL)
 		client_close(cl);
 	free(cause);
-	keys_fini(&k);
 	cJSON_Delete(sum);
+	return rc;
+}
+
+int
+cli_mark_used(const char *url, const struct client_opts *opts, int json,
+              int argc, char **argv)
+{
+	const char *brand = NULL, *by = getenv("USER"), *file = NULL;
+	struct keys k = { NULL, 0, 0 };
+	char       *cause = NULL;
+	int         a, rc = 0;
+
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--help") == 0) {
+			usage(stdout);
+			goto out;
+		}
+		if (strncmp(argv[a], "--", 2) == 0 && a + 1 == argc) {
+			fprintf(stderr,
+			        "herald photo mark-used: %s needs a "
+			        "value\n",
+			        argv[a]);
+			rc = 2;
+			goto out;
+		}
+		if (strcmp(argv[a], "--brand") == 0)
+			brand = argv[++a];
+		else if (strcmp(argv[a], "--by") == 0)
+			by = argv[++a];
+		else if (strcmp(argv[a], "--from-file") == 0)
+			file = argv[++a];
+		else if (strncmp(argv[a], "--", 2) == 0) {
+			fprintf(stderr,
+			        "herald photo mark-used: unknown option "
+			        "%s\n",
+			        argv[a]);
+			rc = 2;
+			goto out;
+		} else
+			add_key(&k, argv[a], strlen(argv[a]));
+	}
+	if (brand == NULL || (file == NULL && k.n == 0)) {
+		usage(stderr);
+		rc = 2;
+		goto out;
+	}
+	if (file != NULL && read_keys(file, &k, &cause) != 0) {
+		fprintf(stderr, "herald photo mark-used: %s\n", cause);
+		rc = 2;
+		goto out;
+	}
+	if (k.n == 0) {
+		fprintf(stderr, "herald photo mark-used: no keys in %s\n",
+		        file);
+		rc = 2;
+		goto out;
+	}
+	rc = send_keys(url, opts, json, brand, by, &k);
+out:
+	free(cause);
+	keys_fini(&k);
+	return rc;
+}
+
+int
+cli_import_used(const char *url, const struct client_opts *opts, int json,
+                int argc, char **argv)
+{
+	const char *brand = NULL, *by = getenv("USER"), *query = NULL;
+	const char *pg = getenv("DATABASE_URL");
+	struct keys k = { NULL, 0, 0 };
+	char       *cause = NULL;
+	size_t      i;
+	int         a, rc = 0;
+
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--help") == 0) {
+			usage_import(stdout);
+			return 0;
+		}
+		if (a + 1 == argc) {
+			fprintf(stderr,
+			        "herald photo import-used: %s needs a "
+			        "value\n",
+			        argv[a]);
+			usage_import(stderr);
+			return 2;
+		}
+		if (strcmp(argv[a], "--brand") == 0)
+			brand = argv[++a];
+		else if (strcmp(argv[a], "--by") == 0)
+			by = argv[++a];
+		else if (strcmp(argv[a], "--pg") == 0)
+			pg = argv[++a];
+		else if (strcmp(argv[a], "--query") == 0)
+			query = argv[++a];
+		else {
+			fprintf(stderr,
+			        "herald photo import-used: unknown "
+			        "argument %s\n",
+			        argv[a]);
+			usage_import(stderr);
+			return 2;
+		}
+	}
+	if (brand == NULL || query == NULL || pg == NULL) {
+		usage_import(stderr);
+		return 2;
+	}
+	if (report_pg_keys(pg, query, clock_ms() + 60000, &k.v, &k.n, &cause) !=
+	    0) {
+		fprintf(stderr, "herald photo import-used: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	k.cap = k.n;
+	for (i = 0; i < k.n; i++)
+		if (strlen(k.v[i]) > KEY_MAX) {
+			fprintf(stderr,
+			        "herald photo import-used: row %zu: a "
+			        "key longer than %d bytes\n",
+			        i + 1, KEY_MAX);
+			keys_fini(&k);
+			return 1;
+		}
+	if (k.n == 0)
+		fprintf(stderr, "herald photo import-used: the query returned "
+		                "no key\n");
+	else
+		rc = send_keys(url, opts, json, brand, by, &k);
+	keys_fini(&k);
 	return rc;
 }

@@ -11,4 +11,8 @@ struct client_opts;
 int cli_mark_used(const char *url, const struct client_opts *, int json,
                   int argc, char **argv);
 
+/* argv after "photo import-used". Returns the exit code. */
+int cli_import_used(const char *url, const struct client_opts *, int json,
+                    int argc, char **argv);
+
 #endif

@@ -169,6 +169,10 @@ main(int argc, char **argv)
 	         strcmp(argv[i + 1], "mark-used") == 0)
 		rc =
 		    cli_mark_used(url, &opts, json, argc - i - 2, argv + i + 2);
+	else if (argc - i >= 2 && strcmp(argv[i], "photo") == 0 &&
+	         strcmp(argv[i + 1], "import-used") == 0)
+		rc = cli_import_used(url, &opts, json, argc - i - 2,
+		                     argv + i + 2);
 	else if (strcmp(argv[i], "events") == 0)
 		rc = events_run(url, events_url, &opts, argc - i - 1,
 		                argv + i + 1);
