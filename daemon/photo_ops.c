@@ -491,6 +491,7 @@ do_mark_used(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	const cJSON        *it;
 	struct photo_pool   pool;
 	struct strmap      *known, *in_pool = strmap_new();
+	struct strmap      *seen = strmap_new();
 	const struct known *k;
 	char               *reply;
 	size_t              i;
@@ -498,6 +499,7 @@ do_mark_used(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 
 	if (pool_of(o, ctx, params, &settings, &pool, &known, &reply) != 0) {
 		strmap_free(in_pool);
+		strmap_free(seen);
 		return reply;
 	}
 	for (i = 0; i < pool.n; i++)
@@ -506,6 +508,9 @@ do_mark_used(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	used = cJSON_AddArrayToObject(rec, "used");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(params, "keys"))
 	{
+		if (strmap_get(seen, it->valuestring) != NULL)
+			continue; /* once a request */
+		strmap_put(seen, it->valuestring, (void *)it);
 		k = strmap_get(known, it->valuestring);
 		if (k != NULL && k->state != NULL &&
 		    strcmp(k->state, "used") == 0) {
@@ -541,6 +546,7 @@ do_mark_used(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	cJSON_Delete(res);
 	known_free(known);
 	strmap_free(in_pool);
+	strmap_free(seen);
 	photo_pool_fini(&pool);
 	cJSON_Delete(settings);
 	cJSON_AddStringToObject(rec, "brand", brand);

@@ -24,10 +24,10 @@ h photo mark-used --brand pomandi --from-file "$T/keys" --by migration \
 jq -e '.new == 503 and .known == 0 and .unknown == 3 and .held == 0' "$T/m1" \
 	>/dev/null || fail "first import: $(cat "$T/m1")"
 # From stdin, the same keys again and one more: only that one is new.
-{ head -n 10 "$T/keys"; echo new-4.jpg; } |
+{ head -n 10 "$T/keys"; echo new-4.jpg; echo new-4.jpg; } |
 	h photo mark-used --brand pomandi --from-file - >"$T/m2" ||
 	fail "mark-used from stdin: $(cat "$T/m2")"
-grep -q "^11 keys: 1 marked used now, 10 used already" "$T/m2" ||
+grep -q "^12 keys: 1 marked used now, 10 used already" "$T/m2" ||
 	fail "second import: $(cat "$T/m2")"
 h photo mark-used --brand pomandi --from-file "$T/keys" --json >"$T/m3"
 jq -e '.new == 0 and .known == 503' "$T/m3" >/dev/null ||
