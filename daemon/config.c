@@ -92,7 +92,8 @@ static const struct field photos_fields[] = {
 	  NULL, NULL },
 	{ "fit", T_ENUM, 0, P(fit), 0, 0, config_fit_names, NULL },
 	{ "background", T_STRING, 0, P(background), 0, 0, NULL, NULL },
-	{ "variants_prefix", T_STRING, 0, P(variants_prefix), 0, 0, NULL, NULL },
+	{ "variants_prefix", T_STRING, 0, P(variants_prefix), 0, 0, NULL,
+	  NULL },
 	{ "variants_keep", T_DURATION, 0, P(variants_keep_ms),
 	  30 * 24 * 3600 * 1000LL, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL },
@@ -674,6 +675,30 @@ config_defaults(void)
 	return c;
 }
 
+/* A Meta brand without publish.token_env reads the old system's
+ * variable, META_ACCESS_TOKEN_<BRAND> (the name upper-cased, anything
+ * but A-Z, 0-9 and _ as _), so its .env works unchanged. */
+static void
+token_defaults(struct config *c)
+{
+	struct config_brand *b = c->brands.v;
+	char                *p;
+	int                  i;
+
+	for (i = 0; i < c->brands.n; i++) {
+		if (b[i].publish.to != CONFIG_PUBLISH_META ||
+		    b[i].publish.token_env != NULL)
+			continue;
+		xasprintf(&b[i].publish.token_env, "META_ACCESS_TOKEN_%s",
+		          b[i].name);
+		for (p = b[i].publish.token_env; *p != '\0'; p++) {
+			*p = (char)toupper((unsigned char)*p);
+			if (!isalnum((unsigned char)*p) && *p != '_')
+				*p = '_';
+		}
+	}
+}
+
 struct config *
 config_parse(const char *text, size_t len, const char *name, char **cause)
 {
@@ -713,7 +738,7 @@ config_parse(const char *text, size_t len, const char *name, char **cause)
 	if (decode_object(&config_schema, root, c, "", &why) != 0 ||
 	    check_unique(&c->schedules, &schedule_schema, "schedules", &why) !=
 	        0 ||
-	    config_check(c, &why) != 0) {
+	    (token_defaults(c), config_check(c, &why)) != 0) {
 		xasprintf(cause, "%s: %s", name, why);
 		goto fail;
 	}

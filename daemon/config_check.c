@@ -236,14 +236,6 @@ check_publish(const struct config_brand *b, char **cause)
 		}
 		return 0;
 	}
-	if (p->token_env == NULL) {
-		xasprintf(cause,
-		          "brands.%s.publish.token_env: required with \"to\": "
-		          "\"meta\" (the name of the environment variable "
-		          "holding the brand's Page token)",
-		          b->name);
-		return -1;
-	}
 	if (p->page_id == NULL && p->instagram_user_id == NULL) {
 		xasprintf(cause,
 		          "brands.%s.publish: \"to\": \"meta\" needs page_id, "

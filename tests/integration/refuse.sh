@@ -66,6 +66,14 @@ cat >"$T/dup.json" <<JSON
 JSON
 refused_at_start page \
 	'brands.pomandi.publish.page_id: "pomandi-page" is not a Page id'
+# No token_env: the old system's variable name, which must be set.
+cat >"$T/oldtoken.json" <<JSON
+{"brands": {"pom-andi": {"language": "nl", $PHOTOS,
+  "publish": {"to": "meta", "page_id": "1234"}}}}
+JSON
+(unset META_ACCESS_TOKEN_POM_ANDI
+ refused_at_start oldtoken \
+	'brands.pom-andi.publish.token_env: META_ACCESS_TOKEN_POM_ANDI is not set')
 refused_at_start brand 'schedules[0].input: no brand "costume" in "brands"'
 refused_at_start extra 'schedules[0].input.channel: unknown key'
 refused_at_start poll 'meta.poll_interval: must be more than 0s'

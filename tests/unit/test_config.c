@@ -86,10 +86,6 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown language",
 	  "{\"brands\": {\"p\": {\"language\": \"de\", " PHOTOS "}}}",
 	  "brands.p.language: expected one of \"nl\", \"fr\", \"en\"" },
-	{ "meta without token variable",
-	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
-	  ", \"publish\": {\"to\": \"meta\", \"page_id\": \"1\"}}}}",
-	  "brands.p.publish.token_env: required with \"to\": \"meta\"" },
 	{ "meta without accounts",
 	  "{\"brands\": {\"p\": {\"language\": \"nl\", " PHOTOS
 	  ", \"publish\": {\"to\": \"meta\", \"token_env\": \"T\"}}}}",
@@ -541,7 +537,7 @@ test_s3_photos(void **state)
 	assert_int_equal(b->photos.url_expires_ms, 6 * 3600 * 1000);
 	assert_null(b->photos.path);
 	assert_int_equal(b->photos.fit, CONFIG_FIT_PAD);
-	assert_null(b->photos.background); /* white */
+	assert_null(b->photos.background);      /* white */
 	assert_null(b->photos.variants_prefix); /* "herald-variants/" */
 	assert_int_equal(b->photos.variants_keep_ms, 30LL * 24 * 3600 * 1000);
 	b = config_brand(c, "b");
@@ -612,6 +608,32 @@ test_durations(void **state)
 	}
 }
 
+/* A Meta brand without token_env reads the old system's variable. */
+static void
+test_old_token_name(void **state)
+{
+	const char *text =
+	    "{\"brands\": {\"pom-andi\": {\"language\": \"nl\", " PHOTOS
+	    ", \"publish\": {\"to\": \"meta\", \"page_id\": \"1\"}},"
+	    " \"costume\": {\"language\": \"fr\", " PHOTOS
+	    ", \"publish\": {\"to\": \"meta\", \"page_id\": \"2\", "
+	    "\"token_env\": \"COSTUME_TOKEN\"}},"
+	    " \"demo\": {\"language\": \"fr\", " PHOTOS "}}}";
+	char          *cause = NULL;
+	struct config *c;
+
+	(void)state;
+	c = config_parse(text, strlen(text), "t.json", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_string_equal(config_brand(c, "pom-andi")->publish.token_env,
+	                    "META_ACCESS_TOKEN_POM_ANDI");
+	assert_string_equal(config_brand(c, "costume")->publish.token_env,
+	                    "COSTUME_TOKEN");
+	assert_null(config_brand(c, "demo")->publish.token_env);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -621,6 +643,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_good_strict),
+		cmocka_unit_test(test_old_token_name),
 		cmocka_unit_test(test_s3_photos),
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_durations),
