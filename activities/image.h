@@ -41,9 +41,9 @@ void image_shutdown(void);
 
 /* What a photo is, as read from its bytes. */
 struct image_facts {
-	char format[8];        /* "jpeg", "png", "webp", "heif", "tiff", "gif" */
-	int  width, height;    /* as stored */
-	int  orientation;      /* EXIF orientation 1..8 (1 when none) */
+	char format[8];     /* "jpeg", "png", "webp", "heif", "tiff", "gif" */
+	int  width, height; /* as stored */
+	int  orientation;   /* EXIF orientation 1..8 (1 when none) */
 	int  up_width, up_height; /* upright (after the orientation) */
 };
 
@@ -56,8 +56,7 @@ struct image_facts {
  * "truncated or corrupt JPEG: premature end of input file",
  * "20000x20000: more pixels than herald reads (200 million at most)".
  */
-int image_read(const void *buf, size_t len, struct image_facts *,
-               char **why);
+int image_read(const void *buf, size_t len, struct image_facts *, char **why);
 
 enum image_fit {
 	IMAGE_FIT_PAD,  /* centred on bg, to the nearest allowed ratio */
@@ -68,22 +67,22 @@ enum image_fit {
 /* What a channel accepts. 0 in a field: no limit. */
 struct image_spec {
 	int            max_width;
-	int            max_long;  /* longest side */
-	int            min_width; /* of the upright source */
+	int            max_long;             /* longest side */
+	int            min_width;            /* of the upright source */
 	double         min_ratio, max_ratio; /* width / height */
 	enum image_fit fit;
-	unsigned char  bg[3]; /* sRGB pad colour (and under transparency) */
+	unsigned char  bg[3];     /* sRGB pad colour (and under transparency) */
 	size_t         max_bytes; /* the JPEG is under this */
 };
 
 /* What a transform does, found from the facts alone (no pixels). */
 struct image_plan {
-	int  ok;         /* 0: the channel cannot take the photo: why */
+	int  ok; /* 0: the channel cannot take the photo: why */
 	char why[160];
-	int  rotated;    /* orientation was not 1 */
-	int  converted;  /* the source was not a JPEG */
+	int  rotated;   /* orientation was not 1 */
+	int  converted; /* the source was not a JPEG */
 	int  cropped, padded, downscaled;
-	char ratio[16];  /* "4:5", "1.91:1": what it was padded or cropped to */
+	char ratio[16]; /* "4:5", "1.91:1": what it was padded or cropped to */
 	int  out_width, out_height; /* the variant's size */
 };
 

@@ -95,8 +95,7 @@ void engine_call(struct engine *, enum method_id, cJSON *params,
  * history, "reply": "<reply text>"}; rt gets
  * that reply once it is committed, or an error. Takes records; any
  * thread. */
-void engine_record_photos(struct engine *, cJSON *records,
-                          struct reply_to rt);
+void engine_record_photos(struct engine *, cJSON *records, struct reply_to rt);
 
 /* The config was reloaded: these are its schedules now (borrowed). Main
  * thread. */

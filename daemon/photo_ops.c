@@ -23,42 +23,12 @@
 #include "common/util.h"
 #include "daemon/engine.h"
 #include "daemon/photo_ops.h"
+#include "daemon/photo_ops_int.h"
 #include "daemon/pool.h"
 #include "db/store.h"
 #include "db/store_photos.h"
 
-#define PREVIEW_DEF       640
-#define PREVIEW_MAX_BYTES (256 * 1024)
-#define READ_MS           (2 * 60 * 1000) /* per photo, per listing */
-#define SWEEP_MAX         200             /* variants per brand per sweep */
-#define SWEEP_EVERY_MAX   (10 * 60 * 1000LL)
-#define SWEEP_EVERY_MIN   1000LL
-
-struct photo_ops {
-	struct pool   *pool;
-	struct engine *engine;
-	char          *db_path;
-	atomic_int     stop; /* the calls' cancel flag */
-
-	pthread_mutex_t lock;
-	cJSON          *settings; /* under lock: replaced on reload */
-
-	int64_t    next_sweep; /* main thread */
-	atomic_int sweeping;
-};
-
-struct ops_ctx {
-	struct store_reader *r;
-	struct http         *http;
-};
-
-struct ops_job {
-	struct job        job;
-	struct photo_ops *o;
-	enum method_id    method; /* M_COUNT: a retention sweep */
-	cJSON            *params;
-	struct reply_to   rt;
-};
+#define READ_MS (2 * 60 * 1000) /* per photo, per listing */
 
 /* What the store says of one key of the pool. */
 struct known {
@@ -96,8 +66,8 @@ ops_fini(void *ctx)
 }
 
 /* {"state_dir", "brand": {...}} for brand, or NULL if there is none. */
-static cJSON *
-brand_settings(struct photo_ops *o, const char *brand)
+cJSON *
+photo_ops_brand(struct photo_ops *o, const char *brand)
 {
 	cJSON *s = NULL, *b;
 
@@ -116,9 +86,10 @@ brand_settings(struct photo_ops *o, const char *brand)
 	return s;
 }
 
-static void
-call_init(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *settings,
-          const cJSON *deps, struct act_call *c)
+void
+photo_ops_call_init(struct photo_ops *o, struct ops_ctx *ctx,
+                              const cJSON *settings, const cJSON *deps,
+                              struct act_call *c)
 {
 	memset(c, 0, sizeof *c);
 	c->exec_id = "";
@@ -245,12 +216,12 @@ pool_of(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	struct act_out  out;
 	char           *cause = NULL;
 
-	if ((*settings = brand_settings(o, brand)) == NULL) {
+	if ((*settings = photo_ops_brand(o, brand)) == NULL) {
 		*reply = proto_reply_err(E_NOT_FOUND,
 		                         "no brand %s in the config", brand);
 		return -1;
 	}
-	call_init(o, ctx, *settings, NULL, &c);
+	photo_ops_call_init(o, ctx, *settings, NULL, &c);
 	memset(&out, 0, sizeof out);
 	if (photo_pool_list(&c, pool, &out) != 0) {
 		*reply = proto_reply_err(E_UNAVAILABLE, "%s",
@@ -437,7 +408,7 @@ do_check(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 			count(counts, "unread");
 			continue;
 		}
-		call_init(o, ctx, settings, NULL, &c);
+		photo_ops_call_init(o, ctx, settings, NULL, &c);
 		count(counts, "checked");
 		rc = check_one(&c, r, p, &why);
 		if (rc < 0) {
@@ -556,257 +527,6 @@ do_mark_used(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params,
 	return NULL;
 }
 
-/* The completed pick of execution x (its describe), or NULL. */
-static const cJSON *
-pick_of(const cJSON *x)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(x, "steps"))
-	{
-		const char *name = proto_str(it, "name");
-		const char *st = proto_str(it, "status");
-
-		if (name != NULL &&
-		    strcmp(name, "get_random_unused_photo") == 0)
-			return st != NULL && strcmp(st, "completed") == 0
-			           ? cJSON_GetObjectItem(it, "result")
-			           : NULL;
-	}
-	return NULL;
-}
-
-/* The preview of the variant p, through herald-image and two files in
- * the state dir's tmp. 0 with *jpeg, or -1 with *why. */
-static int
-thumbnail(const struct act_call *c, const struct photo *p, int w, int h,
-          unsigned char **jpeg, size_t *jlen, int *tw, int *th, char **why)
-{
-	struct act_out        out;
-	struct imagework_opts o = { c->deadline, c->cancel };
-	char                 *in, *res = NULL, *buf = NULL, *cause = NULL;
-	FILE                 *f;
-	int                   rc = -1;
-
-	memset(&out, 0, sizeof out);
-	*jpeg = NULL;
-	if ((in = variant_tmp(c, &out)) == NULL ||
-	    (res = variant_tmp(c, &out)) == NULL) {
-		*why = out.error;
-		free(in);
-		return -1;
-	}
-	if ((f = fopen(in, "wbx")) != NULL &&
-	    fwrite(p->data, 1, p->len, f) != p->len) {
-		fclose(f);
-		f = NULL;
-	} else if (f != NULL && fclose(f) != 0)
-		f = NULL;
-	if (f == NULL)
-		xasprintf(why, "%s: %s", in, strerror(errno));
-	else if (imagework_thumbnail(in, w, h, PREVIEW_MAX_BYTES, res, &o, tw,
-	                             th, why) == IW_OK) {
-		if (read_small_file(res, PREVIEW_MAX_BYTES, &buf, jlen,
-		                    &cause) != 0) {
-			xasprintf(why, "%s", cause ? cause : "no preview");
-			free(cause);
-		} else {
-			*jpeg = (unsigned char *)buf;
-			rc = 0;
-		}
-	}
-	unlink(in);
-	unlink(res);
-	free(in);
-	free(res);
-	return rc;
-}
-
-static char *
-do_preview(struct photo_ops *o, struct ops_ctx *ctx, const cJSON *params)
-{
-	const char     *id = proto_str(params, "id");
-	const char     *chname = proto_str(params, "channel");
-	int             ch = chname ? photo_channel(chname) : CH_INSTAGRAM;
-	int             w = (int)proto_int(params, "width", PREVIEW_DEF);
-	int             h = (int)proto_int(params, "height", PREVIEW_DEF);
-	cJSON          *x = NULL, *settings = NULL, *deps, *res, *v;
-	const cJSON    *pick, *made;
-	const char     *brand;
-	struct act_call c;
-	struct act_out  out;
-	struct photo    p;
-	unsigned char  *jpeg = NULL;
-	size_t          jlen = 0;
-	char           *cause = NULL, *why = NULL, *b64, *reply;
-	int             tw, th, rc;
-
-	rc = store_describe(ctx->r, id, &x, &cause);
-	if (rc != 0) {
-		if (rc == 1)
-			return proto_reply_err(E_NOT_FOUND, "no execution %s",
-			                       id);
-		reply = proto_reply_err(E_INTERNAL, "store: %s", cause);
-		free(cause);
-		return reply;
-	}
-	brand = proto_str(x, "brand");
-	if ((pick = pick_of(x)) == NULL || !cJSON_IsObject(pick)) {
-		reply = proto_reply_err(E_INVALID_STATE,
-		                        "execution %s has no photo yet (its "
-		                        "get_random_unused_photo has not "
-		                        "completed)",
-		                        id);
-		cJSON_Delete(x);
-		return reply;
-	}
-	if (brand == NULL || (settings = brand_settings(o, brand)) == NULL) {
-		reply = proto_reply_err(
-		    E_NOT_FOUND, "execution %s: no brand %s in the config", id,
-		    brand ? brand : "(none)");
-		cJSON_Delete(x);
-		return reply;
-	}
-	deps = cJSON_CreateObject();
-	cJSON_AddItemToObject(deps, "get_random_unused_photo",
-	                      cJSON_Duplicate(pick, 1));
-	call_init(o, ctx, settings, deps, &c);
-	memset(&out, 0, sizeof out);
-	if (photo_peek(&c, ch, &p, &out) != 0) {
-		reply = proto_reply_err(E_UNAVAILABLE, "%s",
-		                        out.error ? out.error : "cannot read");
-		free(out.error);
-		goto done;
-	}
-	if (thumbnail(&c, &p, w, h, &jpeg, &jlen, &tw, &th, &why) != 0) {
-		reply = proto_reply_err(E_UNAVAILABLE, "preview of %s: %s",
-		                        p.key, why);
-		free(why);
-		free(p.data);
-		goto done;
-	}
-	res = cJSON_CreateObject();
-	cJSON_AddStringToObject(res, "execution", id);
-	cJSON_AddStringToObject(res, "brand", brand);
-	cJSON_AddStringToObject(res, "key", p.key);
-	cJSON_AddStringToObject(res, "channel", photo_channels[ch]);
-	cJSON_AddStringToObject(res, "format", "jpeg");
-	cJSON_AddNumberToObject(res, "width", tw);
-	cJSON_AddNumberToObject(res, "height", th);
-	cJSON_AddNumberToObject(res, "bytes", (double)jlen);
-	b64 = xmalloc((jlen + 2) / 3 * 4 + 1);
-	EVP_EncodeBlock((unsigned char *)b64, jpeg, (int)jlen);
-	cJSON_AddStringToObject(res, "data", b64);
-	free(b64);
-	v = cJSON_AddObjectToObject(res, "variant");
-	cJSON_AddNumberToObject(v, "width", p.width);
-	cJSON_AddNumberToObject(v, "height", p.height);
-	cJSON_AddNumberToObject(v, "bytes", (double)p.len);
-	made = cJSON_GetObjectItem(cJSON_GetObjectItem(pick, "variants"),
-	                           photo_channels[ch]);
-	cJSON_AddStringToObject(v, "done",
-	                        proto_str(made, "done")
-	                            ? proto_str(made, "done")
-	                            : "made again from the original");
-	free(p.data);
-	free(jpeg);
-	reply = proto_reply_ok(res);
-done:
-	cJSON_Delete(deps);
-	cJSON_Delete(settings);
-	cJSON_Delete(x);
-	return reply;
-}
-
-struct sweep {
-	struct photo_ops *o;
-	struct ops_ctx   *ctx;
-	const cJSON      *settings;
-	cJSON            *removed;
-};
-
-static int
-sweep_one(void *arg, const struct store_variant *v)
-{
-	struct sweep   *s = arg;
-	struct act_call c;
-	struct act_out  out;
-
-	if (atomic_load(&s->o->stop))
-		return 1;
-	call_init(s->o, s->ctx, s->settings, NULL, &c);
-	memset(&out, 0, sizeof out);
-	if (variant_remove(&c, v->location, &out) != 0) {
-		log_warn("variant_kept", "brand=%s key=\"%s\" error=\"%s\"",
-		         v->scope, v->key, out.error ? out.error : "?");
-		free(out.error);
-		return 0;
-	}
-	cJSON_AddItemToArray(s->removed, cJSON_CreateString(v->location));
-	return 0;
-}
-
-static void
-record_done(void *arg, char *reply)
-{
-	(void)arg;
-	free(reply);
-}
-
-/* Removes the variants past each brand's variants_keep. */
-static void
-do_sweep(struct photo_ops *o, struct ops_ctx *ctx)
-{
-	cJSON       *names = NULL, *b, *rec;
-	const cJSON *it;
-	struct sweep s;
-	char        *cause = NULL;
-	double       keep;
-
-	pthread_mutex_lock(&o->lock);
-	names = cJSON_CreateArray();
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o->settings, "brands"))
-	    cJSON_AddItemToArray(names, cJSON_CreateString(it->string));
-	pthread_mutex_unlock(&o->lock);
-	cJSON_ArrayForEach(it, names)
-	{
-		if ((b = brand_settings(o, it->valuestring)) == NULL)
-			continue;
-		keep = cJSON_GetNumberValue(cJSON_GetObjectItem(
-		    cJSON_GetObjectItem(cJSON_GetObjectItem(b, "brand"),
-		                        "photos"),
-		    "variants_keep"));
-		memset(&s, 0, sizeof s);
-		s.o = o;
-		s.ctx = ctx;
-		s.settings = b;
-		s.removed = cJSON_CreateArray();
-		if (keep >= 1 && store_reader_variants_due(
-		                     ctx->r, it->valuestring,
-		                     clock_ms() - (int64_t)(keep * 1000),
-		                     SWEEP_MAX, sweep_one, &s, &cause) != 0) {
-			log_warn("variant_sweep", "brand=%s error=\"%s\"",
-			         it->valuestring, cause);
-			free(cause);
-			cause = NULL;
-		}
-		if (cJSON_GetArraySize(s.removed) > 0) {
-			log_info("variants_removed", "brand=%s count=%d",
-			         it->valuestring,
-			         cJSON_GetArraySize(s.removed));
-			rec = cJSON_CreateObject();
-			cJSON_AddStringToObject(rec, "brand", it->valuestring);
-			cJSON_AddItemToObject(rec, "removed", s.removed);
-			engine_record_photos(
-			    o->engine, rec,
-			    (struct reply_to){ record_done, NULL });
-		} else
-			cJSON_Delete(s.removed);
-		cJSON_Delete(b);
-	}
-	cJSON_Delete(names);
-}
-
 static void
 ops_run(struct job *job, void *ctx)
 {
@@ -821,13 +541,13 @@ ops_run(struct job *job, void *ctx)
 		reply = do_check(j->o, ctx, j->params, j->rt);
 		break;
 	case M_PHOTO_PREVIEW:
-		reply = do_preview(j->o, ctx, j->params);
+		reply = photo_ops_preview(j->o, ctx, j->params);
 		break;
 	case M_PHOTO_MARK_USED:
 		reply = do_mark_used(j->o, ctx, j->params, j->rt);
 		break;
 	case M_COUNT:
-		do_sweep(j->o, ctx);
+		photo_ops_sweep(j->o, ctx);
 		atomic_store(&j->o->sweeping, 0);
 		break;
 	default:
@@ -915,28 +635,6 @@ photo_ops_call(struct photo_ops *o, enum method_id m, cJSON *params,
 	pool_submit(o->pool, &j->job);
 }
 
-/* How often to sweep: a quarter of the shortest variants_keep, within
- * SWEEP_EVERY_MIN and SWEEP_EVERY_MAX. */
-static int64_t
-sweep_every(struct photo_ops *o)
-{
-	const cJSON *it;
-	int64_t      every = SWEEP_EVERY_MAX, k;
-
-	pthread_mutex_lock(&o->lock);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o->settings, "brands"))
-	{
-		k = (int64_t)(cJSON_GetNumberValue(cJSON_GetObjectItem(
-		                  cJSON_GetObjectItem(it, "photos"),
-		                  "variants_keep")) *
-		              1000 / 4);
-		if (k > 0 && k < every)
-			every = k;
-	}
-	pthread_mutex_unlock(&o->lock);
-	return every < SWEEP_EVERY_MIN ? SWEEP_EVERY_MIN : every;
-}
-
 void
 photo_ops_tick(struct photo_ops *o, int64_t now)
 {
@@ -946,7 +644,7 @@ photo_ops_tick(struct photo_ops *o, int64_t now)
 	if (now < o->next_sweep ||
 	    !atomic_compare_exchange_strong(&o->sweeping, &zero, 1))
 		return;
-	o->next_sweep = now + sweep_every(o);
+	o->next_sweep = now + photo_ops_sweep_every(o);
 	j = xcalloc(1, sizeof *j);
 	j->job.run = ops_run;
 	j->job.drop = ops_drop;

@@ -49,7 +49,7 @@ struct store_claim_row {
 	const char *state;     /* "reserved" or "used" */
 	const char *execution; /* the run that holds it; NULL: an
 	                          operator marked it used */
-	int64_t     at;
+	int64_t at;
 };
 /* Calls fn for each live claim (reserved or used) of kind in scope. */
 int store_reader_claims_each(struct store_reader *, const char *kind,

@@ -106,5 +106,4 @@ int  preview_render(struct preview *, const struct preview_mode *, int cols,
                     int rows, struct preview_picture *, char **cause);
 void preview_picture_fini(struct preview_picture *);
 
-
 #endif
